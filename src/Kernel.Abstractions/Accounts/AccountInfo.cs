@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record AccountInfo(AccountAddress Address, string? RealName, DateTimeOffset Created);

@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record AliasInfo(AccountAddress Alias, AccountAddress Account);

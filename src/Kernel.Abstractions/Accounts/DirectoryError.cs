@@ -1,0 +1,9 @@
+namespace Kernel.Abstractions;
+
+public enum DirectoryError
+{
+    InvalidName,
+    NotFound,
+    AlreadyExists,
+    NotAllowed,
+}

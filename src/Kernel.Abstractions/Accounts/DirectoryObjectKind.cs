@@ -1,0 +1,10 @@
+namespace Kernel.Abstractions;
+
+public enum DirectoryObjectKind
+{
+    Account,
+    Alias,
+    Forwarder,
+    Group,
+    MailingList,
+}

@@ -1,0 +1,10 @@
+namespace Kernel.Abstractions;
+
+public enum AccountChange
+{
+    Created,
+    Removed,
+    PasswordChanged,
+    SettingsChanged,
+    RightsChanged,
+}

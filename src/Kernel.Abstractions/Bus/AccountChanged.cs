@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record AccountChanged(AccountAddress Account, AccountChange Change) : KernelEvent;

@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record PluginLoaded(string Name, string Version) : KernelEvent;

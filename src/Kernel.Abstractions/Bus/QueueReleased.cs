@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record QueueReleased(string Queue, int Messages) : KernelEvent;

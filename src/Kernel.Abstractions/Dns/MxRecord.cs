@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record MxRecord(int Preference, string Exchange);

@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record FileStoreUsage(int Items, long Bytes, int? ItemLimit, long? ByteLimit);

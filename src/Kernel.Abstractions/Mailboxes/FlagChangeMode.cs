@@ -1,0 +1,8 @@
+namespace Kernel.Abstractions;
+
+public enum FlagChangeMode
+{
+    Add,
+    Remove,
+    Replace,
+}

@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record MailboxAlias(string Alias, string Target);

@@ -1,0 +1,3 @@
+namespace Kernel.Abstractions;
+
+public sealed record QuotaUsage(long UsedBytes, long? LimitBytes);

@@ -1,0 +1,8 @@
+namespace Kernel.Abstractions;
+
+public enum DeliveryOutcome
+{
+    Delivered,
+    TemporaryFailure,
+    PermanentFailure,
+}

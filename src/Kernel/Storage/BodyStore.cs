@@ -1,0 +1,91 @@
+using System.Data;
+using Dapper;
+
+namespace Kernel.Storage;
+
+/// <summary>
+/// Message bodies as files under <c>&lt;data&gt;/bodies/</c>, stored once and reference counted in the <c>bodies</c> table.
+/// A body is written to a temporary name, fsynced, renamed into place and the folder fsynced, so a file either is
+/// whole or is not there. The reference row is written by the caller in its own transaction (queue submit, mailbox
+/// append), so the row and the caller's rows commit together; a crash in between leaves only an unreferenced file,
+/// which <see cref="SweepOrphans"/> removes.
+/// </summary>
+public sealed class BodyStore
+{
+    private readonly string _root;
+    private readonly string _tmp;
+
+    public BodyStore(SqliteDatabase database)
+    {
+        _root = Path.Combine(database.DataDirectory, "bodies");
+        _tmp = Path.Combine(_root, "tmp");
+        Directory.CreateDirectory(_tmp);
+    }
+
+    /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReference"/> commits.</summary>
+    public async Task<StoredBody> WriteAsync(Stream source, CancellationToken cancellationToken = default)
+    {
+        var id = NewId();
+        var tmpPath = Path.Combine(_tmp, id);
+        long length;
+        await using (var file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        {
+            await source.CopyToAsync(file, cancellationToken);
+            await file.FlushAsync(cancellationToken);
+            length = file.Length;
+            file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
+        }
+        var finalPath = PathOf(id);
+        var folder = Path.GetDirectoryName(finalPath)!;
+        Directory.CreateDirectory(folder);
+        File.Move(tmpPath, finalPath);
+        DirectorySync.Flush(folder);
+        return new StoredBody(id, finalPath, length);
+    }
+
+    /// <summary>A stored body by id. Reading a missing or truncated file throws <see cref="StoredBodyException"/> naming the file.</summary>
+    public StoredBody Open(string id, long length) => new(id, PathOf(id), length);
+
+    /// <summary>Adds <paramref name="count"/> references in the caller's transaction (inserts the row on first use).</summary>
+    public static void AddReference(IDbConnection connection, IDbTransaction transaction, StoredBody body, int count = 1) =>
+        connection.Execute(
+            "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count",
+            new { id = body.Id, size = body.Length, count }, transaction);
+
+    /// <summary>Drops one reference in the caller's transaction; true when it was the last (call <see cref="DeleteFile"/> after commit).</summary>
+    public static bool ReleaseReference(IDbConnection connection, IDbTransaction transaction, string id)
+    {
+        var refs = connection.ExecuteScalar<long?>("UPDATE bodies SET refs = refs - 1 WHERE id = @id RETURNING refs", new { id }, transaction);
+        if (refs is > 0) return false;
+        connection.Execute("DELETE FROM bodies WHERE id = @id AND refs <= 0", new { id }, transaction);
+        return true;
+    }
+
+    public void DeleteFile(string id)
+    {
+        try { File.Delete(PathOf(id)); }
+        catch (IOException) { /* already gone; an orphan sweep will not find it either */ }
+    }
+
+    /// <summary>Removes files no row references (left by a crash between write and commit) and stale temporary files older than <paramref name="minAge"/>.</summary>
+    public int SweepOrphans(SqliteDatabase database, TimeSpan minAge)
+    {
+        using var connection = database.Open();
+        var known = connection.Query<string>("SELECT id FROM bodies").ToHashSet(StringComparer.Ordinal);
+        var cutoff = DateTime.UtcNow - minAge;
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        {
+            var id = Path.GetFileName(file);
+            if (known.Contains(id) || File.GetLastWriteTimeUtc(file) > cutoff) continue;
+            try { File.Delete(file); removed++; } catch (IOException) { }
+        }
+        return removed;
+    }
+
+    // The last two characters are random, so files spread over 256 folders.
+    private string PathOf(string id) => Path.Combine(_root, id[^2..], id);
+
+    // Time-ordered ids keep files of one period together; the random tail makes them unique across processes.
+    private static string NewId() => Guid.CreateVersion7().ToString("N");
+}
