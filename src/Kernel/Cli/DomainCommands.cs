@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Kernel.Abstractions;
+
+namespace Kernel.Cli;
+
+/// <summary><c>kernel domain add|list|remove|set|alias</c>.</summary>
+public static class DomainCommands
+{
+    public static Command Create(Func<CliContext> context)
+    {
+        var domain = new Command("domain", "manage domains");
+
+        var name = new Argument<string>("domain");
+        var add = new Command("add", "create a domain (the first one becomes the Main Domain)") { name };
+        add.Run(context, async (p, c, ct) =>
+        {
+            var d = CliAddress.Domain(p.GetValue(name)!);
+            await c.Service<IAccountStore>().CreateDomainAsync(d, ct);
+            await c.Out.WriteLineAsync($"domain {d} created");
+        });
+
+        var json = CliOptions.Json();
+        var list = new Command("list", "list domains") { json };
+        list.Run(context, async (p, c, ct) =>
+        {
+            var domains = await c.Service<IAccountStore>().ListDomainsAsync(ct);
+            if (p.GetValue(json)) { CliOutput.Json(c.Out, domains); return; }
+            foreach (var d in domains)
+                await c.Out.WriteLineAsync($"{d.Name}{(d.IsMain ? " (main)" : "")}{(d.Aliases.Count > 0 ? " aliases: " + string.Join(", ", d.Aliases) : "")}");
+        });
+
+        var removeName = new Argument<string>("domain");
+        var remove = new Command("remove", "remove a domain with all its accounts, mailboxes and files") { removeName };
+        remove.Run(context, async (p, c, ct) =>
+        {
+            var d = CliAddress.Domain(p.GetValue(removeName)!);
+            await c.Service<IAccountStore>().DeleteDomainAsync(d, ct);
+            await c.Out.WriteLineAsync($"domain {d} removed");
+        });
+
+        var setName = new Argument<string>("domain");
+        var key = new Argument<string>("key");
+        var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne, Description = "omit to remove the setting" };
+        var template = new Option<bool>("--template") { Description = "set it in the domain's Account Template" };
+        var set = new Command("set", "set a domain setting (or, with --template, an Account Template value)") { setName, key, value, template };
+        set.Run(context, async (p, c, ct) =>
+        {
+            var d = CliAddress.Domain(p.GetValue(setName)!);
+            var scope = p.GetValue(template) ? SettingScope.ForTemplate(d) : SettingScope.ForDomain(d);
+            await c.Service<IAccountStore>().SetSettingAsync(scope, p.GetValue(key)!, p.GetValue(value), ct);
+            await c.Out.WriteLineAsync($"{scope}: {p.GetValue(key)} {(p.GetValue(value) is null ? "removed" : "set")}");
+        });
+
+        var alias = new Command("alias", "domain aliases");
+        var aliasDomain = new Argument<string>("domain");
+        var aliasName = new Argument<string>("alias");
+        var aliasAdd = new Command("add", "make ALIAS another name of DOMAIN") { aliasDomain, aliasName };
+        aliasAdd.Run(context, async (p, c, ct) =>
+        {
+            await c.Service<IAccountStore>().AddDomainAliasAsync(CliAddress.Domain(p.GetValue(aliasDomain)!), CliAddress.Domain(p.GetValue(aliasName)!), ct);
+            await c.Out.WriteLineAsync($"domain alias {p.GetValue(aliasName)} added");
+        });
+        var aliasRemoveName = new Argument<string>("alias");
+        var aliasRemove = new Command("remove", "remove a domain alias") { aliasRemoveName };
+        aliasRemove.Run(context, async (p, c, ct) =>
+        {
+            await c.Service<IAccountStore>().RemoveDomainAliasAsync(CliAddress.Domain(p.GetValue(aliasRemoveName)!), ct);
+            await c.Out.WriteLineAsync($"domain alias {p.GetValue(aliasRemoveName)} removed");
+        });
+        alias.Subcommands.Add(aliasAdd);
+        alias.Subcommands.Add(aliasRemove);
+
+        domain.Subcommands.Add(add);
+        domain.Subcommands.Add(list);
+        domain.Subcommands.Add(remove);
+        domain.Subcommands.Add(set);
+        domain.Subcommands.Add(alias);
+        return domain;
+    }
+}
