@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the .NET SDK, idempotently: a package is installed only when its
+# command is missing. Debian packages: dnsmasq (local DNS for MX/SRV tests); later issues add swaks,
+# fetchmail, sip-tester, sipsak, postfix (smtp-sink), litmus, cadaver here.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+want() { local cmd=$1 pkg=$2; have "$cmd" || need+=("$pkg"); }
+
+want dnsmasq dnsmasq
+want python3 python3
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null || true
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # dnsmasq's Debian package starts a system service on port 53; tests run their own instance on a free port.
+  if have dnsmasq && command -v systemctl >/dev/null; then $sudo systemctl disable --now dnsmasq >/dev/null 2>&1 || true; fi
+fi
