@@ -24,6 +24,9 @@ public static class SettingKeys
     /// <summary>Account/Domain/Server: storage limit in bytes for the file storage (absent = unlimited).</summary>
     public const string FileQuotaBytes = "FileQuotaBytes";
 
+    /// <summary>Account/Domain/Server: the most files plus folders the file storage may hold (absent = unlimited; http-files.md §8).</summary>
+    public const string FileQuotaItems = "FileQuotaItems";
+
     /// <summary>Account: the real name shown by finger and in From: headers the server writes.</summary>
     public const string RealName = "RealName";
 }
