@@ -1,0 +1,37 @@
+using Dapper;
+using Kernel.Abstractions;
+using Kernel.Accounts;
+using Kernel.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Kernel.Tests.Accounts;
+
+/// <summary>A fake per-account store: records each hook call and what it could see at that moment.</summary>
+public sealed class RecordingLifecycle(SqliteDatabase database) : IAccountLifecycle
+{
+    public List<(AccountAddress Account, AccountTemplateLists Template, bool RowVisible)> Creating { get; } = [];
+
+    public List<(AccountAddress Account, bool RowVisible)> Removing { get; } = [];
+
+    public List<(AccountAddress Account, bool RowVisible)> Removed { get; } = [];
+
+    public bool ThrowOnCreating { get; set; }
+
+    public void OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    {
+        Creating.Add((account, template, Exists(connection, transaction, account)));
+        if (ThrowOnCreating) throw new InvalidOperationException("mailbox store refused");
+    }
+
+    public void OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account) =>
+        Removing.Add((account, Exists(connection, transaction, account)));
+
+    public void OnRemoved(AccountAddress account)
+    {
+        using var connection = database.Open();
+        Removed.Add((account, Exists(connection, null, account)));
+    }
+
+    private static bool Exists(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
+        connection.ExecuteScalar<long>("SELECT COUNT(*) FROM accounts WHERE domain = @Domain AND name = @Name", new { account.Domain, account.Name }, transaction) == 1;
+}

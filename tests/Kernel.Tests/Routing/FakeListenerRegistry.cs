@@ -1,0 +1,19 @@
+using System.Net;
+using System.Net.Sockets;
+using Kernel.Abstractions;
+
+namespace Kernel.Tests.Routing;
+
+/// <summary>Only the server's own addresses (the real registry is another helper's work).</summary>
+public sealed class FakeListenerRegistry(params IPAddress[] own) : IListenerRegistry
+{
+    public IReadOnlyList<ListenerBinding> Bindings => throw new NotSupportedException();
+
+    public bool IsOwnAddress(IPAddress address) => own.Contains(address) || IPAddress.IsLoopback(address);
+
+    public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
+
+    public IReadOnlyList<Socket> BindUdp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
+
+    public void Release(string plugin) => throw new NotSupportedException();
+}
