@@ -131,8 +131,10 @@ public sealed partial class SqliteMailboxStore
         string name;
         if (typed[0] == '~')
         {
+            // §2.1: '~' marks a foreign name, so an own name cannot start with it.
             var slash = typed.IndexOf(MailboxName.Separator);
-            var resolved = slash < 0 ? null : await ResolveAccountAsync(principal, typed[1..slash], cancellationToken);
+            if (slash < 0) throw Cannot("Invalid mailbox name");
+            var resolved = await ResolveAccountAsync(principal, typed[1..slash], cancellationToken);
             if (resolved is null) throw MailboxException.NonExistent();
             owner = resolved;
             name = MailboxName.Canonical(typed[(slash + 1)..]);
