@@ -1,0 +1,144 @@
+using Dapper;
+using Kernel.Abstractions;
+
+namespace Kernel.Mailboxes;
+
+// Subscriptions (mailboxes.md §6), mailbox aliases (§7) and quota, all per account.
+public sealed partial class SqliteMailboxStore
+{
+    /// <summary>§6 [Decision]: at most 1,000 subscription entries per account.</summary>
+    public const int MaxSubscriptions = 1000;
+
+    /// <summary>§7 [Decision]: at most 100 mailbox aliases per account.</summary>
+    public const int MaxMailboxAliases = 100;
+
+    public async Task<IReadOnlyList<string>> ListSubscriptionsAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return connection.Query<string>("SELECT name FROM mailbox_subscriptions WHERE account = @account ORDER BY id", new { account = account.ToString() }).AsList();
+    }
+
+    public async Task SubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        var name = SubscriptionName(mailbox);
+        if (name[0] == '~')
+        {
+            // §5.4: a foreign name must be visible to the account whose list it is (RFC 4314: 'l' covers SUBSCRIBE).
+            var access = await AccessAsync(Principal.User(account), name, cancellationToken);
+            if (!access.Visible) throw MailboxException.NonExistent();
+        }
+        // RFC 3501 §6.3.6: an own name is accepted even when it does not exist (yet).
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var parameters = new { account = account.ToString(), name };
+            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM mailbox_subscriptions WHERE account = @account AND name = @name", parameters, transaction) > 0) return;
+            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM mailbox_subscriptions WHERE account = @account", parameters, transaction) >= MaxSubscriptions)
+                throw Cannot($"At most {MaxSubscriptions} subscriptions");
+            connection.Execute("INSERT INTO mailbox_subscriptions (account, name) VALUES (@account, @name)", parameters, transaction);
+        }, cancellationToken);
+    }
+
+    public async Task UnsubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        var name = SubscriptionName(mailbox);
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var removed = connection.Execute("DELETE FROM mailbox_subscriptions WHERE account = @account AND name = @name", new { account = account.ToString(), name }, transaction);
+            if (removed == 0) throw MailboxException.NonExistent();
+        }, cancellationToken);
+    }
+
+    /// <summary>§6: case preserved, INBOX normalised; an own name must be syntactically valid, a foreign one needs <c>~acct/…</c>.</summary>
+    private static string SubscriptionName(string mailbox)
+    {
+        var name = MailboxName.Canonical(mailbox);
+        if (name.StartsWith('~'))
+        {
+            var slash = name.IndexOf(MailboxName.Separator);
+            if (slash <= 1 || !MailboxName.IsValidOwn(name[(slash + 1)..])) throw MailboxException.NonExistent();
+            return name;
+        }
+        if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid mailbox name");
+        return name;
+    }
+
+    public async Task<IReadOnlyList<MailboxAlias>> ListMailboxAliasesAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return LoadAliases(connection, null, account);
+    }
+
+    public async Task SetMailboxAliasAsync(Principal principal, AccountAddress account, string alias, string target, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        var name = CheckAliasName(alias);
+        var targetName = CheckAliasTarget(target);
+        if (targetName == name) throw Cannot("An alias cannot name itself");
+        await WriteAsync((connection, transaction, _) => SaveAlias(connection, transaction, account, name, targetName), cancellationToken);
+    }
+
+    public async Task RemoveMailboxAliasAsync(Principal principal, AccountAddress account, string alias, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        var name = MailboxName.Canonical(alias);
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var removed = connection.Execute("DELETE FROM mailbox_aliases WHERE account = @account AND alias = @name", new { account = account.ToString(), name }, transaction);
+            if (removed == 0) throw MailboxException.NonExistent();
+        }, cancellationToken);
+    }
+
+    /// <summary>§7: own-name syntax, no '~', not INBOX.</summary>
+    private static string CheckAliasName(string alias)
+    {
+        var name = MailboxName.Canonical(alias);
+        if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid alias name");
+        if (MailboxName.IsSameOrUnder(name, MailboxName.Inbox)) throw Cannot("INBOX cannot be an alias");
+        return name;
+    }
+
+    private static string CheckAliasTarget(string target)
+    {
+        var name = MailboxName.Canonical(target);
+        if (name.StartsWith('~'))
+        {
+            var slash = name.IndexOf(MailboxName.Separator);
+            if (slash <= 1 || !MailboxName.IsValidOwn(MailboxName.Canonical(name[(slash + 1)..]))) throw Cannot("Invalid alias target");
+            return name;
+        }
+        if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid alias target");
+        return name;
+    }
+
+    /// <summary>
+    /// Adds or retargets an alias. §7: an alias cannot equal or lie under an own mailbox; aliases do not nest either,
+    /// so a name maps through at most one alias.
+    /// </summary>
+    private static void SaveAlias(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, AccountAddress account, string name, string target)
+    {
+        if (LoadRow(connection, transaction, account, name) is not null || MailboxName.Ancestors(name).Any(a => LoadRow(connection, transaction, account, a) is not null))
+            throw new MailboxException(MailboxError.AlreadyExists, "A mailbox has that name");
+        var aliases = LoadAliases(connection, transaction, account);
+        if (aliases.Exists(a => a.Alias != name && (MailboxName.IsUnder(name, a.Alias) || MailboxName.IsUnder(a.Alias, name))))
+            throw new MailboxException(MailboxError.AlreadyExists, "Another mailbox alias contains that name");
+        var exists = aliases.Exists(a => a.Alias == name);
+        if (!exists && aliases.Count >= MaxMailboxAliases) throw Cannot($"At most {MaxMailboxAliases} mailbox aliases");
+        connection.Execute(
+            exists ? "UPDATE mailbox_aliases SET target = @target WHERE account = @account AND alias = @name"
+                   : "INSERT INTO mailbox_aliases (account, alias, target) VALUES (@account, @name, @target)",
+            new { account = account.ToString(), name, target }, transaction);
+    }
+
+    public async Task<QuotaUsage> GetQuotaAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        var limit = await QuotaLimitAsync(account, cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var used = connection.ExecuteScalar<long?>("SELECT SUM(size) FROM mailboxes WHERE account = @account", new { account = account.ToString() }) ?? 0;
+        return new QuotaUsage(used, limit);
+    }
+}

@@ -1,0 +1,111 @@
+using Dapper;
+using Kernel.Abstractions;
+
+namespace Kernel.Mailboxes;
+
+// GETACL, SETACL, DELETEACL and "apply to sub-Mailboxes" (mailboxes.md §4.2, §4.4, §4.5, §5.5; RFC 4314).
+public sealed partial class SqliteMailboxStore
+{
+    public async Task<IReadOnlyList<AclEntry>> GetAclAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
+        Require(access, MailboxRights.Administer);
+        return LoadAcl(connection, null, access.Row!.Id);
+    }
+
+    public async Task SetAclAsync(Principal principal, string mailbox, string identifier, string rights, CancellationToken cancellationToken = default)
+    {
+        // RFC 4314 §3.1: '+' adds, '-' removes, otherwise replace; a letter outside the set → BAD and nothing changes.
+        var mode = rights.StartsWith('+') ? '+' : rights.StartsWith('-') ? '-' : '=';
+        var letters = mode == '=' ? rights : rights[1..];
+        if (!MailboxRightsText.TryParse(letters, out var parsed)) throw new MailboxException(MailboxError.BadRights, $"Invalid rights \"{rights}\"");
+        if (!AclIdentifier.TryParse(identifier, out var id)) throw BadIdentifier(identifier);
+        var access = await AccessAsync(principal, mailbox, cancellationToken);
+        Require(access, MailboxRights.Administer);
+        var stored = await StoredIdentifierAsync(id, access.Target!.Owner, cancellationToken);
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var row = Reload(connection, transaction, access.Row!);
+            var current = (MailboxRights?)connection.ExecuteScalar<long?>(
+                "SELECT rights FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+            var next = mode switch
+            {
+                '+' => (current ?? MailboxRights.None) | parsed,
+                '-' => (current ?? MailboxRights.None) & ~parsed,
+                _ => parsed,
+            };
+            if (next == MailboxRights.None)
+            {
+                // §5.5 [Decision]: an empty rights string removes the entry, as DELETEACL does.
+                connection.Execute("DELETE FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+            }
+            else if (current is null)
+            {
+                connection.Execute("INSERT INTO mailbox_acl (mailbox_id, identifier, rights) VALUES (@id, @stored, @rights)",
+                    new { id = row.Id, stored, rights = (int)next }, transaction);
+            }
+            else
+            {
+                // Replacing keeps the entry's place: GETACL lists entries in the order first created (§5.5).
+                connection.Execute("UPDATE mailbox_acl SET rights = @rights WHERE mailbox_id = @id AND identifier = @stored",
+                    new { id = row.Id, stored, rights = (int)next }, transaction);
+            }
+        }, cancellationToken);
+    }
+
+    public async Task DeleteAclAsync(Principal principal, string mailbox, string identifier, CancellationToken cancellationToken = default)
+    {
+        if (!AclIdentifier.TryParse(identifier, out var id)) throw BadIdentifier(identifier);
+        var access = await AccessAsync(principal, mailbox, cancellationToken);
+        Require(access, MailboxRights.Administer);
+        var stored = await StoredIdentifierAsync(id, access.Target!.Owner, cancellationToken);
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var row = Reload(connection, transaction, access.Row!);
+            connection.Execute("DELETE FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+        }, cancellationToken);
+    }
+
+    public async Task ApplyAclToChildrenAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default)
+    {
+        var access = await AccessAsync(principal, mailbox, cancellationToken);
+        Require(access, MailboxRights.Administer);
+        var owner = access.Target!.Owner;
+        // Only descendants whose ACL the principal may change themselves are overwritten.
+        var children = new List<long>();
+        await using (var connection = await _database.OpenAsync(cancellationToken))
+        {
+            foreach (var row in LoadRows(connection, null, owner))
+            {
+                if (!MailboxName.IsUnder(row.Name, access.Row!.Name)) continue;
+                var rights = await _rights.EvaluateAsync(principal, owner, LoadAcl(connection, null, row.Id), cancellationToken);
+                if (rights.Has(MailboxRights.Administer)) children.Add(row.Id);
+            }
+        }
+        await WriteAsync((connection, transaction, _) =>
+        {
+            var row = Reload(connection, transaction, access.Row!);
+            foreach (var child in children)
+            {
+                connection.Execute(
+                    "DELETE FROM mailbox_acl WHERE mailbox_id = @child; " +
+                    "INSERT INTO mailbox_acl (mailbox_id, identifier, rights) SELECT @child, identifier, rights FROM mailbox_acl WHERE mailbox_id = @id ORDER BY id",
+                    new { child, id = row.Id }, transaction);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>§4.2 stored form: lower case, a domain alias replaced by its domain, the owner's domain dropped.</summary>
+    private async Task<string> StoredIdentifierAsync(AclIdentifier id, AccountAddress owner, CancellationToken cancellationToken)
+    {
+        if (id.Domain is not null)
+        {
+            var real = await _accounts.ResolveDomainAsync(id.Domain, cancellationToken);
+            if (real is not null) id = id with { Domain = real.ToLowerInvariant() };
+        }
+        return id.RelativeTo(owner.Domain).ToString();
+    }
+
+    private static MailboxException BadIdentifier(string identifier) => new(MailboxError.BadRights, $"Invalid identifier \"{identifier}\"");
+}

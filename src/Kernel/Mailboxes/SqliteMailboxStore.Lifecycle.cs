@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Kernel.Abstractions;
+using Kernel.Accounts;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Mailboxes;
+
+// Account creation and removal inside the account store's transaction (Accounts/IAccountLifecycle, mailboxes.md §1, §8).
+public sealed partial class SqliteMailboxStore
+{
+    // Body files whose last reference went with a removed account, deleted once the removal committed.
+    private readonly ConcurrentDictionary<AccountAddress, List<string>> _filesOfRemovedAccounts = new();
+
+    public void OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    {
+        // §1: INBOX exists from the moment the account does; §4.4: it starts with an empty ACL.
+        if (LoadRow(connection, transaction, account, MailboxName.Inbox) is null)
+            InsertMailbox(connection, transaction, account, MailboxName.Inbox, selectable: true, SpecialUse.None);
+
+        // §8: the template's lists are copied; foreign names are copied as text, rights are not checked now.
+        foreach (var entry in template.Mailboxes)
+        {
+            var trimmed = entry.Trim();
+            var directoryOnly = trimmed.EndsWith(MailboxName.Separator);
+            var name = MailboxName.Canonical(directoryOnly ? trimmed[..^1] : trimmed);
+            if (!MailboxName.IsValidOwn(name))
+            {
+                _logger.LogWarning("account template mailbox {Mailbox} for {Account} is not a valid name; skipped", entry, account);
+                continue;
+            }
+            if (LoadRow(connection, transaction, account, name) is not null) continue;
+            EnsureAncestors(connection, transaction, account, name);
+            InsertMailbox(connection, transaction, account, name, !directoryOnly, SpecialUseOf(name));
+        }
+
+        var subscriptions = new List<string>();
+        foreach (var entry in template.Subscriptions)
+        {
+            var name = MailboxName.Canonical(entry.Trim());
+            var valid = name.StartsWith('~') ? name.IndexOf(MailboxName.Separator) > 1 : MailboxName.IsValidOwn(name);
+            if (!valid || subscriptions.Contains(name, StringComparer.Ordinal) || subscriptions.Count >= MaxSubscriptions) continue;
+            subscriptions.Add(name);
+            connection.Execute("INSERT OR IGNORE INTO mailbox_subscriptions (account, name) VALUES (@account, @name)", new { account = account.ToString(), name }, transaction);
+        }
+
+        foreach (var (alias, target) in template.MailboxAliases)
+        {
+            try
+            {
+                var name = CheckAliasName(alias.Trim());
+                var targetName = CheckAliasTarget(target.Trim());
+                if (name != targetName) SaveAlias(connection, transaction, account, name, targetName);
+            }
+            catch (MailboxException e)
+            {
+                _logger.LogWarning("account template mailbox alias {Alias} for {Account} skipped: {Reason}", alias, account, e.Message);
+            }
+        }
+    }
+
+    public void OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account)
+    {
+        var effects = new Effects();
+        var parameters = new { account = account.ToString() };
+        var bodyIds = connection.Query<string>(
+            "SELECT body_id FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account)", parameters, transaction).AsList();
+        ReleaseBodies(connection, transaction, bodyIds, effects);
+        connection.Execute(
+            "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
+            "DELETE FROM mailbox_acl WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
+            "DELETE FROM mailboxes WHERE account = @account; " +
+            "DELETE FROM mailbox_subscriptions WHERE account = @account; " +
+            "DELETE FROM mailbox_aliases WHERE account = @account;",
+            parameters, transaction);
+        // Replaces whatever an earlier, rolled-back attempt left, so only what this transaction released is deleted.
+        _filesOfRemovedAccounts[account] = effects.Files;
+    }
+
+    public void OnRemoved(AccountAddress account)
+    {
+        if (!_filesOfRemovedAccounts.TryRemove(account, out var files)) return;
+        foreach (var id in files) _bodies.DeleteFile(id);
+    }
+
+    /// <summary>RFC 6154 attributes for the usual template names, so clients find Sent, Drafts and Trash.</summary>
+    private static SpecialUse SpecialUseOf(string name) => name switch
+    {
+        "Sent" => SpecialUse.Sent,
+        "Drafts" => SpecialUse.Drafts,
+        "Trash" => SpecialUse.Trash,
+        "Junk" => SpecialUse.Junk,
+        "Archive" => SpecialUse.Archive,
+        _ => SpecialUse.None,
+    };
+}

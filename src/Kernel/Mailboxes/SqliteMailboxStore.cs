@@ -1,0 +1,353 @@
+using Dapper;
+using Kernel.Abstractions;
+using Kernel.Accounts;
+using Kernel.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Mailboxes;
+
+/// <summary>
+/// The embedded mailbox store (mailboxes.md): mailboxes with store/directory facets, messages with UIDs, flags and
+/// modification sequences, ACLs, subscriptions and mailbox aliases in SQLite; message bodies in the single-instance
+/// <see cref="BodyStore"/> (a COPY or a delivery to many mailboxes adds references, never copies bytes).
+/// Every call goes through <see cref="MailboxRightsEvaluator"/>, the one effective-rights function (§4.3).
+/// Writes take the database write lock up front (BEGIN IMMEDIATE) and, within this process, one writer at a time,
+/// so UIDs are strictly increasing and no flag update is lost; events are published and files deleted after commit.
+/// </summary>
+public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycle, ILocalDelivery
+{
+    private const string RowColumns =
+        "id AS Id, account AS Account, name AS Name, selectable AS Selectable, special_use AS SpecialUse, uid_validity AS UidValidity, " +
+        "uid_next AS UidNext, highest_modseq AS HighestModseq, messages AS Messages, size AS Size";
+
+    private const string MessageColumns =
+        "uid AS Uid, flags AS Flags, keywords AS Keywords, internal_date AS InternalDate, size AS Size, modseq AS Modseq, body_id AS BodyId";
+
+    private readonly SqliteDatabase _database;
+    private readonly BodyStore _bodies;
+    private readonly IAccountStore _accounts;
+    private readonly IAddressRouter _router;
+    private readonly IMessageBus _bus;
+    private readonly ILogger<SqliteMailboxStore> _logger;
+    private readonly MailboxRightsEvaluator _rights;
+
+    // One writer at a time in this process: SQLite allows one anyway, and waiting here is cheaper than its busy handler's sleeps.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    public SqliteMailboxStore(SqliteDatabase database, BodyStore bodies, IAccountStore accounts, IAddressRouter router, IMessageBus bus, ILogger<SqliteMailboxStore> logger)
+    {
+        _database = database;
+        _bodies = bodies;
+        _accounts = accounts;
+        _router = router;
+        _bus = bus;
+        _logger = logger;
+        _rights = new MailboxRightsEvaluator(accounts);
+    }
+
+    // ---------------------------------------------------------------- name resolution (§3, §7)
+
+    /// <summary>
+    /// Resolves a typed name: a foreign name through the Router (Access, only a Local result counts), an own name
+    /// relative to the principal, a mailbox alias one hop to its target. Null means "no such mailbox".
+    /// </summary>
+    private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(typed)) return null;
+        if (typed[0] == '~')
+        {
+            var slash = typed.IndexOf(MailboxName.Separator);
+            if (slash < 0) return null;
+            var owner = await ResolveAccountAsync(principal, typed[1..slash], cancellationToken);
+            if (owner is null) return null;
+            var rest = MailboxName.Canonical(typed[(slash + 1)..]);
+            return new MailboxTarget(owner, rest, typed, IsOwnName: false, IsAliasName: false);
+        }
+        if (principal.Kind == PrincipalKind.System) return null; // the System has no own mailboxes
+        var self = principal.Account!;
+        var name = MailboxName.Canonical(typed);
+        var alias = FindAlias(connection, self, name);
+        if (alias is null) return new MailboxTarget(self, name, typed, IsOwnName: true, IsAliasName: false);
+        if (!followAlias) return null; // §7: a target that is itself an alias is not followed and behaves as absent
+        // §7: sub-names map through (mkt-announce/2024 → ~marketing/announce/2024).
+        var mapped = alias.Target + name[alias.Alias.Length..];
+        var target = await ResolveAsync(connection, principal, mapped, followAlias: false, cancellationToken);
+        return target is null ? null : target with { Display = typed, IsOwnName = false, IsAliasName = name.Length == alias.Alias.Length };
+    }
+
+    /// <summary>§3: <c>acct</c> in the principal's domain (for the System the Main Domain), or <c>acct@dom</c>, as an Access address.</summary>
+    private async Task<AccountAddress?> ResolveAccountAsync(Principal principal, string accountPart, CancellationToken cancellationToken)
+    {
+        if (accountPart.Length == 0 || MailboxName.HasWildcard(accountPart)) return null;
+        var at = accountPart.LastIndexOf('@');
+        var name = at < 0 ? accountPart : accountPart[..at];
+        var domain = at < 0 ? principal.Account?.Domain ?? await _accounts.GetMainDomainAsync(cancellationToken) : accountPart[(at + 1)..];
+        if (!ObjectName.IsValid(name) || domain is null || !DomainName.IsValid(domain)) return null;
+        var source = new RequestSource(null, SourceClass.Trusted, principal.Account, Internal: principal.Kind == PrincipalKind.System, Protocol: "mailbox");
+        var decision = await _router.RouteAsync(new RouteRequest($"{name}@{domain}".ToLowerInvariant(), RouteKind.Access, source), cancellationToken);
+        return decision.Result is RouteResult.Local local ? local.Account : null;
+    }
+
+    private static MailboxAlias? FindAlias(SqliteConnection connection, AccountAddress account, string name)
+    {
+        MailboxAlias? best = null;
+        foreach (var alias in LoadAliases(connection, null, account))
+        {
+            if (MailboxName.IsSameOrUnder(name, alias.Alias) && (best is null || alias.Alias.Length > best.Alias.Length)) best = alias;
+        }
+        return best;
+    }
+
+    // ---------------------------------------------------------------- access (§4.3, §5.4)
+
+    /// <summary>A resolved name, its row (null when absent) and the principal's effective rights on it.</summary>
+    private sealed record Access(MailboxTarget? Target, MailboxRow? Row, EffectiveRights Rights)
+    {
+        public bool Exists => Row is not null;
+
+        public bool Visible => Row is not null && Rights.Visible;
+    }
+
+    private async Task<Access> AccessAsync(SqliteConnection connection, Principal principal, string mailbox, CancellationToken cancellationToken)
+    {
+        var target = await ResolveAsync(connection, principal, mailbox, followAlias: true, cancellationToken);
+        if (target is null) return new Access(null, null, default);
+        var row = LoadRow(connection, null, target.Owner, target.Name);
+        if (row is null) return new Access(target, null, default);
+        var rights = await _rights.EvaluateAsync(principal, target.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
+        if (rights.AsAdministrator) LogAdministratorAccess(principal, target.Owner, target.Name);
+        return new Access(target, row, rights);
+    }
+
+    private async Task<Access> AccessAsync(Principal principal, string mailbox, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await AccessAsync(connection, principal, mailbox, cancellationToken);
+    }
+
+    // §5.6 [Decision]: each administrator access to another account's mailbox is logged at level Major, which maps to
+    // Warning here so it survives a log filter that keeps only problems.
+    private void LogAdministratorAccess(Principal principal, AccountAddress owner, string mailbox) =>
+        _logger.LogWarning("administrator {Admin} accessed mailbox {Mailbox} of {Account}", principal.Account, mailbox, owner);
+
+    /// <summary>§5.4: absent and invisible give the same error; visible without the right gives NOPERM.</summary>
+    private static void Require(Access access, MailboxRights right)
+    {
+        if (!access.Visible) throw MailboxException.NonExistent();
+        if (!access.Rights.Has(right)) throw NoPerm();
+    }
+
+    private static void RequireSelectable(Access access)
+    {
+        if (!access.Row!.IsSelectable) throw new MailboxException(MailboxError.Cannot, "Mailbox is not selectable");
+    }
+
+    /// <summary>§5.4 APPEND/COPY target: needs <c>i</c>, which works even when the mailbox is otherwise invisible (drop box).</summary>
+    private static void RequireInsert(Access access)
+    {
+        if (access.Row is null || !access.Row.IsSelectable)
+        {
+            if (access.Target is { IsOwnName: true }) throw new MailboxException(MailboxError.TryCreate, "Mailbox does not exist");
+            throw MailboxException.NonExistent();
+        }
+        if (!access.Rights.Has(MailboxRights.Insert)) throw access.Rights.Visible ? NoPerm() : MailboxException.NonExistent();
+    }
+
+    private async Task RequireAccountAccessAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken)
+    {
+        var rights = await _rights.EvaluateAsync(principal, account, null, cancellationToken);
+        if (rights.Rights != MailboxRights.All) throw NoPerm();
+        if (rights.AsAdministrator) LogAdministratorAccess(principal, account, "*");
+    }
+
+    private static MailboxException NoPerm() => new(MailboxError.NoPerm, "Permission denied");
+
+    /// <summary>§5.3: \Seen needs <c>s</c>, \Deleted needs <c>d</c> (t), the other flags and keywords need <c>w</c>.</summary>
+    private static MessageFlags ChangeableFlags(MailboxRights rights)
+    {
+        var flags = MessageFlags.None;
+        if (rights.HasFlag(MailboxRights.Seen)) flags |= MessageFlags.Seen;
+        if (rights.HasFlag(MailboxRights.Delete)) flags |= MessageFlags.Deleted;
+        if (rights.HasFlag(MailboxRights.Write)) flags |= MessageFlags.Answered | MessageFlags.Flagged | MessageFlags.Draft;
+        return flags;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// <summary>What a write does after its commit: body files to delete, events to publish (last state per mailbox).</summary>
+    private sealed class Effects
+    {
+        public List<string> Files { get; } = [];
+
+        public Dictionary<long, MailboxChanged> Events { get; } = [];
+
+        public void Changed(AccountAddress owner, MailboxRow row) =>
+            Events[row.Id] = new MailboxChanged(owner, row.Name, (ulong)row.HighestModseq, (uint)row.UidNext, (int)row.Messages);
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Effects, T> work, CancellationToken cancellationToken)
+    {
+        var effects = new Effects();
+        T result;
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await _database.OpenAsync(cancellationToken);
+            // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            result = work(connection, transaction, effects);
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+        foreach (var id in effects.Files) _bodies.DeleteFile(id);
+        foreach (var changed in effects.Events.Values) _bus.Publish(changed);
+        return result;
+    }
+
+    private Task WriteAsync(Action<SqliteConnection, SqliteTransaction, Effects> work, CancellationToken cancellationToken) =>
+        WriteAsync((c, t, e) => { work(c, t, e); return true; }, cancellationToken);
+
+    // ---------------------------------------------------------------- SQL (one place for this store's statements)
+
+    private static MailboxRow? LoadRow(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
+        connection.QuerySingleOrDefault<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE account = @account AND name = @name",
+            new { account = owner.ToString(), name }, transaction);
+
+    /// <summary>The row again inside a write transaction; gone or renamed meanwhile → no such mailbox.</summary>
+    private static MailboxRow Reload(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row)
+    {
+        var now = connection.QuerySingleOrDefault<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE id = @id", new { id = row.Id }, transaction);
+        if (now is null || now.Name != row.Name || now.Account != row.Account) throw MailboxException.NonExistent();
+        return now;
+    }
+
+    private static List<MailboxRow> LoadRows(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner) =>
+        connection.Query<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE account = @account ORDER BY name", new { account = owner.ToString() }, transaction).AsList();
+
+    private static List<AclEntry> LoadAcl(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId) =>
+        connection.Query<(string Identifier, long Rights)>("SELECT identifier, rights FROM mailbox_acl WHERE mailbox_id = @mailboxId ORDER BY id",
+            new { mailboxId }, transaction).Select(e => new AclEntry(e.Identifier, (MailboxRights)e.Rights)).ToList();
+
+    private static Dictionary<long, List<AclEntry>> LoadAccountAcls(SqliteConnection connection, AccountAddress owner)
+    {
+        var result = new Dictionary<long, List<AclEntry>>();
+        var rows = connection.Query<(long MailboxId, string Identifier, long Rights)>(
+            "SELECT a.mailbox_id, a.identifier, a.rights FROM mailbox_acl a JOIN mailboxes m ON m.id = a.mailbox_id WHERE m.account = @account ORDER BY a.id",
+            new { account = owner.ToString() });
+        foreach (var (mailboxId, identifier, rights) in rows)
+        {
+            if (!result.TryGetValue(mailboxId, out var list)) result[mailboxId] = list = [];
+            list.Add(new AclEntry(identifier, (MailboxRights)rights));
+        }
+        return result;
+    }
+
+    private static List<MailboxAlias> LoadAliases(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
+        connection.Query<(string Alias, string Target)>("SELECT alias, target FROM mailbox_aliases WHERE account = @account ORDER BY id",
+            new { account = account.ToString() }, transaction).Select(a => new MailboxAlias(a.Alias, a.Target)).ToList();
+
+    private static bool HasChildren(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
+        connection.ExecuteScalar<long>(
+            "SELECT EXISTS (SELECT 1 FROM mailboxes WHERE account = @account AND substr(name, 1, length(@prefix)) = @prefix)",
+            new { account = owner.ToString(), prefix = name + MailboxName.Separator }, transaction) != 0;
+
+    /// <summary>UIDVALIDITY (RFC 3501 §2.3.1.1): from a server-wide counter, never reused even when a name is created again.</summary>
+    private static long NextUidValidity(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var last = connection.ExecuteScalar<long?>("SELECT value FROM mailbox_counters WHERE name = 'uid_validity'", transaction: transaction) ?? 0;
+        var next = Math.Max(last + 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        if (next > uint.MaxValue) next = 1;
+        connection.Execute("INSERT INTO mailbox_counters (name, value) VALUES ('uid_validity', @next) ON CONFLICT (name) DO UPDATE SET value = @next",
+            new { next }, transaction);
+        return next;
+    }
+
+    /// <summary>Inserts one row; a sub-mailbox starts with a copy of its parent's ACL (§4.4).</summary>
+    private static long InsertMailbox(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, bool selectable, SpecialUse specialUse)
+    {
+        var id = connection.ExecuteScalar<long>(
+            "INSERT INTO mailboxes (account, name, selectable, special_use, uid_validity) VALUES (@account, @name, @selectable, @specialUse, @uidValidity) RETURNING id",
+            new { account = owner.ToString(), name, selectable = selectable ? 1 : 0, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) },
+            transaction);
+        var parent = MailboxName.Parent(name);
+        if (parent is not null)
+        {
+            connection.Execute(
+                "INSERT INTO mailbox_acl (mailbox_id, identifier, rights) SELECT @id, a.identifier, a.rights FROM mailbox_acl a " +
+                "JOIN mailboxes m ON m.id = a.mailbox_id WHERE m.account = @account AND m.name = @parent ORDER BY a.id",
+                new { id, account = owner.ToString(), parent }, transaction);
+        }
+        return id;
+    }
+
+    /// <summary>§2.1: creating <c>X/Y</c> creates the directory facet of <c>X</c> when <c>X</c> does not exist.</summary>
+    private static void EnsureAncestors(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name)
+    {
+        foreach (var ancestor in MailboxName.Ancestors(name))
+        {
+            if (LoadRow(connection, transaction, owner, ancestor) is null) InsertMailbox(connection, transaction, owner, ancestor, selectable: false, SpecialUse.None);
+        }
+    }
+
+    private static void SaveCounters(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row) =>
+        connection.Execute(
+            "UPDATE mailboxes SET uid_next = @UidNext, highest_modseq = @HighestModseq, messages = @Messages, size = @Size WHERE id = @Id",
+            row, transaction);
+
+    /// <summary>Releases one body reference per id; files whose last reference went are deleted after commit.</summary>
+    private static void ReleaseBodies(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> bodyIds, Effects effects)
+    {
+        foreach (var id in bodyIds)
+        {
+            if (BodyStore.ReleaseReference(connection, transaction, id)) effects.Files.Add(id);
+        }
+    }
+
+    /// <summary>Removes every message of a mailbox (DELETE, account removal).</summary>
+    private static void RemoveAllMessages(SqliteConnection connection, SqliteTransaction transaction, long mailboxId, Effects effects)
+    {
+        var bodyIds = connection.Query<string>("SELECT body_id FROM mailbox_messages WHERE mailbox_id = @mailboxId", new { mailboxId }, transaction).AsList();
+        ReleaseBodies(connection, transaction, bodyIds, effects);
+        connection.Execute("DELETE FROM mailbox_messages WHERE mailbox_id = @mailboxId", new { mailboxId }, transaction);
+    }
+
+    private static List<MessageRow> LoadMessages(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId, UidSet uids, string? extraCondition = null)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("mailboxId", mailboxId);
+        var sql = $"SELECT {MessageColumns} FROM mailbox_messages WHERE mailbox_id = @mailboxId";
+        if (extraCondition is not null) sql += " AND " + extraCondition;
+        // A few ranges become SQL; many (a long sequence set) are filtered here instead of building a huge statement.
+        if (uids.Ranges.Count <= 32)
+        {
+            var clauses = new List<string>();
+            for (var i = 0; i < uids.Ranges.Count; i++)
+            {
+                clauses.Add($"uid BETWEEN @f{i} AND @l{i}");
+                parameters.Add($"f{i}", (long)uids.Ranges[i].First);
+                parameters.Add($"l{i}", (long)uids.Ranges[i].Last);
+            }
+            sql += clauses.Count == 0 ? " AND 0" : " AND (" + string.Join(" OR ", clauses) + ")";
+        }
+        sql += " ORDER BY uid";
+        var rows = connection.Query<MessageRow>(sql, parameters, transaction).AsList();
+        if (uids.Ranges.Count > 32) rows.RemoveAll(m => !uids.Contains((uint)m.Uid));
+        return rows;
+    }
+
+    private static long UsedBytes(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
+        connection.ExecuteScalar<long?>("SELECT SUM(size) FROM mailboxes WHERE account = @account", new { account = owner.ToString() }, transaction) ?? 0;
+
+    /// <summary>The owner's mailbox quota (§5.3: storage in a foreign mailbox counts against its owner); null = unlimited.</summary>
+    private async Task<long?> QuotaLimitAsync(AccountAddress owner, CancellationToken cancellationToken)
+    {
+        var text = await _accounts.GetSettingAsync(SettingScope.ForAccount(owner), SettingKeys.MailboxQuotaBytes, cancellationToken);
+        return long.TryParse(text, out var limit) && limit >= 0 ? limit : null;
+    }
+
+    private static MailboxException OverQuota() => new(MailboxError.OverQuota, "Mailbox quota exceeded");
+}
