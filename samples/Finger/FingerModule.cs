@@ -102,6 +102,7 @@ public sealed class FingerModule : IModule
             var line = await ReadLineAsync(stream, timeout.Token);
             var answer = line is null ? "finger: query too long\r\n" : await AnswerAsync(line, timeout.Token);
             if (answer.Length > 0) await stream.WriteAsync(Encoding.ASCII.GetBytes(answer), timeout.Token);
+            if (line is null) await LingerAsync(client, stream, timeout.Token);
         }
         catch (OperationCanceledException)
         {
@@ -114,6 +115,22 @@ public sealed class FingerModule : IModule
         {
             // Never leak an internal error to the client; log it for the operator.
             _logger.LogError(e, "finger query failed");
+        }
+    }
+
+    /// <summary>
+    /// After refusing an over-long line: closing with unread input would reset the connection and the client could
+    /// lose the error line. Half-close, then discard what is still coming (bounded in bytes and time).
+    /// </summary>
+    private static async Task LingerAsync(Socket client, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        client.Shutdown(SocketShutdown.Send);
+        var discard = new byte[4096];
+        for (var total = 0; total < 64 * 1024;)
+        {
+            var read = await stream.ReadAsync(discard, cancellationToken);
+            if (read == 0) return;
+            total += read;
         }
     }
 
