@@ -283,6 +283,22 @@ public sealed class PluginHostTests
         await host.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Overwriting_a_loaded_dll_in_place_does_not_reach_the_running_plugin()
+    {
+        await using var h = new PluginHostHarness();
+        var dll = Path.Combine(h.Install("Healthy"), "Healthy.dll");
+        var host = h.CreateHost(adjust: o => o with { WatchFolder = false });
+        await host.StartAsync(CancellationToken.None);
+
+        // Truncate and rewrite the file the plugin came from: a mapped image would die with SIGBUS on the next page touched.
+        using (var file = new FileStream(dll, FileMode.Open, FileAccess.Write)) file.SetLength(0);
+        File.WriteAllBytes(dll, new byte[4096]);
+
+        await host.StopAsync(CancellationToken.None);
+        Assert.True(File.Exists(h.PluginData("Healthy", "stopped")));
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal static async Task<bool> CollectedAsync(WeakReference context)
     {
