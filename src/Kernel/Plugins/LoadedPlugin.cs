@@ -1,4 +1,3 @@
-using System.Composition;
 using System.Composition.Hosting;
 using System.Runtime.Loader;
 using Kernel.Abstractions;

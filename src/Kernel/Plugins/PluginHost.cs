@@ -73,7 +73,9 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             lock (_entries)
             {
-                return _entries.Values.OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase).Select(e => e.Status).ToArray();
+                // A folder seen once and still settling (no state yet) is not shown.
+                return _entries.Values.Where(e => e.State != PluginState.Unloaded || e.Reason is not null)
+                    .OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase).Select(e => e.Status).ToArray();
             }
         }
     }
