@@ -195,6 +195,14 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             return;
         }
 
+        if (_queue.Store.BodyProblem(m) is { } problem)
+        {
+            // Bad data never loops (issue 3 §8): fail the recipients with the reason naming the file; the DSN says so.
+            _logger.LogError("queued message {QueueId}: {Problem}", m.Id, problem);
+            foreach (var r in queued.Recipients) batch.Updates.Add(Failed(r, "5.3.0", problem));
+            return;
+        }
+
         if (QueueJson.ReadActions(m.Actions) is { } actions) await RunServerActionsAsync(work, actions, batch, cancellationToken);
 
         foreach (var r in queued.Recipients)
@@ -535,11 +543,16 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 {
                     try
                     {
-                        var action = group.Key == DsnPending.Delivered ? DsnAction.Delivered : DsnAction.Failed;
-                        var statuses = wanted.Select(r => new DsnRecipientStatus(r.Address, r.Orcpt, action, r.Status ?? (action == DsnAction.Failed ? "5.0.0" : "2.0.0"),
-                            r.RemoteMta, r.LastError is null ? null : $"smtp; {r.LastError}")).ToList();
+                        var failed = group.Key == DsnPending.Failed;
+                        // RFC 3464 §2.3.3: a success handed to another MTA is "relayed"; into a mailbox, "delivered".
+                        var statuses = wanted.Select(r => new DsnRecipientStatus(r.Address, r.Orcpt,
+                            failed ? DsnAction.Failed : r.Queue is null ? DsnAction.Delivered : DsnAction.Relayed,
+                            r.Status ?? (failed ? "5.0.0" : "2.0.0"), r.RemoteMta, r.LastError is null ? null : $"smtp; {r.LastError}")).ToList();
+                        // A damaged original still gets its DSN, without the original attached.
+                        MessageBody original = _queue.Store.BodyProblem(m) is null ? _queue.Store.Bodies.Open(m.BodyId, m.BodySize) : MessageBody.FromBytes(Array.Empty<byte>());
                         var request = new DsnRequest(SqliteMessageQueue.EnvelopeOf(m, q.Recipients.Select(SqliteMessageQueue.RecipientOf).ToList()),
-                            _queue.Store.Bodies.Open(m.BodyId, m.BodySize), _options.ServerName, DateTimeOffset.FromUnixTimeMilliseconds(m.Created), statuses);
+                            original, _options.ServerName, DateTimeOffset.FromUnixTimeMilliseconds(m.Created), statuses);
+                        var action = statuses[0].Action;
                         var dsn = _factory.BuildDeliveryStatusNotification(request);
                         var result = await SubmitGeneratedAsync(dsn with { Sender = "" }, "dsn", runRules: false, cancellationToken);
                         _logger.LogInformation("message {QueueId}: {Action} DSN for {Count} recipients queued as {DsnId}", m.Id, action, wanted.Count, result.QueueId);

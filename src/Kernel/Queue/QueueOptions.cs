@@ -18,8 +18,8 @@ public sealed record QueueOptions
     /// <summary>How long a worker owns a message it is routing; a crashed worker's messages are taken over after it.</summary>
     public TimeSpan RoutingLease { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long the scheduler holds a target queue per lease (renewed at each message).</summary>
-    public TimeSpan DeliveryLease { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long the scheduler holds a target queue per lease (renewed at each message; longer than <see cref="TransportTimeout"/>).</summary>
+    public TimeSpan DeliveryLease { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The deadline for one rule evaluation (design.md: a timeout is a temporary failure).</summary>
     public TimeSpan RuleTimeout { get; init; } = TimeSpan.FromSeconds(30);

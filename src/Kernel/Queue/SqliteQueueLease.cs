@@ -21,9 +21,21 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         ObjectDisposedException.ThrowIf(_disposed, this);
         await RenewAsync(cancellationToken);
         var now = queue.Now;
-        var next = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq), cancellationToken);
-        if (next is null) return null;
-        _afterSeq = next.Message.Seq;
+        QueuedMessage? next;
+        while (true)
+        {
+            next = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq), cancellationToken);
+            if (next is null) return null;
+            _afterSeq = next.Message.Seq;
+            if (queue.Store.BodyProblem(next.Message) is not { } problem) break;
+            // Bad data never loops: the recipients fail with the reason naming the file, and a DSN says so.
+            logger.LogError("queued message {QueueId}: {Problem}", next.Message.Id, problem);
+            var failed = next.Recipients.Select(r => new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Failed, r.Queue, r.Target, r.Attempts, null, problem,
+                "5.3.0", null, DsnPending.Failed)).ToList();
+            var broken = next.Message.Id;
+            await Task.Run(() => queue.Store.RecordOutcomes(broken, failed), cancellationToken);
+            queue.Wake();
+        }
         _handedOut[next.Message.Id] = next.Recipients;
         var target = QueueJson.ReadRemote(next.Recipients[0].Target ?? throw new InvalidDataException($"queued message {next.Message.Id} has no target"));
         // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
@@ -69,7 +81,9 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
                         $"delivery time expired; last error: {outcome.Reply}", "5.4.7", outcome.RemoteHost, DsnPending.Failed));
                     break;
                 default:
-                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, (RecipientState)row.State, row.Queue, row.Target, attempts,
+                    // A held queue's recipient goes back to held after a failed ETRN/ATRN delivery (smtp.md §7), not to the retry schedule.
+                    var state = row.Target is not null && QueueJson.ReadRemote(row.Target).Held ? RecipientState.Held : (RecipientState)row.State;
+                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, state, row.Queue, row.Target, attempts,
                         now + (long)RetrySchedule.After((int)attempts, options).TotalMilliseconds, outcome.Reply, outcome.Status, outcome.RemoteHost));
                     break;
             }

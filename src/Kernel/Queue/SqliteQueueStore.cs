@@ -23,6 +23,15 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
 
     public BodyStore Bodies => bodies;
 
+    /// <summary>Why a message's body file cannot be read (missing, wrong length), naming the file; null when it is whole.</summary>
+    public string? BodyProblem(MessageRow message)
+    {
+        var body = bodies.Open(message.BodyId, message.BodySize);
+        var file = new FileInfo(body.FilePath);
+        if (!file.Exists) return $"message body file {body.FilePath} is missing";
+        return file.Length == message.BodySize ? null : $"message body file {body.FilePath} is truncated ({file.Length} of {message.BodySize} bytes)";
+    }
+
     /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit).</summary>
     public void Insert(IReadOnlyList<NewMessage> messages)
     {

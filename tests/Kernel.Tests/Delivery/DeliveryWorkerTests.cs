@@ -46,7 +46,7 @@ public sealed class DeliveryWorkerTests
         var transport = new FakeMailTransport();
         var calls = 0;
         transport.Decide = (_, _) => Interlocked.Increment(ref calls) == 1 ? DeliveryOutcome.TemporaryFailure : DeliveryOutcome.Delivered;
-        h.Extensions.Transports.Add(transport);
+        h.Extensions.AddTransport(transport);
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@remote.dom"), QueueHarness.Body("retry"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == 1, "first attempt");
@@ -73,7 +73,7 @@ public sealed class DeliveryWorkerTests
     {
         await using var h = new QueueHarness();
         var transport = new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.PermanentFailure };
-        h.Extensions.Transports.Add(transport);
+        h.Extensions.AddTransport(transport);
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("alice@test.dom", "bob@remote.dom"), QueueHarness.Body("doomed"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count == 1, "DSN delivered to alice");
@@ -90,7 +90,7 @@ public sealed class DeliveryWorkerTests
     public async Task No_DSN_is_sent_for_a_null_sender_or_NOTIFY_NEVER()
     {
         await using var h = new QueueHarness();
-        h.Extensions.Transports.Add(new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.PermanentFailure });
+        h.Extensions.AddTransport(new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.PermanentFailure });
         await h.StartWorkerAsync();
         var bounce = (await h.Queue.SubmitAsync(QueueHarness.Envelope("", "bob@remote.dom"), QueueHarness.Body("bounce"))).QueueId!;
         var never = (await h.Queue.SubmitAsync(new Envelope("alice@test.dom", [new EnvelopeRecipient("bob@remote.dom", null, DsnNotify.Never)],
@@ -116,7 +116,7 @@ public sealed class DeliveryWorkerTests
     {
         await using var h = new QueueHarness();
         var transport = new FakeMailTransport();
-        h.Extensions.Transports.Add(transport);
+        h.Extensions.AddTransport(transport);
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "x@held.dom"), QueueHarness.Body("held"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].State == RecipientState.Held, "held");
@@ -160,7 +160,7 @@ public sealed class DeliveryWorkerTests
     {
         await using var h = new QueueHarness();
         var transport = new FakeMailTransport();
-        h.Extensions.Transports.Add(transport);
+        h.Extensions.AddTransport(transport);
         h.Accounts.Groups[new AccountAddress("group", "test.dom")] = ["alice@test.dom", "carol@remote.dom", "group@test.dom", "alice@test.dom"];
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "group@test.dom"), QueueHarness.Body("all"))).QueueId!;
@@ -217,7 +217,7 @@ public sealed class DeliveryWorkerTests
     public async Task An_expired_message_bounces_with_5_4_7()
     {
         await using var h = new QueueHarness();
-        h.Extensions.Transports.Add(new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.TemporaryFailure });
+        h.Extensions.AddTransport(new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.TemporaryFailure });
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("alice@test.dom", "bob@remote.dom"), QueueHarness.Body("old"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].Attempts == 1, "first attempt");
@@ -273,5 +273,53 @@ public sealed class DeliveryWorkerTests
         h.Local.Gate.SetResult();
         await stop;
         Assert.Single(h.Local.Appended);
+    }
+
+    [Fact]
+    public async Task A_missing_body_file_fails_with_a_DSN_naming_the_file_instead_of_looping()
+    {
+        await using var h = new QueueHarness();
+        var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("alice@test.dom", "bob@test.dom"), QueueHarness.Body("lost"))).QueueId!;
+        var body = (Kernel.Storage.StoredBody)(await h.Queue.OpenBodyAsync(id))!;
+        File.Delete(body.FilePath);
+        await h.StartWorkerAsync();
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "failed and removed");
+        var status = Assert.Single(Assert.Single(h.Factory.Dsns).Recipients);
+        Assert.Equal("5.3.0", status.Status);
+        Assert.Contains(body.FilePath, status.DiagnosticCode);
+        Assert.Equal("alice", Assert.Single(h.Local.Appended).Owner.Name);
+    }
+
+    [Fact]
+    public async Task A_released_held_message_that_fails_temporarily_is_held_again()
+    {
+        await using var h = new QueueHarness();
+        var transport = new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.TemporaryFailure };
+        h.Extensions.AddTransport(transport);
+        await h.StartWorkerAsync();
+        var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "x@held.dom"), QueueHarness.Body("held"))).QueueId!;
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].State == RecipientState.Held, "held");
+        await h.Queue.ReleaseAsync("held.dom");
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].Attempts == 1, "attempted");
+        var r = (await h.Queue.GetAsync(id))!.Recipients.Single();
+        Assert.Equal(RecipientState.Held, r.State);
+        h.Time.Advance(TimeSpan.FromHours(2));
+        await Task.Delay(300);
+        Assert.Single(transport.Calls);
+    }
+
+    [Fact]
+    public async Task Without_a_transport_of_that_name_remote_mail_stays_queued()
+    {
+        await using var h = new QueueHarness();
+        h.Extensions.AddTransport(new FakeMailTransport("SIP-ONLY"));
+        await h.StartWorkerAsync();
+        var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@remote.dom"), QueueHarness.Body("wait"))).QueueId!;
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].State == RecipientState.Waiting, "routed");
+        await Task.Delay(200);
+        var transport = new FakeMailTransport();
+        h.Extensions.AddTransport(transport);
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "delivered once the transport appears");
+        Assert.Single(transport.Calls);
     }
 }

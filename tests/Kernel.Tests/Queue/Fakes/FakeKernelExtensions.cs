@@ -9,9 +9,19 @@ public sealed class FakeKernelExtensions : IKernelExtensions
 
     public IRuleEngine? RuleEngine { get; set; }
 
-    public List<IMailTransport> Transports { get; } = [];
+    private readonly Lock _gate = new();
+    private readonly List<IMailTransport> _transports = [];
 
-    public IReadOnlyList<IMailTransport> MailTransports => Transports.ToList();
+    /// <summary>Adds a transport; the worker may be reading the list at the same time (plugins come and go at run time).</summary>
+    public void AddTransport(IMailTransport transport)
+    {
+        lock (_gate) _transports.Add(transport);
+    }
+
+    public IReadOnlyList<IMailTransport> MailTransports
+    {
+        get { lock (_gate) return _transports.ToList(); }
+    }
 
     public IReadOnlyList<ISignalTransport> SignalTransports => [];
 
