@@ -283,7 +283,7 @@ public sealed class DeliveryWorkerTests
         var body = (Kernel.Storage.StoredBody)(await h.Queue.OpenBodyAsync(id))!;
         File.Delete(body.FilePath);
         await h.StartWorkerAsync();
-        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "failed and removed");
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null && !h.Local.Appended.IsEmpty, "failed, removed, DSN delivered");
         var status = Assert.Single(Assert.Single(h.Factory.Dsns).Recipients);
         Assert.Equal("5.3.0", status.Status);
         Assert.Contains(body.FilePath, status.DiagnosticCode);
