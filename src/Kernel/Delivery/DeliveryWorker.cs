@@ -546,8 +546,14 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                         var failed = group.Key == DsnPending.Failed;
                         // RFC 3464 §2.3.3: a success handed to another MTA is "relayed"; into a mailbox, "delivered".
                         var statuses = wanted.Select(r => new DsnRecipientStatus(r.Address, r.Orcpt,
-                            failed ? DsnAction.Failed : r.Queue is null ? DsnAction.Delivered : DsnAction.Relayed,
-                            r.Status ?? (failed ? "5.0.0" : "2.0.0"), r.RemoteMta, r.LastError is null ? null : $"smtp; {r.LastError}")).ToList();
+                            group.Key switch
+                            {
+                                DsnPending.Failed => DsnAction.Failed,
+                                DsnPending.Delayed => DsnAction.Delayed,
+                                _ => r.Queue is null ? DsnAction.Delivered : DsnAction.Relayed,
+                            },
+                            r.Status ?? (failed ? "5.0.0" : group.Key == DsnPending.Delayed ? "4.0.0" : "2.0.0"), r.RemoteMta,
+                            r.LastError is null ? null : $"smtp; {r.LastError}")).ToList();
                         // A damaged original still gets its DSN, without the original attached.
                         MessageBody original = _queue.Store.BodyProblem(m) is null ? _queue.Store.Bodies.Open(m.BodyId, m.BodySize) : MessageBody.FromBytes(Array.Empty<byte>());
                         var request = new DsnRequest(SqliteMessageQueue.EnvelopeOf(m, q.Recipients.Select(SqliteMessageQueue.RecipientOf).ToList()),
@@ -564,7 +570,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                     }
                 }
                 var idxs = group.Select(r => r.Idx).ToList();
-                await Task.Run(() => _queue.Store.DsnSent(m.Id, idxs), cancellationToken);
+                await Task.Run(() => _queue.Store.DsnSent(m.Id, idxs, group.Key), cancellationToken);
             }
         }
         return pending.Count > 0;
@@ -575,6 +581,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         _ when notify.HasFlag(DsnNotify.Never) => false,
         DsnPending.Failed => notify == DsnNotify.Default || notify.HasFlag(DsnNotify.Failure),
         DsnPending.Delivered => notify.HasFlag(DsnNotify.Success),
+        DsnPending.Delayed => notify.HasFlag(DsnNotify.Delay),
         _ => false,
     };
 

@@ -15,6 +15,9 @@ public sealed record QueueOptions
 
     public TimeSpan Expiry { get; init; } = TimeSpan.FromDays(5);
 
+    /// <summary>After this long undelivered, one "delayed" DSN goes to recipients that asked for NOTIFY=DELAY.</summary>
+    public TimeSpan DelayReport { get; init; } = TimeSpan.FromHours(4);
+
     /// <summary>How long a worker owns a message it is routing; a crashed worker's messages are taken over after it.</summary>
     public TimeSpan RoutingLease { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -33,6 +33,7 @@ internal sealed class RecipientRow
     public string? Status { get; set; }
     public string? RemoteMta { get; set; }
     public long Dsn { get; set; }
+    public long DelaySent { get; set; }
 }
 
 /// <summary>A message with the recipients a caller asked for.</summary>
@@ -45,7 +46,7 @@ internal sealed record NewMessage(string Id, string Sender, string? EnvelopeId, 
 /// <summary>A recipient's new state. <see cref="Idx"/> null: a new row (a group member routed remote).</summary>
 internal sealed record RecipientUpdate(string MessageId, long? Idx, Abstractions.RecipientState State, string? Queue = null, string? Target = null,
     long Attempts = 0, long? NextAttempt = null, string? LastError = null, string? Status = null, string? RemoteMta = null, DsnPending Dsn = DsnPending.None,
-    string? Address = null, string? Orcpt = null, long Notify = 0);
+    string? Address = null, string? Orcpt = null, long Notify = 0, bool DelaySent = false);
 
 /// <summary>A DSN still owed for a recipient (queue_recipients.dsn); the worker sends it before the message may go.</summary>
 internal enum DsnPending
@@ -53,4 +54,5 @@ internal enum DsnPending
     None = 0,
     Failed = 1,
     Delivered = 2,
+    Delayed = 3,
 }

@@ -56,6 +56,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         var created = await Task.Run(() => queue.Store.Get(message.QueueId)?.Message.Created, cancellationToken);
         if (created is null) return; // deleted meanwhile (kernel queue delete)
         var expired = created.Value + (long)options.Expiry.TotalMilliseconds <= now;
+        var late = created.Value + (long)options.DelayReport.TotalMilliseconds <= now;
         var byRecipient = outcomes.GroupBy(o => o.Recipient, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var updates = new List<RecipientUpdate>();
         var delivered = new List<RecipientRow>();
@@ -83,8 +84,11 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
                 default:
                     // A held queue's recipient goes back to held after a failed ETRN/ATRN delivery (smtp.md §7), not to the retry schedule.
                     var state = row.Target is not null && QueueJson.ReadRemote(row.Target).Held ? RecipientState.Held : (RecipientState)row.State;
+                    // smtp.md §12: one "delayed" report after DelayReport, only for NOTIFY=DELAY (RFC 3461 §4.1).
+                    var reportDelay = late && row.DelaySent == 0 && ((DsnNotify)row.Notify).HasFlag(DsnNotify.Delay);
                     updates.Add(new RecipientUpdate(row.MessageId, row.Idx, state, row.Queue, row.Target, attempts,
-                        now + (long)RetrySchedule.After((int)attempts, options).TotalMilliseconds, outcome.Reply, outcome.Status, outcome.RemoteHost));
+                        now + (long)RetrySchedule.After((int)attempts, options).TotalMilliseconds, outcome.Reply, outcome.Status, outcome.RemoteHost,
+                        reportDelay ? DsnPending.Delayed : (DsnPending)row.Dsn, DelaySent: reportDelay || row.DelaySent != 0));
                     break;
             }
         }

@@ -17,7 +17,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
 
     private const string RecipientColumns =
         "message_id AS MessageId, idx AS Idx, address AS Address, orcpt AS Orcpt, notify AS Notify, state AS State, queue AS Queue, " +
-        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn";
+        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent";
 
     private const int Pending0 = (int)RecipientState.New, Pending1 = (int)RecipientState.Waiting, Pending2 = (int)RecipientState.Held;
 
@@ -152,8 +152,8 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             if (u.Idx is { } idx)
             {
                 c.Execute("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
-                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn WHERE message_id = @MessageId AND idx = @idx",
-                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.MessageId, idx }, tx);
+                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent WHERE message_id = @MessageId AND idx = @idx",
+                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.MessageId, idx }, tx);
             }
             else
             {
@@ -292,13 +292,13 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     }
 
     /// <summary>Marks the DSNs of these recipients sent and removes the message if nothing else is pending.</summary>
-    public void DsnSent(string messageId, IReadOnlyList<long> idxs)
+    public void DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind)
     {
         List<string> dead;
         using (var c = database.Open())
         using (var tx = c.BeginTransaction())
         {
-            c.Execute("UPDATE queue_recipients SET dsn = 0 WHERE message_id = @messageId AND idx IN @idxs", new { messageId, idxs }, tx);
+            c.Execute("UPDATE queue_recipients SET dsn = 0 WHERE message_id = @messageId AND idx IN @idxs AND dsn = @kind", new { messageId, idxs, kind = (int)kind }, tx);
             dead = RemoveFinished(c, tx, [messageId]);
             tx.Commit();
         }

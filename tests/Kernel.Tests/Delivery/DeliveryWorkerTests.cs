@@ -322,4 +322,26 @@ public sealed class DeliveryWorkerTests
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "delivered once the transport appears");
         Assert.Single(transport.Calls);
     }
+
+    [Fact]
+    public async Task NOTIFY_DELAY_gets_one_delayed_report_after_four_hours_and_SUCCESS_a_relayed_one()
+    {
+        await using var h = new QueueHarness();
+        var attempts = 0;
+        var transport = new FakeMailTransport { Decide = (_, _) => Interlocked.Increment(ref attempts) <= 3 ? DeliveryOutcome.TemporaryFailure : DeliveryOutcome.Delivered };
+        h.Extensions.AddTransport(transport);
+        await h.StartWorkerAsync();
+        var envelope = new Envelope("alice@test.dom", [new EnvelopeRecipient("bob@remote.dom", "rfc822;bob@remote.dom", DsnNotify.Delay | DsnNotify.Success)],
+            RequestSource.InternalSource("test"));
+        var id = (await h.Queue.SubmitAsync(envelope, QueueHarness.Body("slow"))).QueueId!;
+        for (var i = 1; i <= 4; i++)
+        {
+            await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == i, $"attempt {i}");
+            h.Time.Advance(TimeSpan.FromHours(3)); // the 2nd attempt is 3 h late (no report), the 3rd 6 h (report), the 4th delivers
+        }
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null && h.Local.Appended.Count == 2, "delayed + relayed reports delivered");
+        var actions = h.Factory.Dsns.Select(d => d.Recipients.Single().Action).ToList();
+        Assert.Equal([DsnAction.Delayed, DsnAction.Relayed], actions);
+        Assert.Equal("rfc822;bob@remote.dom", h.Factory.Dsns.First().Recipients.Single().OriginalRecipient);
+    }
 }

@@ -32,7 +32,8 @@ CREATE TABLE queue_recipients (
     last_error   TEXT,                           -- the last failure's text (DSN Diagnostic-Code)
     status       TEXT,                           -- RFC 3463 status of the outcome a DSN reports
     remote_mta   TEXT,
-    dsn          INTEGER NOT NULL DEFAULT 0,     -- a DSN still to send for this recipient: 1 failed, 2 delivered
+    dsn          INTEGER NOT NULL DEFAULT 0,     -- a DSN still to send for this recipient: 1 failed, 2 delivered, 3 delayed
+    delay_sent   INTEGER NOT NULL DEFAULT 0,     -- 1 once the NOTIFY=DELAY report went (smtp.md §12: one only)
     PRIMARY KEY (message_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX queue_recipients_by_queue ON queue_recipients (queue, state, next_attempt);
