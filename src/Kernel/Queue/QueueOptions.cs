@@ -1,0 +1,52 @@
+namespace Kernel.Queue;
+
+/// <summary>
+/// Queue and pipeline tuning. Defaults follow smtp.md §12: first attempt at once, retries after 10 min doubling up to
+/// 60 min, give up after 5 days with a 5.4.7 DSN.
+/// </summary>
+public sealed record QueueOptions
+{
+    /// <summary>The host name DSNs report as Reporting-MTA (RFC 3464 §2.2.2).</summary>
+    public string ServerName { get; init; } = Environment.MachineName;
+
+    public TimeSpan FirstRetry { get; init; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan MaxRetry { get; init; } = TimeSpan.FromMinutes(60);
+
+    public TimeSpan Expiry { get; init; } = TimeSpan.FromDays(5);
+
+    /// <summary>After this long undelivered, one "delayed" DSN goes to recipients that asked for NOTIFY=DELAY.</summary>
+    public TimeSpan DelayReport { get; init; } = TimeSpan.FromHours(4);
+
+    /// <summary>How long a worker owns a message it is routing; a crashed worker's messages are taken over after it.</summary>
+    public TimeSpan RoutingLease { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the scheduler holds a target queue per lease (renewed at each message; longer than <see cref="TransportTimeout"/>).</summary>
+    public TimeSpan DeliveryLease { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The deadline for one rule evaluation (design.md: a timeout is a temporary failure).</summary>
+    public TimeSpan RuleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The deadline for one transport delivery call.</summary>
+    public TimeSpan TransportTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The wait before a message whose routing failed temporarily (router, rules, mailbox store) is tried again.</summary>
+    public TimeSpan RoutingRetry { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The safety-net poll: new mail wakes the worker at once, this catches submissions from other processes.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Messages routed (and delivered locally) per batch.</summary>
+    public int RoutingBatch { get; init; } = 256;
+
+    /// <summary>Submissions committed per transaction at most (group commit).</summary>
+    public int CommitBatch { get; init; } = 1024;
+
+    /// <summary>Target queues delivered to in parallel.</summary>
+    public int ParallelQueues { get; init; } = 8;
+
+    public int MaxRecipients { get; init; } = 1000;
+
+    /// <summary>Header bytes read for rules and header edits (the rest of the body is streamed, never parsed).</summary>
+    public int MaxHeaderBytes { get; init; } = 256 * 1024;
+}

@@ -1,0 +1,119 @@
+using Kernel.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Queue;
+
+/// <summary>
+/// An exclusive, expiring hold on one target queue (a row in queue_leases). Each call renews it; a holder that stops
+/// calling (a crashed ATRN session, a dead worker) loses it when it expires, and its messages are simply still queued.
+/// </summary>
+internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, string token, TimeSpan duration, bool includeHeld, IMessageBus bus, ILogger logger)
+    : IQueueLease
+{
+    private readonly Dictionary<string, IReadOnlyList<RecipientRow>> _handedOut = new(StringComparer.Ordinal);
+    private long _afterSeq;
+    private bool _disposed;
+
+    public string Queue => name;
+
+    public async Task<OutboundMessage?> NextAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await RenewAsync(cancellationToken);
+        var now = queue.Now;
+        QueuedMessage? next;
+        while (true)
+        {
+            next = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq), cancellationToken);
+            if (next is null) return null;
+            _afterSeq = next.Message.Seq;
+            if (queue.Store.BodyProblem(next.Message) is not { } problem) break;
+            // Bad data never loops: the recipients fail with the reason naming the file, and a DSN says so.
+            logger.LogError("queued message {QueueId}: {Problem}", next.Message.Id, problem);
+            var failed = next.Recipients.Select(r => new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Failed, r.Queue, r.Target, r.Attempts, null, problem,
+                "5.3.0", null, DsnPending.Failed)).ToList();
+            var broken = next.Message.Id;
+            await Task.Run(() => queue.Store.RecordOutcomes(broken, failed), cancellationToken);
+            queue.Wake();
+        }
+        _handedOut[next.Message.Id] = next.Recipients;
+        var target = QueueJson.ReadRemote(next.Recipients[0].Target ?? throw new InvalidDataException($"queued message {next.Message.Id} has no target"));
+        // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
+        var recipients = next.Recipients.Select(r => new EnvelopeRecipient(RoutedAddress(r), r.Orcpt, (DsnNotify)r.Notify)).ToList();
+        var body = queue.Store.Bodies.Open(next.Message.BodyId, next.Message.BodySize);
+        return new OutboundMessage(next.Message.Id, name, target, SqliteMessageQueue.EnvelopeOf(next.Message, recipients), recipients, body,
+            (int)next.Recipients.Max(r => r.Attempts) + 1);
+    }
+
+    public async Task CompleteAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_handedOut.Remove(message.QueueId, out var rows))
+            throw new InvalidOperationException($"message {message.QueueId} was not handed out by this lease of queue {name}");
+        await RenewAsync(cancellationToken);
+        var now = queue.Now;
+        var options = queue.Options;
+        var created = await Task.Run(() => queue.Store.Get(message.QueueId)?.Message.Created, cancellationToken);
+        if (created is null) return; // deleted meanwhile (kernel queue delete)
+        var expired = created.Value + (long)options.Expiry.TotalMilliseconds <= now;
+        var late = created.Value + (long)options.DelayReport.TotalMilliseconds <= now;
+        var byRecipient = outcomes.GroupBy(o => o.Recipient, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        var updates = new List<RecipientUpdate>();
+        var delivered = new List<RecipientRow>();
+        foreach (var row in rows)
+        {
+            var attempts = row.Attempts + 1;
+            var outcome = byRecipient.GetValueOrDefault(RoutedAddress(row))
+                ?? new RecipientOutcome(row.Address, DeliveryOutcome.TemporaryFailure, "4.4.0", "the transport reported no outcome for this recipient");
+            switch (outcome.Outcome)
+            {
+                case DeliveryOutcome.Delivered:
+                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, RecipientState.Delivered, row.Queue, row.Target, attempts, null, null, outcome.Status,
+                        outcome.RemoteHost, ((DsnNotify)row.Notify).HasFlag(DsnNotify.Success) ? DsnPending.Delivered : DsnPending.None));
+                    delivered.Add(row);
+                    break;
+                case DeliveryOutcome.PermanentFailure:
+                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, RecipientState.Failed, row.Queue, row.Target, attempts, null, outcome.Reply,
+                        outcome.Status, outcome.RemoteHost, DsnPending.Failed));
+                    break;
+                case var _ when expired:
+                    // smtp.md §12: give up after the expiry time with 5.4.7, reporting the last error.
+                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, RecipientState.Failed, row.Queue, row.Target, attempts, null,
+                        $"delivery time expired; last error: {outcome.Reply}", "5.4.7", outcome.RemoteHost, DsnPending.Failed));
+                    break;
+                default:
+                    // A held queue's recipient goes back to held after a failed ETRN/ATRN delivery (smtp.md §7), not to the retry schedule.
+                    var state = row.Target is not null && QueueJson.ReadRemote(row.Target).Held ? RecipientState.Held : (RecipientState)row.State;
+                    // smtp.md §12: one "delayed" report after DelayReport, only for NOTIFY=DELAY (RFC 3461 §4.1).
+                    var reportDelay = late && row.DelaySent == 0 && ((DsnNotify)row.Notify).HasFlag(DsnNotify.Delay);
+                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, state, row.Queue, row.Target, attempts,
+                        now + (long)RetrySchedule.After((int)attempts, options).TotalMilliseconds, outcome.Reply, outcome.Status, outcome.RemoteHost,
+                        reportDelay ? DsnPending.Delayed : (DsnPending)row.Dsn, DelaySent: reportDelay || row.DelaySent != 0));
+                    break;
+            }
+        }
+        await Task.Run(() => queue.Store.RecordOutcomes(message.QueueId, updates), cancellationToken);
+        foreach (var row in delivered) bus.Publish(new MessageDelivered(message.QueueId, row.Address, null, null, null));
+        if (updates.Any(u => u.Dsn != DsnPending.None)) queue.Wake();
+        logger.LogInformation("queue {Queue} message {QueueId}: {Delivered} delivered, {Failed} failed, {Deferred} deferred", name, message.QueueId,
+            updates.Count(u => u.State == RecipientState.Delivered), updates.Count(u => u.State == RecipientState.Failed),
+            updates.Count(u => u.State is RecipientState.Waiting or RecipientState.Held));
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        var expires = queue.Now + (long)duration.TotalMilliseconds;
+        if (!await Task.Run(() => queue.Store.RenewLease(name, token, expires), cancellationToken))
+            throw new InvalidOperationException($"the lease on queue {name} expired and was taken by another holder");
+    }
+
+    private static string RoutedAddress(RecipientRow row) => row.Target is null ? row.Address : QueueJson.ReadRemote(row.Target).Recipient;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        // Unfinished messages need nothing: their rows never changed, so ending the lease gives them back.
+        await Task.Run(() => queue.Store.EndLease(name, token));
+    }
+}

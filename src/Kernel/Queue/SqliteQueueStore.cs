@@ -1,0 +1,360 @@
+using Dapper;
+using Kernel.Abstractions;
+using Kernel.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Kernel.Queue;
+
+/// <summary>
+/// Every SQL statement of the queue (tables of 004_queue.sql), so a PostgreSQL provider is a second file like this
+/// one. Writers use BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) so a read-then-write never fails on a stale snapshot.
+/// </summary>
+internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies)
+{
+    private const string MessageColumns =
+        "seq AS Seq, id AS Id, sender AS Sender, envelope_id AS EnvelopeId, ret AS Ret, source AS Source, body_id AS BodyId, " +
+        "body_size AS BodySize, created AS Created, actions AS Actions, routed AS Routed";
+
+    private const string RecipientColumns =
+        "message_id AS MessageId, idx AS Idx, address AS Address, orcpt AS Orcpt, notify AS Notify, state AS State, queue AS Queue, " +
+        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent";
+
+    private const int Pending0 = (int)RecipientState.New, Pending1 = (int)RecipientState.Waiting, Pending2 = (int)RecipientState.Held;
+
+    public BodyStore Bodies => bodies;
+
+    /// <summary>Why a message's body file cannot be read (missing, wrong length), naming the file; null when it is whole.</summary>
+    public string? BodyProblem(MessageRow message)
+    {
+        var body = bodies.Open(message.BodyId, message.BodySize);
+        var file = new FileInfo(body.FilePath);
+        if (!file.Exists) return $"message body file {body.FilePath} is missing";
+        return file.Length == message.BodySize ? null : $"message body file {body.FilePath} is truncated ({file.Length} of {message.BodySize} bytes)";
+    }
+
+    /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit).</summary>
+    public void Insert(IReadOnlyList<NewMessage> messages)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        using var insertMessage = c.CreateCommand();
+        insertMessage.Transaction = tx;
+        insertMessage.CommandText =
+            "INSERT INTO queue_messages (id, sender, envelope_id, ret, source, body_id, body_size, created, actions, routed) " +
+            "VALUES ($id, $sender, $envid, $ret, $source, $body, $size, $created, $actions, 0)";
+        var mId = insertMessage.Parameters.Add("$id", SqliteType.Text);
+        var mSender = insertMessage.Parameters.Add("$sender", SqliteType.Text);
+        var mEnvid = insertMessage.Parameters.Add("$envid", SqliteType.Text);
+        var mRet = insertMessage.Parameters.Add("$ret", SqliteType.Integer);
+        var mSource = insertMessage.Parameters.Add("$source", SqliteType.Text);
+        var mBody = insertMessage.Parameters.Add("$body", SqliteType.Text);
+        var mSize = insertMessage.Parameters.Add("$size", SqliteType.Integer);
+        var mCreated = insertMessage.Parameters.Add("$created", SqliteType.Integer);
+        var mActions = insertMessage.Parameters.Add("$actions", SqliteType.Text);
+        using var insertRecipient = c.CreateCommand();
+        insertRecipient.Transaction = tx;
+        insertRecipient.CommandText =
+            "INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, last_error) VALUES ($m, $idx, $address, $orcpt, $notify, $state, $error)";
+        var rMessage = insertRecipient.Parameters.Add("$m", SqliteType.Text);
+        var rIdx = insertRecipient.Parameters.Add("$idx", SqliteType.Integer);
+        var rAddress = insertRecipient.Parameters.Add("$address", SqliteType.Text);
+        var rOrcpt = insertRecipient.Parameters.Add("$orcpt", SqliteType.Text);
+        var rNotify = insertRecipient.Parameters.Add("$notify", SqliteType.Integer);
+        var rState = insertRecipient.Parameters.Add("$state", SqliteType.Integer);
+        var rError = insertRecipient.Parameters.Add("$error", SqliteType.Text);
+        using var addRef = c.CreateCommand();
+        addRef.Transaction = tx;
+        addRef.CommandText = "INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1";
+        var bId = addRef.Parameters.Add("$id", SqliteType.Text);
+        var bSize = addRef.Parameters.Add("$size", SqliteType.Integer);
+        foreach (var m in messages)
+        {
+            (mId.Value, mSender.Value, mEnvid.Value, mRet.Value) = (m.Id, m.Sender, (object?)m.EnvelopeId ?? DBNull.Value, m.Ret);
+            (mSource.Value, mBody.Value, mSize.Value, mCreated.Value, mActions.Value) = (m.Source, m.Body.Id, m.Body.Length, m.Created, (object?)m.Actions ?? DBNull.Value);
+            insertMessage.ExecuteNonQuery();
+            for (var i = 0; i < m.Recipients.Count; i++)
+            {
+                var r = m.Recipients[i];
+                (rMessage.Value, rIdx.Value, rAddress.Value, rOrcpt.Value, rNotify.Value) = (m.Id, i, r.Address, (object?)r.OriginalRecipient ?? DBNull.Value, (int)r.Notify);
+                rState.Value = m.Discarded ? (int)RecipientState.Delivered : (int)RecipientState.New;
+                rError.Value = m.Discarded ? "discarded by a server-wide rule" : DBNull.Value;
+                insertRecipient.ExecuteNonQuery();
+            }
+            (bId.Value, bSize.Value) = (m.Body.Id, m.Body.Length);
+            addRef.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> messages not yet routed whose lease is free or expired.</summary>
+    public IReadOnlyList<QueuedMessage> ClaimUnrouted(string owner, long now, long leaseUntil, int limit)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        var messages = c.Query<MessageRow>(
+            $"UPDATE queue_messages SET lease_owner = @owner, lease_until = @leaseUntil WHERE seq IN " +
+            "(SELECT seq FROM queue_messages WHERE routed = 0 AND (lease_until IS NULL OR lease_until <= @now) ORDER BY seq LIMIT @limit) " +
+            $"RETURNING {MessageColumns}", new { owner, leaseUntil, now, limit }, tx).OrderBy(m => m.Seq).ToList();
+        var result = LoadRecipients(c, tx, messages, "state = 0");
+        tx.Commit();
+        return result;
+    }
+
+    private static List<QueuedMessage> LoadRecipients(SqliteConnection c, SqliteTransaction? tx, List<MessageRow> messages, string filter)
+    {
+        if (messages.Count == 0) return [];
+        var ids = messages.Select(m => m.Id).ToList();
+        var recipients = c.Query<RecipientRow>($"SELECT {RecipientColumns} FROM queue_recipients WHERE message_id IN @ids AND {filter} ORDER BY idx", new { ids }, tx)
+            .ToLookup(r => r.MessageId);
+        return messages.Select(m => new QueuedMessage(m, recipients[m.Id].ToList())).ToList();
+    }
+
+    /// <summary>
+    /// Records routing results for messages this owner still leases: recipient updates, and for each message either
+    /// "routed" or a retry time for recipients left New. Messages with nothing pending are removed. Returns the ids of
+    /// messages whose lease had been lost (their updates were not applied) and the body files to delete.
+    /// </summary>
+    public (IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies) CompleteRouting(
+        string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        var ids = retryAt.Keys.ToList();
+        var owned = c.Query<string>("SELECT id FROM queue_messages WHERE id IN @ids AND lease_owner = @owner AND routed = 0", new { ids, owner }, tx)
+            .ToHashSet(StringComparer.Ordinal);
+        var lost = ids.Where(id => !owned.Contains(id)).ToHashSet(StringComparer.Ordinal);
+        ApplyUpdates(c, tx, updates.Where(u => owned.Contains(u.MessageId)));
+        foreach (var id in owned)
+        {
+            var retry = retryAt[id];
+            c.Execute(retry is null
+                ? "UPDATE queue_messages SET routed = 1, lease_owner = NULL, lease_until = NULL, actions = NULL WHERE id = @id"
+                : "UPDATE queue_messages SET lease_owner = NULL, lease_until = @retry, actions = NULL WHERE id = @id", new { id, retry }, tx);
+        }
+        var dead = RemoveFinished(c, tx, owned);
+        tx.Commit();
+        DeleteBodies(dead);
+        return (lost, dead);
+    }
+
+    /// <summary>Gives messages back for a later try without changing their recipients (a whole-batch temporary failure).</summary>
+    public void PostponeRouting(string owner, IEnumerable<string> ids, long retryAt)
+    {
+        using var c = database.Open();
+        c.Execute("UPDATE queue_messages SET lease_owner = NULL, lease_until = @retryAt WHERE id IN @ids AND lease_owner = @owner AND routed = 0",
+            new { ids = ids.ToList(), owner, retryAt });
+    }
+
+    private static void ApplyUpdates(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
+    {
+        foreach (var u in updates)
+        {
+            if (u.Idx is { } idx)
+            {
+                c.Execute("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
+                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent WHERE message_id = @MessageId AND idx = @idx",
+                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.MessageId, idx }, tx);
+            }
+            else
+            {
+                c.Execute("INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, queue, target, attempts, next_attempt, last_error, status, remote_mta, dsn) " +
+                          "VALUES (@MessageId, (SELECT COALESCE(MAX(idx), -1) + 1 FROM queue_recipients WHERE message_id = @MessageId), @Address, @Orcpt, @Notify, " +
+                          "@State, @Queue, @Target, @Attempts, @NextAttempt, @LastError, @Status, @RemoteMta, @Dsn)",
+                    new { u.MessageId, u.Address, u.Orcpt, u.Notify, State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn }, tx);
+            }
+        }
+    }
+
+    /// <summary>Deletes the messages among <paramref name="ids"/> that are routed and have no pending recipient; returns bodies whose last reference went.</summary>
+    private static List<string> RemoveFinished(SqliteConnection c, SqliteTransaction tx, IEnumerable<string> ids)
+    {
+        var list = ids.ToList();
+        if (list.Count == 0) return [];
+        var finished = c.Query<(string Id, string BodyId)>(
+            $"SELECT id, body_id FROM queue_messages m WHERE id IN @list AND routed = 1 AND NOT EXISTS " +
+            $"(SELECT 1 FROM queue_recipients r WHERE r.message_id = m.id AND (r.state IN ({Pending0}, {Pending1}, {Pending2}) OR r.dsn > 0))", new { list }, tx).ToList();
+        var dead = new List<string>();
+        foreach (var (id, bodyId) in finished)
+        {
+            c.Execute("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
+            if (BodyStore.ReleaseReference(c, tx, bodyId)) dead.Add(bodyId);
+        }
+        return dead;
+    }
+
+    private void DeleteBodies(IEnumerable<string> dead)
+    {
+        foreach (var id in dead) bodies.DeleteFile(id);
+    }
+
+    /// <summary>Queues with a waiting recipient due now and no live lease, with one of their targets (for the transport name).</summary>
+    public IReadOnlyList<(string Queue, string Target)> DueQueues(long now, int limit)
+    {
+        using var c = database.Open();
+        return c.Query<(string, string)>(
+            $"SELECT r.queue, MIN(r.target) FROM queue_recipients r WHERE r.state = {Pending1} AND r.next_attempt <= @now " +
+            "AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = r.queue AND l.expires > @now) GROUP BY r.queue LIMIT @limit",
+            new { now, limit }).ToList();
+    }
+
+    /// <summary>The earliest time something becomes due (a retry, a postponed routing), or null.</summary>
+    public long? NextWakeUp()
+    {
+        using var c = database.Open();
+        return c.ExecuteScalar<long?>(
+            $"SELECT MIN(t) FROM (SELECT MIN(next_attempt) AS t FROM queue_recipients WHERE state = {Pending1} " +
+            "UNION ALL SELECT MIN(lease_until) FROM queue_messages WHERE routed = 0)");
+    }
+
+    public bool TryLease(string queue, string holder, string token, long now, long expires)
+    {
+        using var c = database.Open();
+        return c.Execute(
+            "INSERT INTO queue_leases (queue, holder, token, expires) VALUES (@queue, @holder, @token, @expires) " +
+            "ON CONFLICT(queue) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires WHERE queue_leases.expires <= @now",
+            new { queue, holder, token, expires, now }) == 1;
+    }
+
+    public bool RenewLease(string queue, string token, long expires)
+    {
+        using var c = database.Open();
+        return c.Execute("UPDATE queue_leases SET expires = @expires WHERE queue = @queue AND token = @token", new { queue, token, expires }) == 1;
+    }
+
+    public void EndLease(string queue, string token)
+    {
+        using var c = database.Open();
+        c.Execute("DELETE FROM queue_leases WHERE queue = @queue AND token = @token", new { queue, token });
+    }
+
+    /// <summary>The first message after <paramref name="afterSeq"/> with a recipient in the queue that is due (or held, when asked), with just those recipients.</summary>
+    public QueuedMessage? NextInQueue(string queue, bool includeHeld, long now, long afterSeq)
+    {
+        using var c = database.Open();
+        var filter = $"r.queue = @queue AND ((r.state = {Pending1} AND r.next_attempt <= @now) OR (@includeHeld AND r.state = {Pending2}))";
+        var message = c.QueryFirstOrDefault<MessageRow>(
+            $"SELECT {MessageColumns} FROM queue_messages WHERE seq > @afterSeq AND id IN (SELECT r.message_id FROM queue_recipients r WHERE {filter}) ORDER BY seq LIMIT 1",
+            new { queue, now, includeHeld, afterSeq });
+        if (message is null) return null;
+        var recipients = c.Query<RecipientRow>(
+            $"SELECT {RecipientColumns} FROM queue_recipients r WHERE r.message_id = @id AND {filter} ORDER BY idx",
+            new { id = message.Id, queue, now, includeHeld }).ToList();
+        return new QueuedMessage(message, recipients);
+    }
+
+    /// <summary>Applies delivery outcomes and removes the message when nothing is pending. Returns true when it was removed.</summary>
+    public bool RecordOutcomes(string messageId, IReadOnlyList<RecipientUpdate> updates)
+    {
+        List<string> dead;
+        using (var c = database.Open())
+        using (var tx = c.BeginTransaction())
+        {
+            ApplyUpdates(c, tx, updates);
+            dead = RemoveFinished(c, tx, [messageId]);
+            tx.Commit();
+        }
+        DeleteBodies(dead);
+        return dead.Count > 0 || !Exists(messageId);
+    }
+
+    private bool Exists(string id)
+    {
+        using var c = database.Open();
+        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_messages WHERE id = @id", new { id }) > 0;
+    }
+
+    /// <summary>Pending remote recipients of messages older than <paramref name="cutoff"/> in queues nobody leases now.</summary>
+    public IReadOnlyList<QueuedMessage> Expired(long cutoff, long now, int limit)
+    {
+        using var c = database.Open();
+        var filter = $"state IN ({Pending1}, {Pending2}) AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = queue_recipients.queue AND l.expires > {now})";
+        var messages = c.Query<MessageRow>(
+            $"SELECT {MessageColumns} FROM queue_messages m WHERE routed = 1 AND created <= @cutoff AND EXISTS " +
+            $"(SELECT 1 FROM queue_recipients WHERE message_id = m.id AND {filter}) ORDER BY seq LIMIT @limit", new { cutoff, limit }).ToList();
+        return LoadRecipients(c, null, messages, filter);
+    }
+
+    /// <summary>Every recipient address a message has (to expand a group without loops or duplicates).</summary>
+    public IReadOnlySet<string> Addresses(string messageId)
+    {
+        using var c = database.Open();
+        return c.Query<string>("SELECT address FROM queue_recipients WHERE message_id = @messageId", new { messageId }).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Messages with a DSN still owed, with just the recipients it reports.</summary>
+    public IReadOnlyList<QueuedMessage> PendingDsns(int limit)
+    {
+        using var c = database.Open();
+        var messages = c.Query<MessageRow>(
+            $"SELECT {MessageColumns} FROM queue_messages WHERE id IN (SELECT message_id FROM queue_recipients WHERE dsn > 0) ORDER BY seq LIMIT @limit",
+            new { limit }).ToList();
+        return LoadRecipients(c, null, messages, "dsn > 0");
+    }
+
+    /// <summary>Marks the DSNs of these recipients sent and removes the message if nothing else is pending.</summary>
+    public void DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind)
+    {
+        List<string> dead;
+        using (var c = database.Open())
+        using (var tx = c.BeginTransaction())
+        {
+            c.Execute("UPDATE queue_recipients SET dsn = 0 WHERE message_id = @messageId AND idx IN @idxs AND dsn = @kind", new { messageId, idxs, kind = (int)kind }, tx);
+            dead = RemoveFinished(c, tx, [messageId]);
+            tx.Commit();
+        }
+        DeleteBodies(dead);
+    }
+
+    public int ReleaseQueue(string queue, long now)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        var count = c.ExecuteScalar<int>($"SELECT COUNT(DISTINCT message_id) FROM queue_recipients WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue }, tx);
+        c.Execute($"UPDATE queue_recipients SET state = {Pending1}, next_attempt = @now WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue, now }, tx);
+        tx.Commit();
+        return count;
+    }
+
+    public IReadOnlyList<QueuedMessage> List(string? queue)
+    {
+        using var c = database.Open();
+        var messages = c.Query<MessageRow>(queue is null
+            ? $"SELECT {MessageColumns} FROM queue_messages ORDER BY seq"
+            : $"SELECT {MessageColumns} FROM queue_messages WHERE id IN (SELECT message_id FROM queue_recipients WHERE queue = @queue) ORDER BY seq",
+            new { queue }).ToList();
+        return LoadRecipients(c, null, messages, "1 = 1");
+    }
+
+    public QueuedMessage? Get(string id)
+    {
+        using var c = database.Open();
+        var message = c.QueryFirstOrDefault<MessageRow>($"SELECT {MessageColumns} FROM queue_messages WHERE id = @id", new { id });
+        return message is null ? null : LoadRecipients(c, null, [message], "1 = 1")[0];
+    }
+
+    public bool Retry(string id, long now)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        var found = c.Execute("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
+        c.Execute($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
+        tx.Commit();
+        return found;
+    }
+
+    public bool Delete(string id)
+    {
+        string? deadBody = null;
+        using (var c = database.Open())
+        using (var tx = c.BeginTransaction())
+        {
+            var bodyId = c.ExecuteScalar<string?>("DELETE FROM queue_messages WHERE id = @id RETURNING body_id", new { id }, tx);
+            if (bodyId is null) return false;
+            c.Execute("DELETE FROM queue_recipients WHERE message_id = @id", new { id }, tx);
+            if (BodyStore.ReleaseReference(c, tx, bodyId)) deadBody = bodyId;
+            tx.Commit();
+        }
+        if (deadBody is not null) bodies.DeleteFile(deadBody);
+        return true;
+    }
+}
