@@ -1,7 +1,9 @@
+using Kernel.Cli;
+
 namespace Kernel;
 
-/// <summary>The <c>kernel</c> executable (placeholder until the CLI lands).</summary>
+/// <summary>The <c>kernel</c> executable.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
+    public static Task<int> Main(string[] args) => KernelCommandLine.RunAsync(args, Console.In, Console.Out, Console.Error);
 }

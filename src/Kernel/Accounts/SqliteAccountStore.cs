@@ -33,7 +33,10 @@ public sealed class SqliteAccountStore(
 
     private static readonly Lazy<string> UnknownAccountHash = new(() => PasswordHash.Create(Guid.NewGuid().ToString("N")));
 
-    private readonly IAccountLifecycle[] _lifecycles = lifecycles.ToArray();
+    // Materialised on first use: the stores taking part (mailboxes, files) themselves depend on this store.
+    private readonly Lazy<IAccountLifecycle[]> _lifecycleList = new(() => lifecycles.ToArray());
+
+    private IAccountLifecycle[] Lifecycles => _lifecycleList.Value;
 
     /// <summary>PBKDF2 cost for new hashes (tests lower it; production keeps the default).</summary>
     internal int PasswordIterations { get; init; } = PasswordHash.DefaultIterations;
@@ -73,7 +76,7 @@ public sealed class SqliteAccountStore(
                 .Select(a => new AccountAddress(a, name)).ToList();
             foreach (var account in accounts)
             {
-                foreach (var lifecycle in _lifecycles) lifecycle.OnRemoving(c, tx, account);
+                foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(c, tx, account);
             }
             c.Execute(AccountStoreSql.DeleteDomainSettings, new { name }, tx);
             c.Execute(AccountStoreSql.DeleteMainDomainSetting, new { name }, tx);
@@ -154,7 +157,7 @@ public sealed class SqliteAccountStore(
             c.Execute(AccountStoreSql.InsertAccount, new { domain = real, name, created = Now(), hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
             if (!string.IsNullOrEmpty(realName))
                 c.Execute(AccountStoreSql.UpsertSetting, new { scope = (int)SettingScopeKind.Account, domain = real, account = name, key = SettingKeys.RealName, value = realName }, tx);
-            foreach (var lifecycle in _lifecycles) lifecycle.OnCreating(c, tx, address, template);
+            foreach (var lifecycle in Lifecycles) lifecycle.OnCreating(c, tx, address, template);
             return 0;
         }, cancellationToken);
         logger.LogInformation("account {Account} created", address);
@@ -169,7 +172,7 @@ public sealed class SqliteAccountStore(
             var real = RequireDomain(c, tx, domain);
             RequireKind(c, tx, real, name, DirectoryObjectKind.Account);
             var address = new AccountAddress(name, real);
-            foreach (var lifecycle in _lifecycles) lifecycle.OnRemoving(c, tx, address);
+            foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(c, tx, address);
             c.Execute(AccountStoreSql.DeleteAliasesOf, new { domain = real, name }, tx);
             c.Execute(AccountStoreSql.DeleteAccountSettings, new { domain = real, name }, tx);
             c.Execute(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
@@ -499,7 +502,7 @@ public sealed class SqliteAccountStore(
 
     private void AfterRemoval(AccountAddress account)
     {
-        foreach (var lifecycle in _lifecycles)
+        foreach (var lifecycle in Lifecycles)
         {
             try
             {

@@ -38,36 +38,40 @@ internal sealed class PluginComposer
     private static readonly string FrameworkDirectory =
         Path.GetDirectoryName(typeof(object).Assembly.Location) ?? "";
 
-    private readonly Action<ContainerConfiguration> _exportKernelServices;
+    private readonly Lazy<Action<ContainerConfiguration>> _exportKernelServices;
 
     public PluginComposer(IServiceProvider kernelServices, ILoggerFactory loggerFactory, IConfiguration configuration, IMessageBus bus, IAddressRouter currentRouter)
     {
-        // Read the services once; each container gets the same instances.
-        var accounts = kernelServices.GetService(typeof(IAccountStore)) as IAccountStore;
-        var mailboxes = kernelServices.GetService(typeof(IMailboxStore)) as IMailboxStore;
-        var files = kernelServices.GetService(typeof(IFileStore)) as IFileStore;
-        var queue = kernelServices.GetService(typeof(IMessageQueue)) as IMessageQueue;
-        var locations = kernelServices.GetService(typeof(ILocationStore)) as ILocationStore;
-        var dns = kernelServices.GetService(typeof(IDnsResolver)) as IDnsResolver;
-        var factory = kernelServices.GetService(typeof(IMessageFactory)) as IMessageFactory;
-        var listeners = kernelServices.GetService(typeof(IListenerRegistry)) as IListenerRegistry;
-        var configurationStore = kernelServices.GetService(typeof(IConfigurationStore)) as IConfigurationStore;
-        _exportKernelServices = c =>
+        // Read the services once, when the first plugin is composed (not here: some kernel services, such as the
+        // queue, depend on the plugin host that owns this composer); each container gets the same instances.
+        _exportKernelServices = new(() =>
         {
-            Export(c, accounts);
-            Export(c, mailboxes);
-            Export(c, files);
-            Export(c, queue);
-            Export(c, bus);
-            Export(c, currentRouter);
-            Export(c, locations);
-            Export(c, dns);
-            Export(c, factory);
-            Export(c, listeners);
-            Export(c, configurationStore);
-            Export(c, loggerFactory);
-            Export(c, configuration);
-        };
+            var accounts = kernelServices.GetService(typeof(IAccountStore)) as IAccountStore;
+            var mailboxes = kernelServices.GetService(typeof(IMailboxStore)) as IMailboxStore;
+            var files = kernelServices.GetService(typeof(IFileStore)) as IFileStore;
+            var queue = kernelServices.GetService(typeof(IMessageQueue)) as IMessageQueue;
+            var locations = kernelServices.GetService(typeof(ILocationStore)) as ILocationStore;
+            var dns = kernelServices.GetService(typeof(IDnsResolver)) as IDnsResolver;
+            var factory = kernelServices.GetService(typeof(IMessageFactory)) as IMessageFactory;
+            var listeners = kernelServices.GetService(typeof(IListenerRegistry)) as IListenerRegistry;
+            var configurationStore = kernelServices.GetService(typeof(IConfigurationStore)) as IConfigurationStore;
+            return c =>
+            {
+                Export(c, accounts);
+                Export(c, mailboxes);
+                Export(c, files);
+                Export(c, queue);
+                Export(c, bus);
+                Export(c, currentRouter);
+                Export(c, locations);
+                Export(c, dns);
+                Export(c, factory);
+                Export(c, listeners);
+                Export(c, configurationStore);
+                Export(c, loggerFactory);
+                Export(c, configuration);
+            };
+        });
     }
 
     private static void Export<T>(ContainerConfiguration configuration, T? instance) where T : class
@@ -92,7 +96,7 @@ internal sealed class PluginComposer
         {
             var assembly = LoadAndResolve(name, loader);
             var configuration = new ContainerConfiguration();
-            _exportKernelServices(configuration);
+            _exportKernelServices.Value(configuration);
             configuration.WithAssembly(assembly);
             try
             {

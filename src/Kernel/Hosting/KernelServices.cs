@@ -1,0 +1,104 @@
+using Kernel.Abstractions;
+using Kernel.Accounts;
+using Kernel.Bus;
+using Kernel.Configuration;
+using Kernel.Delivery;
+using Kernel.Dns;
+using Kernel.Files;
+using Kernel.Listeners;
+using Kernel.Mailboxes;
+using Kernel.Messages;
+using Kernel.Plugins;
+using Kernel.Queue;
+using Kernel.Routing;
+using Kernel.Signals;
+using Kernel.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Hosting;
+
+/// <summary>
+/// The one place the kernel's services are composed, for <c>serve</c> and for every CLI invocation alike: stores on
+/// the data folder, the bus, the queue and pipeline, the plugin host. Plugins receive these through their MEF containers.
+/// </summary>
+public static class KernelServices
+{
+    public static ServiceProvider Build(KernelPaths paths, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(paths);
+
+        services.AddSingleton(_ =>
+        {
+            var database = new SqliteDatabase(paths.DataDirectory);
+            database.Migrate();
+            return database;
+        });
+        services.AddSingleton<BodyStore>();
+        services.AddSingleton<IMessageBus, InProcessMessageBus>();
+
+        // Stores that keep per-account rows take part in account creation and removal (IAccountLifecycle). The
+        // account store enumerates them lazily: the mailbox and file stores themselves depend on the account store.
+        services.AddSingleton(sp => new SqliteAccountStore(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<IMessageBus>(),
+            new DeferredLifecycles(sp),
+            sp.GetRequiredService<ILogger<SqliteAccountStore>>()));
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
+        services.AddSingleton<SqliteConfigurationStore>();
+        services.AddSingleton<IConfigurationStore>(sp => sp.GetRequiredService<SqliteConfigurationStore>());
+        services.AddSingleton<ConfigurationChangeWatcher>();
+
+        services.AddSingleton<SqliteMailboxStore>();
+        services.AddSingleton<IMailboxStore>(sp => sp.GetRequiredService<SqliteMailboxStore>());
+        services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<SqliteMailboxStore>());
+        services.AddSingleton<IAccountLifecycle>(sp => sp.GetRequiredService<SqliteMailboxStore>());
+        services.AddSingleton<DiskFileStore>();
+        services.AddSingleton<IFileStore>(sp => sp.GetRequiredService<DiskFileStore>());
+        services.AddSingleton<IAccountLifecycle>(sp => sp.GetRequiredService<DiskFileStore>());
+        services.AddSingleton<SqliteLocationStore>();
+        services.AddSingleton<ILocationStore>(sp => sp.GetRequiredService<SqliteLocationStore>());
+        services.AddSingleton<IAccountLifecycle>(sp => sp.GetRequiredService<SqliteLocationStore>());
+
+        services.AddSingleton<IDnsResolver, DnsClientResolver>();
+        services.AddSingleton<IMessageFactory, MimeMessageFactory>();
+        services.AddSingleton<ListenerRegistry>();
+        services.AddSingleton<IListenerRegistry>(sp => sp.GetRequiredService<ListenerRegistry>());
+
+        // Routing: everyone holds the ActiveAddressRouter, which asks the Router plugin when one is loaded and the
+        // kernel default otherwise.
+        services.AddSingleton(sp => new DefaultAddressRouter(sp.GetRequiredService<IAccountStore>(), sp.GetRequiredService<IListenerRegistry>()));
+        services.AddSingleton<IAddressRouter, ActiveAddressRouter>();
+        services.AddSingleton(sp => new PluginStateTable(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton(sp => new PluginHost(
+            PluginHostOptions.FromConfiguration(configuration, paths.DataDirectory, paths.PluginsDirectory),
+            sp,
+            loggerFactory,
+            sp.GetRequiredService<IMessageBus>(),
+            sp.GetRequiredService<DefaultAddressRouter>(),
+            sp.GetRequiredService<PluginStateTable>()));
+        services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>()));
+        services.AddSingleton<IKernelExtensions>(sp => sp.GetRequiredService<PluginHost>());
+
+        services.AddSingleton<SqliteMessageQueue>();
+        services.AddSingleton<IMessageQueue>(sp => sp.GetRequiredService<SqliteMessageQueue>());
+        services.AddSingleton<DeliveryWorker>();
+        services.AddSingleton<KernelServer>();
+
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+    }
+
+    /// <summary>Resolves the lifecycle participants on first enumeration, after the account store exists.</summary>
+    private sealed class DeferredLifecycles(IServiceProvider services) : IEnumerable<IAccountLifecycle>
+    {
+        public IEnumerator<IAccountLifecycle> GetEnumerator() => services.GetServices<IAccountLifecycle>().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
