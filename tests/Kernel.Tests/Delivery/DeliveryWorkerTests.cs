@@ -344,4 +344,55 @@ public sealed class DeliveryWorkerTests
         Assert.Equal([DsnAction.Delayed, DsnAction.Relayed], actions);
         Assert.Equal("rfc822;bob@remote.dom", h.Factory.Dsns.First().Recipients.Single().OriginalRecipient);
     }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_routed_does_not_hold_up_the_others_in_its_batch()
+    {
+        await using var h = new QueueHarness();
+        var bad = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("bad"))).QueueId!;
+        var good = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "bob@test.dom"), QueueHarness.Body("good"))).QueueId!;
+        using (var c = h.Database.Open()) c.Execute("UPDATE queue_messages SET source = 'not json' WHERE id = @bad", new { bad });
+        await h.StartWorkerAsync();
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(good).Result is null, "the good one delivered");
+        Assert.Equal("bob", Assert.Single(h.Local.Appended).Owner.Name);
+        using (var c = h.Database.Open())
+            Assert.Equal(0L, c.ExecuteScalar<long>("SELECT routed FROM queue_messages WHERE id = @bad", new { bad })); // kept, to be retried
+    }
+
+    [Fact]
+    public async Task Server_wide_rule_copies_are_stored_and_sent_after_the_commit()
+    {
+        await using var h = new QueueHarness();
+        var rules = new FakeRuleEngine();
+        rules.Server = (input, _) => Task.FromResult(input.Envelope.Sender == "x@remote.dom" && input.Headers.All(f => f.Key != "X-Kernel-Rule-Hops")
+            ? RuleOutcome.Continue with { Stores = [new StoreRequest("~security/INBOX")], Sends = [new OutboundCopy("audit@test.dom", OutboundCopyMode.Mirror)] }
+            : RuleOutcome.Continue);
+        h.Extensions.RuleEngine = rules;
+        await h.StartWorkerAsync();
+        await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("watched"));
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count >= 3, "alice, the security copy and the audit copy");
+        await Task.Delay(200);
+        var byOwner = h.Local.Appended.ToDictionary(a => a.Owner.Name);
+        Assert.Equal(["alice", "audit", "security"], byOwner.Keys.Order());
+        Assert.Contains("X-Kernel-Rule-Hops: 1\r\n", byOwner["audit"].Body);
+        Assert.DoesNotContain("X-Kernel-Rule-Hops", byOwner["alice"].Body);
+        Assert.Equal(2, rules.ServerCalls); // the mirrored copy passed the server-wide rules again (rules.md §6.1)
+    }
+
+    [Fact]
+    public async Task A_rule_that_mirrors_every_message_stops_at_the_hop_limit()
+    {
+        await using var h = new QueueHarness();
+        h.Extensions.RuleEngine = new FakeRuleEngine
+        {
+            Server = (_, _) => Task.FromResult(RuleOutcome.Continue with { Sends = [new OutboundCopy("audit@test.dom", OutboundCopyMode.Mirror)] }),
+        };
+        await h.StartWorkerAsync();
+        await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("echo"));
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count >= 6, "original and five copies");
+        await Task.Delay(500);
+        Assert.Equal(6, h.Local.Appended.Count);
+        Assert.Equal(5, h.Local.Appended.Count(a => a.Owner.Name == "audit"));
+        Assert.Empty(await h.Queue.ListAsync());
+    }
 }
