@@ -64,7 +64,7 @@ public sealed class DeliveryWorkerTests
         await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == 2, "second attempt");
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "delivered and removed");
         Assert.Equal(2, transport.Calls.Last().Attempt);
-        Assert.Contains(h.Delivered, d => d.QueueId == id && d.Recipient == "bob@remote.dom" && d.Mailbox is null);
+        await QueueHarness.WaitUntilAsync(() => h.Delivered.Any(d => d.QueueId == id && d.Recipient == "bob@remote.dom" && d.Mailbox is null), "MessageDelivered");
         Assert.Empty(h.Factory.Dsns);
     }
 
@@ -252,7 +252,7 @@ public sealed class DeliveryWorkerTests
             await Task.Delay(300);
             Assert.Empty(crashed.Local.Appended);
             Assert.Equal(20, restarted.Local.Appended.Select(a => a.Owner).Distinct().Count());
-            Assert.Equal(20, restarted.Delivered.Count);
+            await QueueHarness.WaitUntilAsync(() => restarted.Delivered.Count == 20, "20 MessageDelivered events");
             using var c = restarted.Database.Open();
             Assert.Equal(0, c.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_messages"));
             await worker.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
@@ -393,6 +393,27 @@ public sealed class DeliveryWorkerTests
         await Task.Delay(500);
         Assert.Equal(6, h.Local.Appended.Count);
         Assert.Equal(5, h.Local.Appended.Count(a => a.Owner.Name == "audit"));
+        Assert.Empty(await h.Queue.ListAsync());
+    }
+
+    [Fact]
+    public async Task An_ATRN_lease_hands_out_each_held_message_once_across_pages()
+    {
+        await using var h = new QueueHarness();
+        await h.StartWorkerAsync();
+        for (var i = 0; i < 75; i++) await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", $"u{i}@held.dom"), QueueHarness.Body($"{i}"));
+        await QueueHarness.WaitUntilAsync(() => h.Queue.ListAsync().Result.Count(e => e.Recipients.All(r => r.State == RecipientState.Held)) == 75, "all held");
+        var seen = new List<string>();
+        await using (var lease = (await h.Queue.LeaseQueueAsync("held.dom", "atrn", TimeSpan.FromMinutes(5)))!)
+        {
+            while (await lease.NextAsync() is { } message)
+            {
+                seen.Add(message.QueueId);
+                await lease.CompleteAsync(message, message.Recipients.Select(r => new RecipientOutcome(r.Address, DeliveryOutcome.Delivered, "2.0.0", "250 ok")).ToList());
+            }
+        }
+        Assert.Equal(75, seen.Distinct().Count());
+        Assert.Equal(75, seen.Count);
         Assert.Empty(await h.Queue.ListAsync());
     }
 }
