@@ -257,8 +257,11 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             case RouteResult.AcceptAndBounce bounce:
                 batch.Updates.Add(Failed(r, bounce.Status, "address not accepted for delivery"));
                 break;
+            case RouteResult.Reject { Reason: RejectReason.TempFailure } temporary:
+                Postpone(batch, r, temporary.Text, batch.Now + (long)_options.RoutingRetry.TotalMilliseconds);
+                break;
             case RouteResult.Reject reject:
-                batch.Updates.Add(Failed(r, reject.Reason == RejectReason.TempFailure ? "5.4.0" : reject.EnhancedStatus, reject.Text));
+                batch.Updates.Add(Failed(r, reject.EnhancedStatus, reject.Text));
                 break;
             default:
                 batch.Updates.Add(Failed(r, "5.4.0", $"unsupported route {route.Display}"));

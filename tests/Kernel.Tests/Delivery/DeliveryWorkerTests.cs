@@ -416,4 +416,20 @@ public sealed class DeliveryWorkerTests
         Assert.Equal(75, seen.Count);
         Assert.Empty(await h.Queue.ListAsync());
     }
+
+    [Fact]
+    public async Task A_temporary_router_failure_is_retried_not_bounced()
+    {
+        await using var h = new QueueHarness();
+        var failing = true;
+        ((FakeRouter)h.Extensions.Router).Override = a => failing && a.StartsWith("alice", StringComparison.Ordinal)
+            ? new RouteResult.Reject(RejectReason.TempFailure, "4.4.3", "directory unavailable") : null;
+        await h.StartWorkerAsync();
+        var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("later"))).QueueId!;
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].LastError == "directory unavailable", "postponed");
+        failing = false;
+        h.Time.Advance(h.Options.RoutingRetry);
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count == 1, "delivered on retry");
+        Assert.Empty(h.Factory.Dsns);
+    }
 }
