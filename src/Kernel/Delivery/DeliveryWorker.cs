@@ -171,7 +171,18 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         foreach (var message in claimed)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await PlanMessageAsync(message, batch, cancellationToken);
+            try
+            {
+                await PlanMessageAsync(message, batch, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One bad message must not hold up the batch: undo what was planned for it and try it again later.
+                var id = message.Message.Id;
+                _logger.LogError(e, "delivery worker {Worker}: message {QueueId} could not be routed; will retry", Id, id);
+                batch.Forget(id);
+                batch.RetryAt[id] = now + (long)_options.RoutingRetry.TotalMilliseconds;
+            }
         }
         await DeliverLocalAsync(batch, cancellationToken);
         var (lost, _) = await Task.Run(() => _queue.Store.CompleteRouting(Id, batch.Updates, batch.RetryAt), cancellationToken);
@@ -246,8 +257,11 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             case RouteResult.AcceptAndBounce bounce:
                 batch.Updates.Add(Failed(r, bounce.Status, "address not accepted for delivery"));
                 break;
+            case RouteResult.Reject { Reason: RejectReason.TempFailure } temporary:
+                Postpone(batch, r, temporary.Text, batch.Now + (long)_options.RoutingRetry.TotalMilliseconds);
+                break;
             case RouteResult.Reject reject:
-                batch.Updates.Add(Failed(r, reject.Reason == RejectReason.TempFailure ? "5.4.0" : reject.EnhancedStatus, reject.Text));
+                batch.Updates.Add(Failed(r, reject.EnhancedStatus, reject.Text));
                 break;
             default:
                 batch.Updates.Add(Failed(r, "5.4.0", $"unsupported route {route.Display}"));
@@ -448,7 +462,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             {
                 // rules.md §6.1: at server scope "~acct/box" is an account of the Main Domain; no ACL check (system authority).
                 if (MailboxTarget.ParseForeign(store.Mailbox, mainDomain) is { } target)
-                    batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords), fallback: false);
+                    batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords), fallback: false, work.Message.Message.Id);
                 else
                     _logger.LogWarning("message {QueueId}: server-wide rule store target {Mailbox} is not a ~account/mailbox name", work.Message.Message.Id, store.Mailbox);
             }
@@ -679,16 +693,24 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         public List<PendingRecipient> Pending { get; } = [];
         public List<MessageDelivered> Delivered { get; } = [];
 
-        public LocalWork AddLocal(PendingRecipient? owner, LocalDeliveryItem item, bool fallback)
+        /// <summary>Drops everything planned for one message (its routing failed part-way).</summary>
+        public void Forget(string messageId)
         {
-            var work = new LocalWork(owner, item, fallback);
+            Updates.RemoveAll(u => u.MessageId == messageId);
+            LocalItems.RemoveAll(w => w.Owner?.Row.MessageId == messageId || w.MessageId == messageId);
+            Pending.RemoveAll(p => p.Row.MessageId == messageId);
+        }
+
+        public LocalWork AddLocal(PendingRecipient? owner, LocalDeliveryItem item, bool fallback, string? messageId = null)
+        {
+            var work = new LocalWork(owner, item, fallback, messageId ?? owner?.Row.MessageId);
             LocalItems.Add(work);
             return work;
         }
     }
 
     /// <summary>One mailbox append; <see cref="Owner"/> null for a server-wide rule's copy (no recipient row to update).</summary>
-    private sealed record LocalWork(PendingRecipient? Owner, LocalDeliveryItem Item, bool Fallback);
+    private sealed record LocalWork(PendingRecipient? Owner, LocalDeliveryItem Item, bool Fallback, string? MessageId = null);
 
     private sealed class PendingRecipient(RecipientRow row, AccountAddress? account)
     {

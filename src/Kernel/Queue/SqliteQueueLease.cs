@@ -11,6 +11,8 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
     : IQueueLease
 {
     private readonly Dictionary<string, IReadOnlyList<RecipientRow>> _handedOut = new(StringComparer.Ordinal);
+    private const int PageSize = 32;
+    private readonly Queue<QueuedMessage> _page = new();
     private long _afterSeq;
     private bool _disposed;
 
@@ -24,9 +26,13 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         QueuedMessage? next;
         while (true)
         {
-            next = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq), cancellationToken);
-            if (next is null) return null;
-            _afterSeq = next.Message.Seq;
+            if (_page.Count == 0)
+            {
+                var page = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq, PageSize), cancellationToken);
+                foreach (var q in page) _page.Enqueue(q);
+                if (page.Count > 0) _afterSeq = page[^1].Message.Seq;
+            }
+            if (!_page.TryDequeue(out next)) return null;
             if (queue.Store.BodyProblem(next.Message) is not { } problem) break;
             // Bad data never loops: the recipients fail with the reason naming the file, and a DSN says so.
             logger.LogError("queued message {QueueId}: {Problem}", next.Message.Id, problem);

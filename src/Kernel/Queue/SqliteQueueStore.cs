@@ -227,19 +227,23 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         c.Execute("DELETE FROM queue_leases WHERE queue = @queue AND token = @token", new { queue, token });
     }
 
-    /// <summary>The first message after <paramref name="afterSeq"/> with a recipient in the queue that is due (or held, when asked), with just those recipients.</summary>
-    public QueuedMessage? NextInQueue(string queue, bool includeHeld, long now, long afterSeq)
+    /// <summary>
+    /// The next messages after <paramref name="afterSeq"/> (arrival order) with a recipient in the queue that is due (or
+    /// held, when asked), each with just those recipients. A page at a time, so draining a long queue is not quadratic.
+    /// </summary>
+    public IReadOnlyList<QueuedMessage> NextInQueue(string queue, bool includeHeld, long now, long afterSeq, int limit)
     {
         using var c = database.Open();
         var filter = $"r.queue = @queue AND ((r.state = {Pending1} AND r.next_attempt <= @now) OR (@includeHeld AND r.state = {Pending2}))";
-        var message = c.QueryFirstOrDefault<MessageRow>(
-            $"SELECT {MessageColumns} FROM queue_messages WHERE seq > @afterSeq AND id IN (SELECT r.message_id FROM queue_recipients r WHERE {filter}) ORDER BY seq LIMIT 1",
-            new { queue, now, includeHeld, afterSeq });
-        if (message is null) return null;
+        var messages = c.Query<MessageRow>(
+            $"SELECT {MessageColumns} FROM queue_messages WHERE seq > @afterSeq AND id IN (SELECT r.message_id FROM queue_recipients r WHERE {filter}) ORDER BY seq LIMIT @limit",
+            new { queue, now, includeHeld, afterSeq, limit }).ToList();
+        if (messages.Count == 0) return [];
+        var ids = messages.Select(m => m.Id).ToList();
         var recipients = c.Query<RecipientRow>(
-            $"SELECT {RecipientColumns} FROM queue_recipients r WHERE r.message_id = @id AND {filter} ORDER BY idx",
-            new { id = message.Id, queue, now, includeHeld }).ToList();
-        return new QueuedMessage(message, recipients);
+            $"SELECT {RecipientColumns} FROM queue_recipients r WHERE r.message_id IN @ids AND {filter} ORDER BY idx",
+            new { ids, queue, now, includeHeld }).ToLookup(r => r.MessageId);
+        return messages.Select(m => new QueuedMessage(m, recipients[m.Id].ToList())).Where(q => q.Recipients.Count > 0).ToList();
     }
 
     /// <summary>Applies delivery outcomes and removes the message when nothing is pending. Returns true when it was removed.</summary>

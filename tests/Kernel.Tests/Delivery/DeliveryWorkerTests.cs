@@ -64,7 +64,7 @@ public sealed class DeliveryWorkerTests
         await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == 2, "second attempt");
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "delivered and removed");
         Assert.Equal(2, transport.Calls.Last().Attempt);
-        Assert.Contains(h.Delivered, d => d.QueueId == id && d.Recipient == "bob@remote.dom" && d.Mailbox is null);
+        await QueueHarness.WaitUntilAsync(() => h.Delivered.Any(d => d.QueueId == id && d.Recipient == "bob@remote.dom" && d.Mailbox is null), "MessageDelivered");
         Assert.Empty(h.Factory.Dsns);
     }
 
@@ -252,7 +252,7 @@ public sealed class DeliveryWorkerTests
             await Task.Delay(300);
             Assert.Empty(crashed.Local.Appended);
             Assert.Equal(20, restarted.Local.Appended.Select(a => a.Owner).Distinct().Count());
-            Assert.Equal(20, restarted.Delivered.Count);
+            await QueueHarness.WaitUntilAsync(() => restarted.Delivered.Count == 20, "20 MessageDelivered events");
             using var c = restarted.Database.Open();
             Assert.Equal(0, c.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_messages"));
             await worker.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
@@ -343,5 +343,93 @@ public sealed class DeliveryWorkerTests
         var actions = h.Factory.Dsns.Select(d => d.Recipients.Single().Action).ToList();
         Assert.Equal([DsnAction.Delayed, DsnAction.Relayed], actions);
         Assert.Equal("rfc822;bob@remote.dom", h.Factory.Dsns.First().Recipients.Single().OriginalRecipient);
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_routed_does_not_hold_up_the_others_in_its_batch()
+    {
+        await using var h = new QueueHarness();
+        var bad = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("bad"))).QueueId!;
+        var good = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "bob@test.dom"), QueueHarness.Body("good"))).QueueId!;
+        using (var c = h.Database.Open()) c.Execute("UPDATE queue_messages SET source = 'not json' WHERE id = @bad", new { bad });
+        await h.StartWorkerAsync();
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(good).Result is null, "the good one delivered");
+        Assert.Equal("bob", Assert.Single(h.Local.Appended).Owner.Name);
+        using (var c = h.Database.Open())
+            Assert.Equal(0L, c.ExecuteScalar<long>("SELECT routed FROM queue_messages WHERE id = @bad", new { bad })); // kept, to be retried
+    }
+
+    [Fact]
+    public async Task Server_wide_rule_copies_are_stored_and_sent_after_the_commit()
+    {
+        await using var h = new QueueHarness();
+        var rules = new FakeRuleEngine();
+        rules.Server = (input, _) => Task.FromResult(input.Envelope.Sender == "x@remote.dom" && input.Headers.All(f => f.Key != "X-Kernel-Rule-Hops")
+            ? RuleOutcome.Continue with { Stores = [new StoreRequest("~security/INBOX")], Sends = [new OutboundCopy("audit@test.dom", OutboundCopyMode.Mirror)] }
+            : RuleOutcome.Continue);
+        h.Extensions.RuleEngine = rules;
+        await h.StartWorkerAsync();
+        await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("watched"));
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count >= 3, "alice, the security copy and the audit copy");
+        await Task.Delay(200);
+        var byOwner = h.Local.Appended.ToDictionary(a => a.Owner.Name);
+        Assert.Equal(["alice", "audit", "security"], byOwner.Keys.Order());
+        Assert.Contains("X-Kernel-Rule-Hops: 1\r\n", byOwner["audit"].Body);
+        Assert.DoesNotContain("X-Kernel-Rule-Hops", byOwner["alice"].Body);
+        Assert.Equal(2, rules.ServerCalls); // the mirrored copy passed the server-wide rules again (rules.md §6.1)
+    }
+
+    [Fact]
+    public async Task A_rule_that_mirrors_every_message_stops_at_the_hop_limit()
+    {
+        await using var h = new QueueHarness();
+        h.Extensions.RuleEngine = new FakeRuleEngine
+        {
+            Server = (_, _) => Task.FromResult(RuleOutcome.Continue with { Sends = [new OutboundCopy("audit@test.dom", OutboundCopyMode.Mirror)] }),
+        };
+        await h.StartWorkerAsync();
+        await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("echo"));
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count >= 6, "original and five copies");
+        await Task.Delay(500);
+        Assert.Equal(6, h.Local.Appended.Count);
+        Assert.Equal(5, h.Local.Appended.Count(a => a.Owner.Name == "audit"));
+        Assert.Empty(await h.Queue.ListAsync());
+    }
+
+    [Fact]
+    public async Task An_ATRN_lease_hands_out_each_held_message_once_across_pages()
+    {
+        await using var h = new QueueHarness();
+        await h.StartWorkerAsync();
+        for (var i = 0; i < 75; i++) await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", $"u{i}@held.dom"), QueueHarness.Body($"{i}"));
+        await QueueHarness.WaitUntilAsync(() => h.Queue.ListAsync().Result.Count(e => e.Recipients.All(r => r.State == RecipientState.Held)) == 75, "all held");
+        var seen = new List<string>();
+        await using (var lease = (await h.Queue.LeaseQueueAsync("held.dom", "atrn", TimeSpan.FromMinutes(5)))!)
+        {
+            while (await lease.NextAsync() is { } message)
+            {
+                seen.Add(message.QueueId);
+                await lease.CompleteAsync(message, message.Recipients.Select(r => new RecipientOutcome(r.Address, DeliveryOutcome.Delivered, "2.0.0", "250 ok")).ToList());
+            }
+        }
+        Assert.Equal(75, seen.Distinct().Count());
+        Assert.Equal(75, seen.Count);
+        Assert.Empty(await h.Queue.ListAsync());
+    }
+
+    [Fact]
+    public async Task A_temporary_router_failure_is_retried_not_bounced()
+    {
+        await using var h = new QueueHarness();
+        var failing = true;
+        ((FakeRouter)h.Extensions.Router).Override = a => failing && a.StartsWith("alice", StringComparison.Ordinal)
+            ? new RouteResult.Reject(RejectReason.TempFailure, "4.4.3", "directory unavailable") : null;
+        await h.StartWorkerAsync();
+        var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body("later"))).QueueId!;
+        await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result!.Recipients[0].LastError == "directory unavailable", "postponed");
+        failing = false;
+        h.Time.Advance(h.Options.RoutingRetry);
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Count == 1, "delivered on retry");
+        Assert.Empty(h.Factory.Dsns);
     }
 }
