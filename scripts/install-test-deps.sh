@@ -10,6 +10,7 @@ want() { local cmd=$1 pkg=$2; have "$cmd" || need+=("$pkg"); }
 
 want dnsmasq dnsmasq
 want python3 python3
+want nc netcat-openbsd
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
