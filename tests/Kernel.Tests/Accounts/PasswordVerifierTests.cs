@@ -1,3 +1,4 @@
+using Kernel.Abstractions;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;

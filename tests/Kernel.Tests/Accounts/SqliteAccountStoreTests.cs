@@ -578,7 +578,7 @@ public sealed class SqliteAccountStoreTests : IDisposable
         var verifier = await Store.GetCredentialVerifierAsync(A("tim@test.dom"), CredentialMechanism.CramMd5);
         Assert.NotNull(verifier);
         Assert.Equal(CredentialMechanism.CramMd5, verifier.Mechanism);
-        Assert.True(Kernel.Accounts.CramMd5Secret.Verify(verifier.Value, challenge, "b913a602c7eda7a495b4e6e7334d3890"));
+        Assert.True(CramMd5Secret.Verify(verifier.Value, challenge, "b913a602c7eda7a495b4e6e7334d3890"));
 
         await Store.SetSettingAsync(SettingScope.ForDomain("test.dom"), SettingKeys.CramMd5Enabled, "false");
         Assert.Null(await Store.GetCredentialVerifierAsync(A("tim@test.dom"), CredentialMechanism.CramMd5));

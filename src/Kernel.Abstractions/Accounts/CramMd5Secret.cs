@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Kernel.Accounts;
+namespace Kernel.Abstractions;
 
 /// <summary>
 /// The CRAM-MD5 verifier (RFC 2195): HMAC-MD5 (RFC 2104) keyed with the password, kept as the MD5 chaining states

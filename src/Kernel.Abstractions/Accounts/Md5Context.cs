@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Kernel.Accounts;
+namespace Kernel.Abstractions;
 
 /// <summary>
 /// MD5 (RFC 1321) with access to the chaining state, which .NET's MD5 does not expose. CRAM-MD5 verifiers
