@@ -1,41 +1,48 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 using Kernel.Abstractions;
-using Kernel.Bus;
 using Kernel.Delivery;
-using Kernel.Mailboxes;
-using Kernel.Queue;
+using Kernel.Hosting;
 using Kernel.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Kernel.Bench.Queue;
 
 /// <summary>
-/// bench/Queue (issue 3 §9): in one run, on a fresh data folder with fsync on,
+/// bench/Queue (issue 3 §9): in one run, on fresh data folders with fsync on, the kernel composed exactly as
+/// <c>kernel serve</c> composes it (<see cref="KernelServices.Build"/>: SQLite account and mailbox stores, the default
+/// router, the queue, the delivery worker, the bus), with 20 accounts user0..user19@bench.dom:
+///   0. body writes alone — BodyStore only, the ceiling the per-body fsyncs set;
 ///   1. durable submits/s — 20 concurrent submitters, 5 KB messages, each submit returns after body fsync + commit;
-///   2. local deliveries/s — the delivery worker drains that backlog into INBOX through ILocalDelivery;
-///   3. end to end — submitters and the worker run together; deliveries/s from first submit to last INBOX append.
-/// Usage: queue-bench [--messages N] [--submitters N] [--size BYTES] [--data DIR]
+///   2. local deliveries/s — the delivery worker drains that backlog into the INBOXes (route, batched append);
+///   3. submit-to-INBOX/s — submitters and worker together, first submit to last INBOX append.
+/// Usage: queue-bench [--smoke] [--messages N] [--submitters N] [--size BYTES] [--accounts N] [--data DIR] [--min-threads N]
 /// </summary>
 public static class Program
 {
+    private const string Domain = "bench.dom";
+
     public static async Task<int> Main(string[] args)
     {
-        var messages = IntArg(args, "--messages", 20_000);
+        var smoke = args.Contains("--smoke");
+        var messages = IntArg(args, "--messages", smoke ? 400 : 20_000);
         var submitters = IntArg(args, "--submitters", 20);
+        var accounts = IntArg(args, "--accounts", 20);
         var size = IntArg(args, "--size", 5 * 1024);
         // Body writes block a thread in fsync; with 20 submitters on 2 cores the pool would otherwise grow too slowly.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, IntArg(args, "--min-threads", 64)), io);
         var data = StringArg(args, "--data") ?? Path.Combine(Path.GetTempPath(), "kernel-queue-bench-" + Guid.NewGuid().ToString("N"));
-        Console.WriteLine($"queue-bench: {messages} messages of {size} bytes, {submitters} submitters, data {data}, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"queue-bench{(smoke ? " (smoke)" : "")}: {messages} messages of {size} bytes, {submitters} submitters, {accounts} accounts, " +
+                          $"data {data}, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         try
         {
             var body = MakeBody(size);
             double submitRate, backlogRate, endToEndRate, bodyRate;
             {
-                // The ceiling the per-body fsync sets: BodyStore writes alone (file fsync + rename + folder fsync), same concurrency.
                 var database = new SqliteDatabase(Path.Combine(data, "0"));
                 var bodies = new BodyStore(database);
                 var next = -1;
@@ -48,51 +55,54 @@ public static class Program
                 bodyRate = messages / watch.Elapsed.TotalSeconds;
                 Console.WriteLine($"body writes alone:      {bodyRate,8:0} /s  (fsynced files, no queue rows, {CpuPerMessage(ref cpu, messages)})");
             }
-            await using (var run = new Run(Path.Combine(data, "1")))
+            await using (var run = await Run.CreateAsync(Path.Combine(data, "1"), accounts))
             {
                 var watch = Stopwatch.StartNew();
                 var cpu = CpuNow();
-                await SubmitAllAsync(run.Queue, messages, submitters, body);
+                await SubmitAllAsync(run.Queue, messages, submitters, accounts, body);
                 submitRate = messages / watch.Elapsed.TotalSeconds;
                 Console.WriteLine($"durable submits:        {submitRate,8:0} /s  ({messages} in {watch.Elapsed.TotalSeconds:0.00} s, {CpuPerMessage(ref cpu, messages)})");
 
                 watch.Restart();
-                await run.Worker.StartAsync(CancellationToken.None);
+                await run.StartWorkerAsync();
                 await run.WaitForDeliveriesAsync(messages);
                 backlogRate = messages / watch.Elapsed.TotalSeconds;
                 Console.WriteLine($"local deliveries:       {backlogRate,8:0} /s  (backlog of {messages} into INBOX in {watch.Elapsed.TotalSeconds:0.00} s, {CpuPerMessage(ref cpu, messages)})");
+                await run.VerifyAsync(messages);
             }
-            await using (var run = new Run(Path.Combine(data, "2")))
+            await using (var run = await Run.CreateAsync(Path.Combine(data, "2"), accounts))
             {
-                await run.Worker.StartAsync(CancellationToken.None);
+                await run.StartWorkerAsync();
                 var watch = Stopwatch.StartNew();
-                await SubmitAllAsync(run.Queue, messages, submitters, body);
+                var cpu = CpuNow();
+                await SubmitAllAsync(run.Queue, messages, submitters, accounts, body);
                 var submitted = watch.Elapsed.TotalSeconds;
                 await run.WaitForDeliveriesAsync(messages);
                 endToEndRate = messages / watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"submit-to-INBOX:        {endToEndRate,8:0} /s  (submits {messages / submitted:0}/s while delivering; last append after {watch.Elapsed.TotalSeconds:0.00} s)");
+                Console.WriteLine($"submit-to-INBOX:        {endToEndRate,8:0} /s  (submits {messages / submitted:0}/s while delivering; last append after {watch.Elapsed.TotalSeconds:0.00} s, {CpuPerMessage(ref cpu, messages)})");
+                await run.VerifyAsync(messages);
             }
+            Console.WriteLine($"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
             Console.WriteLine($"RESULT body-writes/s={bodyRate:0} submits/s={submitRate:0} local-deliveries/s={backlogRate:0} submit-to-inbox/s={endToEndRate:0}");
             return 0;
         }
         finally
         {
+            SqliteConnection.ClearAllPools();
             if (StringArg(args, "--data") is null) try { Directory.Delete(data, recursive: true); } catch (IOException) { }
         }
     }
 
-    /// <summary>Where the real mailbox store plugs in after merge: return its ILocalDelivery for this database.</summary>
-    private static ILocalDelivery CreateLocalDelivery(SqliteDatabase database, BodyStore bodies) => new SqliteStandInDelivery(database);
-
-    private static async Task SubmitAllAsync(SqliteMessageQueue queue, int messages, int submitters, byte[] body)
+    private static async Task SubmitAllAsync(IMessageQueue queue, int messages, int submitters, int accounts, byte[] body)
     {
         var next = -1;
         var source = new RequestSource(System.Net.IPAddress.Loopback, SourceClass.Untrusted, Protocol: "smtp");
-        await Task.WhenAll(Enumerable.Range(0, submitters).Select(s => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) < messages)
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < messages)
             {
-                var envelope = new Envelope("sender@remote.example", [new EnvelopeRecipient($"user{s}@bench.dom")], source);
+                var envelope = new Envelope("sender@remote.example", [new EnvelopeRecipient($"user{n % accounts}@{Domain}")], source);
                 var result = await queue.SubmitAsync(envelope, MessageBody.FromBytes(body));
                 if (!result.Accepted) throw new InvalidOperationException("submission refused");
             }
@@ -106,20 +116,25 @@ public static class Program
         return Encoding.ASCII.GetBytes(text.ToString());
     }
 
-    /// <summary>CPU per message since the last call, split user/kernel: on this VM every fsync costs kernel CPU, which is what bounds submits/s.</summary>
+    /// <summary>CPU per message since the last call, split user/kernel: on this VM every fsync costs kernel CPU.</summary>
     private static string CpuPerMessage(ref (TimeSpan User, TimeSpan Sys) since, int messages)
     {
-        var p = Process.GetCurrentProcess();
-        var now = (p.UserProcessorTime, p.PrivilegedProcessorTime);
-        var text = $"CPU per message: user {(now.UserProcessorTime - since.User).TotalMicroseconds / messages:0} µs, kernel {(now.PrivilegedProcessorTime - since.Sys).TotalMicroseconds / messages:0} µs";
+        var now = CpuNow();
+        var text = $"CPU per message: user {(now.User - since.User).TotalMicroseconds / messages:0} µs, kernel {(now.Sys - since.Sys).TotalMicroseconds / messages:0} µs";
         since = now;
         return text;
     }
 
-    private static (TimeSpan, TimeSpan) CpuNow()
+    private static (TimeSpan User, TimeSpan Sys) CpuNow()
     {
         var p = Process.GetCurrentProcess();
         return (p.UserProcessorTime, p.PrivilegedProcessorTime);
+    }
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "?"; }
     }
 
     private static int IntArg(string[] args, string name, int fallback) => StringArg(args, name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
@@ -130,33 +145,50 @@ public static class Program
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
+    /// <summary>One kernel, composed as the server composes it, on its own data folder and an empty plugins folder.</summary>
     private sealed class Run : IAsyncDisposable
     {
+        private readonly ServiceProvider _services;
+        private readonly ILoggerFactory _logging;
         private readonly IDisposable _subscription;
         private readonly TaskCompletionSource _allDelivered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly int _accounts;
         private int _delivered;
         private int _expected = int.MaxValue;
+        private bool _workerStarted;
 
-        public Run(string folder)
+        private Run(string folder, int accounts)
         {
-            var database = new SqliteDatabase(folder);
-            database.Migrate();
-            var bodies = new BodyStore(database);
-            var bus = new InProcessMessageBus(NullLogger<InProcessMessageBus>.Instance);
-            var extensions = new BenchExtensions();
-            Queue = new SqliteMessageQueue(database, bodies, extensions, bus, TimeProvider.System, NullLogger<SqliteMessageQueue>.Instance);
-            Worker = new DeliveryWorker(Queue, extensions, CreateLocalDelivery(database, bodies), DispatchProxy.Create<IAccountStore, ThrowingProxy>(), DispatchProxy.Create<IMessageFactory, ThrowingProxy>(), bus,
-                NullLogger<DeliveryWorker>.Instance);
-            _subscription = bus.Subscribe<MessageDelivered>((_, _) =>
+            _accounts = accounts;
+            var configuration = new ConfigurationBuilder().Build();
+            _logging = KernelLogging.Create(configuration, forCli: true); // warnings and errors only, to stderr
+            var plugins = Path.Combine(folder, "plugins-empty");
+            Directory.CreateDirectory(plugins);
+            _services = KernelServices.Build(new KernelPaths(Path.Combine(folder, "data"), plugins), configuration, _logging);
+            Queue = _services.GetRequiredService<IMessageQueue>();
+            _subscription = _services.GetRequiredService<IMessageBus>().Subscribe<MessageDelivered>((_, _) =>
             {
                 if (Interlocked.Increment(ref _delivered) >= Volatile.Read(ref _expected)) _allDelivered.TrySetResult();
                 return ValueTask.CompletedTask;
             });
         }
 
-        public SqliteMessageQueue Queue { get; }
+        public IMessageQueue Queue { get; }
 
-        public DeliveryWorker Worker { get; }
+        public static async Task<Run> CreateAsync(string folder, int accounts)
+        {
+            var run = new Run(folder, accounts);
+            var store = run._services.GetRequiredService<IAccountStore>();
+            await store.CreateDomainAsync(Domain);
+            for (var i = 0; i < accounts; i++) await store.CreateAccountAsync(new AccountAddress($"user{i}", Domain), null);
+            return run;
+        }
+
+        public Task StartWorkerAsync()
+        {
+            _workerStarted = true;
+            return _services.GetRequiredService<DeliveryWorker>().StartAsync(CancellationToken.None);
+        }
 
         public Task WaitForDeliveriesAsync(int count)
         {
@@ -165,11 +197,25 @@ public static class Program
             return _allDelivered.Task.WaitAsync(TimeSpan.FromMinutes(10));
         }
 
+        /// <summary>Every message is in an INBOX, read back through the mailbox store.</summary>
+        public async Task VerifyAsync(int messages)
+        {
+            var mailboxes = _services.GetRequiredService<IMailboxStore>();
+            var total = 0;
+            for (var i = 0; i < _accounts; i++) total += (await mailboxes.GetStatusAsync(Principal.System, $"~user{i}@{Domain}/INBOX")).Messages;
+            if (total != messages) throw new InvalidOperationException($"{total} messages in the INBOXes, expected {messages}");
+        }
+
         public async ValueTask DisposeAsync()
         {
             _subscription.Dispose();
-            await Worker.DisposeAsync();
-            await Queue.DisposeAsync();
+            if (_workerStarted)
+            {
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _services.GetRequiredService<DeliveryWorker>().StopAsync(deadline.Token);
+            }
+            await _services.DisposeAsync();
+            _logging.Dispose();
         }
     }
 }

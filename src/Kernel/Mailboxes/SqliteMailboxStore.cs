@@ -345,7 +345,17 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// <summary>The owner's mailbox quota (§5.3: storage in a foreign mailbox counts against its owner); null = unlimited.</summary>
     private async Task<long?> QuotaLimitAsync(AccountAddress owner, CancellationToken cancellationToken)
     {
-        var text = await _accounts.GetSettingAsync(SettingScope.ForAccount(owner), SettingKeys.MailboxQuotaBytes, cancellationToken);
+        string? text;
+        try
+        {
+            text = await _accounts.GetSettingAsync(SettingScope.ForAccount(owner), SettingKeys.MailboxQuotaBytes, cancellationToken);
+        }
+        catch (DirectoryException e) when (e.Error == DirectoryError.NotFound)
+        {
+            // The account (or its domain) was removed meanwhile: it has no rows left either, so the caller answers
+            // "no such mailbox" for it — and a delivery batch is not failed for everyone else because of it.
+            return null;
+        }
         return long.TryParse(text, out var limit) && limit >= 0 ? limit : null;
     }
 

@@ -14,12 +14,15 @@ public sealed class BodyStore
 {
     private readonly string _root;
     private readonly string _tmp;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _durableFolders = new(StringComparer.Ordinal);
 
     public BodyStore(SqliteDatabase database)
     {
         _root = Path.Combine(database.DataDirectory, "bodies");
         _tmp = Path.Combine(_root, "tmp");
         Directory.CreateDirectory(_tmp);
+        DirectorySync.Flush(_root);
+        DirectorySync.Flush(database.DataDirectory);
     }
 
     /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReference"/> commits.</summary>
@@ -37,10 +40,23 @@ public sealed class BodyStore
         }
         var finalPath = PathOf(id);
         var folder = Path.GetDirectoryName(finalPath)!;
-        Directory.CreateDirectory(folder);
+        EnsureDurableFolder(folder);
         File.Move(tmpPath, finalPath);
         DirectorySync.Flush(folder);
         return new StoredBody(id, finalPath, length);
+    }
+
+    /// <summary>
+    /// Creates a body folder and makes its name durable: POSIX makes a new directory entry durable only once its parent
+    /// is fsynced, and the folder fsync after each rename does not cover the folder's own entry in <c>bodies/</c>.
+    /// Each writer that has not seen the folder made durable does it itself, so none returns before it is.
+    /// </summary>
+    private void EnsureDurableFolder(string folder)
+    {
+        if (_durableFolders.ContainsKey(folder)) return;
+        Directory.CreateDirectory(folder);
+        DirectorySync.Flush(_root);
+        _durableFolders.TryAdd(folder, 0);
     }
 
     /// <summary>A stored body by id. Reading a missing or truncated file throws <see cref="StoredBodyException"/> naming the file.</summary>
