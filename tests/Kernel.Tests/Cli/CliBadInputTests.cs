@@ -65,6 +65,7 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     [InlineData(null, "(see kernel account add --help)", "account", "add")]
     [InlineData(null, "(see kernel mailbox acl set --help)", "mailbox", "acl", "set", "~alice/INBOX", "bob@test.dom")]
     [InlineData(Message, "'--from' is required. (see kernel submit --help)", "submit", "alice@test.dom")]
+    [InlineData(null, "'--bogus'", "serve", "--bogus")]
     public async Task BadInputIsOneLineNonZeroAndWritesNothing(string? stdin, string expected, params string[] args)
     {
         var before = DataSnapshot.Take(data.Path);

@@ -27,14 +27,15 @@ public sealed class PluginLifecycleTests
         // Install: copied under a staging name, renamed into place, picked up by the running server.
         var install = await kernel.CliAsync("plugins", "install", Path.Combine(RepositoryLayout.SamplesDirectory, "Finger"), pluginsArgument);
         Assert.Equal("plugin Finger installed", CliAssert.Ok(install).Output.Trim());
-        await kernel.WaitForLogAsync(l => l.Contains("listening finger", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        // "Within a few seconds": the watcher scans every second and loads a folder once it looks the same twice.
+        await kernel.WaitForLogAsync(l => l.Contains("listening finger", StringComparison.Ordinal), TimeSpan.FromSeconds(6));
         var finger = kernel.Listener("finger");
         Assert.Equal("Login: alice@test.dom\r\nName: Alice Liddell\r\n", await FingerClient.QueryAsync(finger, "alice"));
         Assert.Equal("active", State(await kernel.CliAsync("plugins", "list", "--json", pluginsArgument), "Finger"));
 
         // Unload: the server stops Finger, and its port refuses connections.
         CliAssert.Ok(await kernel.CliAsync("plugins", "unload", "Finger", pluginsArgument));
-        await Eventually.WithinAsync(TimeSpan.FromSeconds(10), () => FingerClient.IsRefusedAsync(finger), "Finger's port closing after unload");
+        await Eventually.WithinAsync(TimeSpan.FromSeconds(6), () => FingerClient.IsRefusedAsync(finger), "Finger's port closing after unload");
         await kernel.WaitForLogAsync(l => l.Contains("plugin Finger unloaded", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
         Assert.Equal("unloaded", State(await kernel.CliAsync("plugins", "list", "--json", pluginsArgument), "Finger"));
 

@@ -42,8 +42,18 @@ public sealed class ServerConfigurationTests
     [InlineData("nonsense")]
     [InlineData("127.0.0.1")]
     [InlineData("127.0.0.1:99999")]
+    [InlineData("{busy}")]
     public async Task AMalformedListenValueFailsThePluginNamingTheKeyWhileTheServerRuns(string value)
     {
+        // {busy}: a well-formed address whose port another socket holds; the reason names the key and the endpoint.
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var expected = $"Finger:Listen: '{value}' is not address:port";
+        if (value == "{busy}")
+        {
+            value = busy.LocalEndpoint.ToString()!;
+            expected = $"Finger:Listen: cannot listen on {value}: ";
+        }
         await using var kernel = await KernelProcess.StartAsync(new KernelProcessOptions
         {
             Plugins = ["Finger", "Healthy"],
@@ -55,7 +65,7 @@ public sealed class ServerConfigurationTests
         var healthy = list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Healthy");
 
         Assert.Equal("failed", finger.GetProperty("state").GetString());
-        Assert.Contains($"Finger:Listen: '{value}' is not address:port", finger.GetProperty("reason").GetString());
+        Assert.Contains(expected, finger.GetProperty("reason").GetString());
         Assert.Equal("active", healthy.GetProperty("state").GetString());
         Assert.Contains(kernel.Log, l => l.Contains("plugin Finger failed", StringComparison.Ordinal) && l.Contains("Finger:Listen", StringComparison.Ordinal));
         Assert.False(kernel.HasExited);
