@@ -128,7 +128,7 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
         Assert.Contains("retried", retried);
         Assert.Contains("released", released);
         Assert.DoesNotContain(after.EnumerateArray(), e => e.GetProperty("id").GetString() == id);
-        Assert.Equal(1, await CliAssertExit(data.RunAsync("queue", "show", id)));
+        Assert.Equal(1, await ExitCodeAsync(data.RunAsync("queue", "show", id)));
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
             Assert.Matches($@"(?m)^\s+{command}\b", help);
     }
 
-    private static async Task<int> CliAssertExit(Task<Kernel.Testing.CliResult> run) => (await run).ExitCode;
+    private static async Task<int> ExitCodeAsync(Task<Kernel.Testing.CliResult> run) => (await run).ExitCode;
 
     private static Dictionary<string, string> Acl(string json) =>
         JsonDocument.Parse(json).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("identifier").GetString()!, e => e.GetProperty("rights").GetString()!);
