@@ -62,7 +62,9 @@ public sealed partial class KernelProcess : IAsyncDisposable
         info.ArgumentList.Add(data);
         info.ArgumentList.Add($"--Kernel:PluginsDirectory={plugins}");
         foreach (var (key, value) in options.Settings) info.ArgumentList.Add($"--{key}={value}");
+        foreach (var arg in options.Arguments) info.ArgumentList.Add(arg);
         info.Environment.Remove("KERNEL_DATA");
+        foreach (var (key, value) in options.Environment) info.Environment[key] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var kernel = new KernelProcess(process, data, plugins, ownsData);
@@ -191,7 +193,8 @@ public sealed partial class KernelProcess : IAsyncDisposable
         catch (UnauthorizedAccessException) { }
     }
 
-    [GeneratedRegex(@"listening (\S+) (\S+)")]
+    // Plain (`... listening finger 127.0.0.1:40123`) and JSON console lines (`"Message":"listening finger 127.0.0.1:40123",`).
+    [GeneratedRegex(@"listening ([^\s""]+) ([^\s""]+)")]
     private static partial Regex ListeningLine();
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

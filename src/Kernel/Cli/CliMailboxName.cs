@@ -14,11 +14,36 @@ public static class CliMailboxName
         {
             if (!first.StartsWith('~') || !first.Contains('/'))
                 throw new CliError($"'{first}' is not a mailbox name: use ~account/mailbox, ~account@domain/mailbox, or ACCOUNT MAILBOX");
+            // An unknown owner is named as such, rather than as the store's "No such mailbox" (which must not tell
+            // IMAP clients whether the account exists, but an operator should be told).
+            await OwnerAsync(accounts, first[1..first.IndexOf('/')], cancellationToken);
             return first;
         }
-        var owner = await CliAddress.ParseAsync(accounts, first, cancellationToken);
+        var owner = await OwnerAsync(accounts, first, cancellationToken);
         return $"~{owner}/{second}";
     }
+
+    /// <summary>
+    /// Runs a mailbox-store call, naming the mailbox in its error: the store's texts ("No such mailbox") are IMAP
+    /// response texts and do not say which name they are about, which a one-line CLI error must.
+    /// </summary>
+    public static async Task<T> OnAsync<T>(string name, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (MailboxException e)
+        {
+            throw new CliError($"{name}: {e.Message}");
+        }
+    }
+
+    public static Task OnAsync(string name, Func<Task> action) => OnAsync(name, async () =>
+    {
+        await action();
+        return true;
+    });
 
     public static async Task<AccountAddress> OwnerAsync(IAccountStore accounts, string text, CancellationToken cancellationToken)
     {

@@ -30,5 +30,6 @@ public static class CommandAction
 
     public static bool IsOperatorError(Exception e) =>
         e is CliError or DirectoryException or MailboxException or FileStoreException or ArgumentException
-            or Storage.StoredBodyException or Hosting.KernelStartupException or Listeners.ListenerConfigurationException;
+            or Storage.StoredBodyException or Hosting.KernelStartupException or Listeners.ListenerConfigurationException
+            or Plugins.PluginAdministrationException;
 }

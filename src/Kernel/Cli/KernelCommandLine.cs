@@ -47,6 +47,9 @@ public static class KernelCommandLine
 
         if (serving) return await ServeCommand.RunAsync(commandArgs, paths, configuration, output, error);
 
+        // A command that may create the data folder (`domain add`) and fails leaves no folder behind: nothing half-written.
+        var dataExisted = Directory.Exists(paths.DataDirectory);
+        var exitCode = 1;
         using var loggerFactory = KernelLogging.Create(configuration, forCli: true);
         ServiceProvider? services = null;
         try
@@ -70,15 +73,15 @@ public static class KernelCommandLine
             {
                 // The most specific complaint first: an unknown word beats "required command was not provided".
                 var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-                await error.WriteLineAsync($"error: {first.Message} (see kernel {string.Join(' ', commandArgs.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help)");
-                return 2;
+                await error.WriteLineAsync($"error: {first.Message} (see {HelpCommand(parse)})");
+                return exitCode = 2;
             }
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+            return exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         }
         catch (Exception e) when (CommandAction.IsOperatorError(e) || e is Storage.StoredBodyException or Microsoft.Data.Sqlite.SqliteException or IOException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
-            return 1;
+            return exitCode = 1;
         }
         finally
         {
@@ -87,6 +90,29 @@ public static class KernelCommandLine
                 if (services.GetService<PluginHost>() is { } host) await host.DisposeAsync();
                 await services.DisposeAsync();
             }
+            if (!dataExisted && exitCode != 0) RemoveCreatedDataFolder(paths.DataDirectory);
+        }
+    }
+
+    /// <summary><c>kernel account add --help</c> for the deepest command the parser recognised (never an argument or an unknown word).</summary>
+    private static string HelpCommand(ParseResult parse)
+    {
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            path.Insert(0, result.Command.Name);
+        return string.Join(' ', ["kernel", .. path, "--help"]);
+    }
+
+    private static void RemoveCreatedDataFolder(string dataDirectory)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the command already failed with its own message.
         }
     }
 

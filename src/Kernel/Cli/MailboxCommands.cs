@@ -43,7 +43,7 @@ public static class MailboxCommands
         command.Run(context, async (p, c, ct) =>
         {
             var mailboxName = await CliMailboxName.ResolveAsync(c.Service<IAccountStore>(), p.GetValue(first)!, p.GetValue(second), ct);
-            await action(c.Service<IMailboxStore>(), mailboxName, ct);
+            await CliMailboxName.OnAsync(mailboxName, () => action(c.Service<IMailboxStore>(), mailboxName, ct));
             await c.Out.WriteLineAsync($"mailbox {mailboxName} {done}");
         });
         return command;
@@ -59,7 +59,7 @@ public static class MailboxCommands
         get.Run(context, async (p, c, ct) =>
         {
             var name = await CliMailboxName.ResolveAsync(c.Service<IAccountStore>(), p.GetValue(getName)!, null, ct);
-            var entries = await c.Service<IMailboxStore>().GetAclAsync(Principal.System, name, ct);
+            var entries = await CliMailboxName.OnAsync(name, () => c.Service<IMailboxStore>().GetAclAsync(Principal.System, name, ct));
             if (p.GetValue(json))
             {
                 CliOutput.Json(c.Out, entries.Select(e => new { identifier = e.Identifier, rights = MailboxRightsText.Format(e.Rights) }));
@@ -75,7 +75,7 @@ public static class MailboxCommands
         set.Run(context, async (p, c, ct) =>
         {
             var name = await CliMailboxName.ResolveAsync(c.Service<IAccountStore>(), p.GetValue(setName)!, null, ct);
-            await c.Service<IMailboxStore>().SetAclAsync(Principal.System, name, p.GetValue(identifier)!, p.GetValue(rights)!, ct);
+            await CliMailboxName.OnAsync(name, () => c.Service<IMailboxStore>().SetAclAsync(Principal.System, name, p.GetValue(identifier)!, p.GetValue(rights)!, ct));
             await c.Out.WriteLineAsync($"acl of {name}: {p.GetValue(identifier)} set");
         });
 
@@ -85,7 +85,7 @@ public static class MailboxCommands
         delete.Run(context, async (p, c, ct) =>
         {
             var name = await CliMailboxName.ResolveAsync(c.Service<IAccountStore>(), p.GetValue(deleteName)!, null, ct);
-            await c.Service<IMailboxStore>().DeleteAclAsync(Principal.System, name, p.GetValue(deleteIdentifier)!, ct);
+            await CliMailboxName.OnAsync(name, () => c.Service<IMailboxStore>().DeleteAclAsync(Principal.System, name, p.GetValue(deleteIdentifier)!, ct));
             await c.Out.WriteLineAsync($"acl of {name}: {p.GetValue(deleteIdentifier)} removed");
         });
 

@@ -28,13 +28,7 @@ public static class ServeCommand
             await error.WriteLineAsync($"error: {parse.Errors[0].Message}");
             return 2;
         }
-        if (parse.GetValue<string?>("--plugins") is { } subset)
-        {
-            var builder = new ConfigurationBuilder().AddConfiguration(configuration);
-            builder.AddInMemoryCollection(subset.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select((name, i) => new KeyValuePair<string, string?>($"Kernel:Plugins:{i}", name)));
-            configuration = builder.Build();
-        }
+        if (parse.GetValue<string?>("--plugins") is { } subset) configuration = SelectPlugins(configuration, subset);
 
         using var loggerFactory = KernelLogging.Create(configuration, forCli: false);
         var logger = loggerFactory.CreateLogger("Kernel");
@@ -65,6 +59,19 @@ public static class ServeCommand
         }
         await server.StopAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--plugins A,B</c> replaces <c>Kernel:Plugins</c> whole: entries from appsettings.json or the environment
+    /// beyond the ones given are blanked (an empty name is ignored), so the subset is exactly what was asked for.
+    /// </summary>
+    private static IConfigurationRoot SelectPlugins(IConfigurationRoot configuration, string subset)
+    {
+        var names = subset.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Kernel:Plugins"] = "" };
+        foreach (var child in configuration.GetSection("Kernel:Plugins").GetChildren()) values[child.Path] = "";
+        for (var i = 0; i < names.Length; i++) values[$"Kernel:Plugins:{i}"] = names[i];
+        return new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(values).Build();
     }
 
     private static ServiceProvider? OpenServices(KernelPaths paths, IConfiguration configuration, ILoggerFactory loggerFactory, TextWriter error)

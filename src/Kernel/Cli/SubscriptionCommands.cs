@@ -35,7 +35,7 @@ public static class SubscriptionCommands
         command.Run(context, async (p, c, ct) =>
         {
             var owner = await CliMailboxName.OwnerAsync(c.Service<IAccountStore>(), p.GetValue(account)!, ct);
-            await action(c.Service<IMailboxStore>(), owner, p.GetValue(mailbox)!, ct);
+            await CliMailboxName.OnAsync(p.GetValue(mailbox)!, () => action(c.Service<IMailboxStore>(), owner, p.GetValue(mailbox)!, ct));
             await c.Out.WriteLineAsync($"{owner}: {p.GetValue(mailbox)} {done}");
         });
         return command;

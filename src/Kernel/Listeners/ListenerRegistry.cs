@@ -42,7 +42,7 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
     /// <summary>The configured endpoints of a plugin's service, or the default; a malformed entry is an error naming the key.</summary>
     public IReadOnlyList<IPEndPoint> ConfiguredEndPoints(string plugin, string? role, int defaultPort)
     {
-        var key = role is null ? $"{plugin}:Listen" : $"{plugin}:{role}:Listen";
+        var key = ListenKey(plugin, role);
         var section = configuration.GetSection(key);
         var entries = section.Value is { } single
             ? [single]
@@ -58,6 +58,8 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
         return endPoints;
     }
 
+    private static string ListenKey(string plugin, string? role) => role is null ? $"{plugin}:Listen" : $"{plugin}:{role}:Listen";
+
     private IReadOnlyList<Socket> Bind(string plugin, string? role, int defaultPort, ProtocolType protocol)
     {
         var sockets = new List<Socket>();
@@ -71,8 +73,16 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
                     : new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
                 sockets.Add(socket);
                 if (protocol == ProtocolType.Tcp) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                socket.Bind(endPoint);
-                if (protocol == ProtocolType.Tcp) socket.Listen(512);
+                try
+                {
+                    socket.Bind(endPoint);
+                    if (protocol == ProtocolType.Tcp) socket.Listen(512);
+                }
+                catch (SocketException e)
+                {
+                    // "Address already in use" alone does not tell the operator which setting to change.
+                    throw new ListenerConfigurationException($"{ListenKey(plugin, role)}: cannot listen on {endPoint}: {e.Message}", e);
+                }
                 var bound = (IPEndPoint)socket.LocalEndPoint!;
                 var binding = new ListenerBinding(plugin, role, protocol, bound);
                 added.Add((binding, socket));

@@ -1,0 +1,134 @@
+using Kernel.Testing;
+using Kernel.Tests.Storage;
+
+namespace Kernel.Tests.Cli;
+
+/// <summary>
+/// Issue 3 §6: bad input gets one clear line on stderr, a non-zero exit and nothing half-written — the data folder
+/// is byte-for-byte the same afterwards (every table row, every file).
+/// </summary>
+public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliDataFolder>
+{
+    private const string Message = "From: bob@test.dom\nSubject: x\n\nbody\n";
+
+    private string NoPlugins => $"--Kernel:PluginsDirectory={data.PluginsDirectory}";
+
+    [Theory]
+    // unknown account / domain
+    [InlineData(null, "unknown domain nodom.dom", "account", "add", "carol@nodom.dom", "--password", "x")]
+    [InlineData(null, "no account carol@test.dom", "account", "remove", "carol@test.dom")]
+    [InlineData(null, "no account carol@test.dom", "account", "passwd", "carol@test.dom", "--password", "x")]
+    [InlineData(null, "no account carol@test.dom", "account", "set", "carol@test.dom", "Key", "value")]
+    [InlineData(null, "no account carol@test.dom", "mailbox", "list", "carol@test.dom")]
+    [InlineData(null, "no account carol@test.dom", "mailbox", "create", "carol@test.dom", "Work")]
+    [InlineData(null, "no account carol@test.dom", "subscription", "add", "carol@test.dom", "INBOX")]
+    [InlineData(null, "no account carol@test.dom", "subscription", "list", "carol@test.dom")]
+    [InlineData(null, "no account carol@test.dom", "alias", "add", "al@test.dom", "carol@test.dom")]
+    [InlineData(null, "no account carol@test.dom", "settings", "set", "--account", "carol@test.dom", "Key", "value")]
+    [InlineData(null, "no account carol@test.dom", "mailbox", "acl", "set", "~carol/INBOX", "bob@test.dom", "lrs")]
+    [InlineData(null, "no account carol@test.dom", "mailbox", "acl", "get", "~carol@test.dom/INBOX")]
+    [InlineData(null, "'x y' is not a valid address", "mailbox", "acl", "get", "~x y/INBOX")]
+    [InlineData(null, "unknown domain nodom.dom", "domain", "remove", "nodom.dom")]
+    [InlineData(null, "unknown domain nodom.dom", "account", "list", "nodom.dom")]
+    [InlineData(null, "unknown domain nodom.dom", "settings", "set", "--domain", "nodom.dom", "Key", "value")]
+    // malformed address or name
+    [InlineData(null, "'not an address' is not a valid address", "account", "add", "not an address", "--password", "x")]
+    [InlineData(null, "'a@b@c' is not a valid address", "account", "add", "a@b@c", "--password", "x")]
+    [InlineData(null, "'x y' is not a valid address", "alias", "add", "x y", "alice@test.dom")]
+    [InlineData(null, "'bad..dom' is not a valid domain name", "domain", "add", "bad..dom")]
+    [InlineData(null, "'alice/INBOX' is not a mailbox name", "mailbox", "acl", "get", "alice/INBOX")]
+    [InlineData(Message, "'bad addr' is not a valid sender address", "submit", "--from", "bad addr", "alice@test.dom")]
+    [InlineData(Message, "'not a rcpt' is not a valid recipient address", "submit", "--from", "bob@test.dom", "not a rcpt")]
+    // bad rights string (RFC 4314 §2.1: an unknown letter is an error, never ignored)
+    [InlineData(null, "lrsZ", "mailbox", "acl", "set", "~alice/INBOX", "bob@test.dom", "lrsZ")]
+    [InlineData(null, "lr1", "mailbox", "acl", "set", "~alice/INBOX", "bob@test.dom", "+lr1")]
+    // what does not exist or may not be done
+    [InlineData(null, "~alice/Nope: No such mailbox", "mailbox", "acl", "get", "~alice/Nope")]
+    [InlineData(null, "~alice@test.dom/Nope: No such mailbox", "mailbox", "delete", "alice@test.dom", "Nope")]
+    [InlineData(null, "INBOX cannot be deleted", "mailbox", "delete", "alice@test.dom", "INBOX")]
+    [InlineData(null, "already exists", "mailbox", "create", "alice@test.dom", "INBOX")]
+    [InlineData(null, "already exists", "account", "add", "alice@test.dom", "--password", "x")]
+    [InlineData(null, "domain test.dom already exists", "domain", "add", "test.dom")]
+    [InlineData(null, "Nope is not set", "settings", "get", "Nope")]
+    [InlineData(null, "at most one of", "settings", "list", "--domain", "test.dom", "--account", "alice@test.dom")]
+    [InlineData(null, "no queued message NOPE", "queue", "show", "NOPE")]
+    [InlineData(null, "no queued message NOPE", "queue", "retry", "NOPE")]
+    [InlineData(null, "no queued message NOPE", "queue", "delete", "NOPE")]
+    [InlineData(null, "no plugin Nope", "plugins", "unload", "Nope")]
+    [InlineData(null, "no plugin folder or .dll at /nonexistent-plugin", "plugins", "install", "/nonexistent-plugin")]
+    [InlineData("", "no message on stdin", "submit", "--from", "bob@test.dom", "alice@test.dom")]
+    [InlineData("", "no password on stdin", "account", "add", "dave@test.dom", "--password", "-")]
+    // unknown command, option or missing argument: a parse error names the command whose help to read
+    [InlineData(null, "'frobnicate'. (see kernel --help)", "frobnicate")]
+    [InlineData(null, "'--bogus'. (see kernel domain list --help)", "domain", "list", "--bogus")]
+    [InlineData(null, "Required command was not provided. (see kernel account --help)", "account")]
+    [InlineData(null, "(see kernel account add --help)", "account", "add")]
+    [InlineData(null, "(see kernel mailbox acl set --help)", "mailbox", "acl", "set", "~alice/INBOX", "bob@test.dom")]
+    [InlineData(Message, "'--from' is required. (see kernel submit --help)", "submit", "alice@test.dom")]
+    [InlineData(null, "'--bogus'", "serve", "--bogus")]
+    public async Task BadInputIsOneLineNonZeroAndWritesNothing(string? stdin, string expected, params string[] args)
+    {
+        var before = DataSnapshot.Take(data.Path);
+
+        var result = await data.RunWithInputAsync(stdin, args);
+
+        CliAssert.FailsWithOneLine(result, expected);
+        Assert.Equal(before, DataSnapshot.Take(data.Path));
+    }
+
+    [Theory]
+    [InlineData("account", "list", "test.dom")]
+    [InlineData("mailbox", "list", "alice@test.dom")]
+    [InlineData("queue", "list")]
+    [InlineData("settings", "set", "Key", "value")]
+    [InlineData("domain", "remove", "test.dom")]
+    public async Task MissingDataFolderIsOneLineAndCreatesNothing(params string[] args)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "kernel-missing-" + Guid.NewGuid().ToString("N"));
+
+        var result = await KernelCli.RunAsync(missing, null, args);
+
+        CliAssert.FailsWithOneLine(result, $"data folder {missing} does not exist");
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public async Task DomainAddThatFailsOnANewDataFolderLeavesNoFolder()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "kernel-missing-" + Guid.NewGuid().ToString("N"));
+
+        var result = await KernelCli.RunAsync(missing, null, ["domain", "add", "bad..dom"]);
+
+        CliAssert.FailsWithOneLine(result, "'bad..dom' is not a valid domain name");
+        Assert.False(Directory.Exists(missing), "a failed first `domain add` left a half-made data folder behind");
+    }
+
+    [Fact]
+    public async Task DomainAddCreatesTheDataFolderAsTheFirstSetUpStep()
+    {
+        using var parent = new TempDataFolder();
+        var folder = Path.Combine(parent.Path, "data");
+
+        CliAssert.Ok(await KernelCli.RunAsync(folder, null, ["domain", "add", "first.dom", NoPlugins]));
+
+        Assert.Contains("first.dom (main)", CliAssert.Ok(await KernelCli.RunAsync(folder, null, ["domain", "list", NoPlugins])).Output);
+    }
+
+    [Fact]
+    public async Task ADataFolderIsTakenFromDataOptionThenKernelDataThenDotData()
+    {
+        using var other = new TempDataFolder();
+        CliAssert.Ok(await KernelCli.RunAsync(other.Path, null, ["domain", "add", "other.dom", NoPlugins]));
+        using var cwd = new TempDataFolder();
+        CliAssert.Ok(await KernelCli.RunAsync(Path.Combine(cwd.Path, "data"), null, ["domain", "add", "cwd.dom", NoPlugins]));
+        var withEnvironment = new KernelCliOptions { Environment = new Dictionary<string, string> { ["KERNEL_DATA"] = data.Path }, WorkingDirectory = cwd.Path };
+
+        var fromEnvironment = await KernelCli.RunAsync(null, null, ["domain", "list", NoPlugins], withEnvironment);
+        var optionBeatsEnvironment = await KernelCli.RunAsync(other.Path, null, ["domain", "list", NoPlugins], withEnvironment);
+        var fromWorkingDirectory = await KernelCli.RunAsync(null, null, ["domain", "list", NoPlugins], new KernelCliOptions { WorkingDirectory = cwd.Path });
+
+        Assert.Equal("test.dom (main)", CliAssert.Ok(fromEnvironment).Output.Trim());
+        Assert.Equal("other.dom (main)", CliAssert.Ok(optionBeatsEnvironment).Output.Trim());
+        Assert.Equal("cwd.dom (main)", CliAssert.Ok(fromWorkingDirectory).Output.Trim());
+    }
+}

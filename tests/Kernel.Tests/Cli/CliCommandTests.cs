@@ -1,0 +1,209 @@
+using System.Text.Json;
+
+namespace Kernel.Tests.Cli;
+
+/// <summary>
+/// Issue 3 §6: every <c>kernel</c> command on a data folder, run as the built executable. Each test uses its own names
+/// in the shared folder (test.dom, alice, bob), so the order the tests run in does not matter.
+/// </summary>
+public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataFolder>
+{
+    [Fact]
+    public async Task AclSetThenGetShowsTheRightsAndDeleteRemovesThem()
+    {
+        CliAssert.Ok(await data.RunAsync("mailbox", "create", "alice@test.dom", "Shared"));
+
+        CliAssert.Ok(await data.RunAsync("mailbox", "acl", "set", "~alice/Shared", "bob@test.dom", "lrs"));
+        var afterSet = Acl(CliAssert.Ok(await data.RunAsync("mailbox", "acl", "get", "~alice/Shared", "--json")).Output);
+        CliAssert.Ok(await data.RunAsync("mailbox", "acl", "set", "~alice@test.dom/Shared", "bob@test.dom", "+wi"));
+        var afterAdd = Acl(CliAssert.Ok(await data.RunAsync("mailbox", "acl", "get", "~alice/Shared", "--json")).Output);
+        var text = CliAssert.Ok(await data.RunAsync("mailbox", "acl", "get", "~alice/Shared")).Output;
+        CliAssert.Ok(await data.RunAsync("mailbox", "acl", "delete", "~alice/Shared", "bob@test.dom"));
+        var afterDelete = Acl(CliAssert.Ok(await data.RunAsync("mailbox", "acl", "get", "~alice/Shared", "--json")).Output);
+
+        Assert.Equal("lrs", Bob(afterSet));
+        Assert.Equal("lrswi", Bob(afterAdd));
+        Assert.Contains(text.Split('\n'), l => l.StartsWith("bob", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" lrswi", StringComparison.Ordinal));
+        Assert.Null(Bob(afterDelete));
+
+        static string? Bob(Dictionary<string, string> acl) =>
+            acl.TryGetValue("bob", out var rights) || acl.TryGetValue("bob@test.dom", out rights) ? rights : null;
+    }
+
+    [Fact]
+    public async Task MailboxListGivesEachMailboxWithItsMessageCount()
+    {
+        CliAssert.Ok(await data.RunAsync("account", "add", "mia@test.dom", "--password", "pw"));
+        CliAssert.Ok(await data.RunAsync("mailbox", "create", "mia@test.dom", "Work"));
+        CliAssert.Ok(await data.RunAsync("mailbox", "create", "~mia@test.dom/Work/2026"));
+
+        var json = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("mailbox", "list", "mia@test.dom", "--json")).Output).RootElement;
+        var text = CliAssert.Ok(await data.RunAsync("mailbox", "list", "mia@test.dom")).Output;
+
+        var counts = json.EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("messages").GetInt32());
+        Assert.Equal(new Dictionary<string, int> { ["INBOX"] = 0, ["Work"] = 0, ["Work/2026"] = 0 }, counts);
+        Assert.Contains("INBOX\t0", text);
+
+        CliAssert.Ok(await data.RunAsync("mailbox", "delete", "mia@test.dom", "Work/2026"));
+        var afterDelete = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("mailbox", "list", "mia@test.dom", "--json")).Output).RootElement;
+        Assert.DoesNotContain(afterDelete.EnumerateArray(), m => m.GetProperty("name").GetString() == "Work/2026");
+    }
+
+    [Fact]
+    public async Task SubscriptionAddListRemove()
+    {
+        CliAssert.Ok(await data.RunAsync("account", "add", "sam@test.dom", "--password", "pw"));
+        CliAssert.Ok(await data.RunAsync("mailbox", "create", "sam@test.dom", "Lists"));
+
+        // A foreign name may be subscribed only when visible (mailboxes.md §5.4: `l` covers SUBSCRIBE).
+        CliAssert.FailsWithOneLine(await data.RunAsync("subscription", "add", "sam@test.dom", "~alice/INBOX"), "~alice/INBOX: No such mailbox");
+        CliAssert.Ok(await data.RunAsync("mailbox", "acl", "set", "~alice/INBOX", "sam@test.dom", "l"));
+        CliAssert.Ok(await data.RunAsync("subscription", "add", "sam@test.dom", "Lists"));
+        CliAssert.Ok(await data.RunAsync("subscription", "add", "sam@test.dom", "~alice/INBOX"));
+        var added = Strings(CliAssert.Ok(await data.RunAsync("subscription", "list", "sam@test.dom", "--json")).Output);
+        CliAssert.Ok(await data.RunAsync("subscription", "remove", "sam@test.dom", "Lists"));
+        var removed = CliAssert.Ok(await data.RunAsync("subscription", "list", "sam@test.dom")).Output;
+
+        Assert.Contains("Lists", added);
+        Assert.Contains(added, n => n.StartsWith("~alice", StringComparison.Ordinal) && n.EndsWith("/INBOX", StringComparison.Ordinal));
+        Assert.DoesNotContain("Lists", removed.Split('\n', StringSplitOptions.TrimEntries));
+        Assert.Contains("/INBOX", removed);
+    }
+
+    [Fact]
+    public async Task AliasAddListRemove()
+    {
+        CliAssert.Ok(await data.RunAsync("alias", "add", "ally@test.dom", "alice@test.dom"));
+        var listed = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("alias", "list", "test.dom", "--json")).Output).RootElement;
+        var text = CliAssert.Ok(await data.RunAsync("alias", "list", "test.dom")).Output;
+        CliAssert.Ok(await data.RunAsync("alias", "remove", "ally@test.dom"));
+        var after = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("alias", "list", "test.dom", "--json")).Output).RootElement;
+
+        Assert.Contains(listed.EnumerateArray(), a => a.GetProperty("alias").GetString() == "ally@test.dom" && a.GetProperty("account").GetString() == "alice@test.dom");
+        Assert.Contains("ally@test.dom -> alice@test.dom", text);
+        Assert.DoesNotContain(after.EnumerateArray(), a => a.GetProperty("alias").GetString() == "ally@test.dom");
+    }
+
+    [Fact]
+    public async Task SettingsSetGetListInheritDownToTheAccount()
+    {
+        CliAssert.Ok(await data.RunAsync("settings", "set", "CliTest.Colour", "red"));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--domain", "test.dom", "CliTest.Size", "10"));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "CliTest.Size", "20"));
+
+        Assert.Equal("red", CliAssert.Ok(await data.RunAsync("settings", "get", "CliTest.Colour")).Output.Trim());
+        Assert.Equal("red", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "CliTest.Colour")).Output.Trim());
+        Assert.Equal("10", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "CliTest.Size")).Output.Trim());
+        Assert.Equal("20", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "CliTest.Size")).Output.Trim());
+        var server = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("settings", "list", "--json")).Output).RootElement;
+        var domain = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("settings", "list", "--domain", "test.dom", "--json")).Output).RootElement;
+        Assert.Equal("red", server.GetProperty("CliTest.Colour").GetString());
+        Assert.Equal("10", domain.GetProperty("CliTest.Size").GetString());
+        Assert.False(domain.TryGetProperty("CliTest.Colour", out _), "a domain lists only its own values");
+
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "CliTest.Size"));
+        Assert.Equal("10", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "CliTest.Size")).Output.Trim());
+    }
+
+    [Fact]
+    public async Task QueueListShowRetryReleaseDelete()
+    {
+        // No server runs: a submitted message waits in the queue for the operator to look at.
+        var id = CliAssert.Ok(await data.RunWithInputAsync("From: bob@test.dom\nSubject: queued\n\nhello\n", "submit", "--from", "bob@test.dom", "alice@test.dom")).Output.Trim();
+
+        var list = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("queue", "list", "--json")).Output).RootElement;
+        var show = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("queue", "show", id, "--json")).Output).RootElement;
+        var body = CliAssert.Ok(await data.RunAsync("queue", "show", id, "--body")).Output;
+        var retried = CliAssert.Ok(await data.RunAsync("queue", "retry", id)).Output;
+        var released = CliAssert.Ok(await data.RunAsync("queue", "release", "test.dom")).Output;
+        CliAssert.Ok(await data.RunAsync("queue", "delete", id));
+        var after = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("queue", "list", "--json")).Output).RootElement;
+
+        Assert.Matches("^[0-9A-F]{20,}$", id);
+        Assert.Contains(list.EnumerateArray(), e => e.GetProperty("id").GetString() == id);
+        Assert.Equal("bob@test.dom", show.GetProperty("sender").GetString());
+        Assert.Equal("alice@test.dom", show.GetProperty("recipients")[0].GetProperty("address").GetString());
+        Assert.Equal("CLI", show.GetProperty("source").GetProperty("protocol").GetString());
+        Assert.Contains("Subject: queued", body);
+        Assert.Contains("retried", retried);
+        Assert.Contains("released", released);
+        Assert.DoesNotContain(after.EnumerateArray(), e => e.GetProperty("id").GetString() == id);
+        Assert.Equal(1, await ExitCodeAsync(data.RunAsync("queue", "show", id)));
+    }
+
+    [Fact]
+    public async Task SubmitNormalisesLineEndsAndStoresTheMessageDurably()
+    {
+        var id = CliAssert.Ok(await data.RunWithInputAsync("Subject: crlf\n\nline one\nline two\n", "submit", "--from", "", "bob@test.dom")).Output.Trim();
+
+        var show = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("queue", "show", id, "--json")).Output).RootElement;
+        var body = CliAssert.Ok(await data.RunAsync("queue", "show", id, "--body")).Output;
+
+        Assert.Equal("", show.GetProperty("sender").GetString());
+        Assert.Equal("Subject: crlf\r\n\r\nline one\r\nline two\r\n".Length, show.GetProperty("size").GetInt32());
+        Assert.Contains("line one", body);
+        CliAssert.Ok(await data.RunAsync("queue", "delete", id));
+    }
+
+    [Fact]
+    public async Task DomainAndAccountLifecycle()
+    {
+        CliAssert.Ok(await data.RunAsync("domain", "add", "life.dom"));
+        CliAssert.Ok(await data.RunAsync("account", "add", "zed@life.dom", "--password", "pw", "--real-name", "Zed"));
+        CliAssert.Ok(await data.RunWithInputAsync("new-secret\n", "account", "passwd", "zed@life.dom"));
+        CliAssert.Ok(await data.RunAsync("account", "set", "zed@life.dom", "Quota", "100"));
+        CliAssert.Ok(await data.RunAsync("domain", "set", "life.dom", "Quota", "50"));
+        var accounts = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "life.dom", "--json")).Output).RootElement;
+        var domains = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("domain", "list", "--json")).Output).RootElement;
+        var quota = CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "zed@life.dom", "Quota")).Output.Trim();
+
+        CliAssert.Ok(await data.RunAsync("account", "remove", "zed@life.dom"));
+        var afterRemove = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "life.dom", "--json")).Output).RootElement;
+        CliAssert.Ok(await data.RunAsync("domain", "remove", "life.dom"));
+        var afterDomain = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("domain", "list", "--json")).Output).RootElement;
+
+        var zed = Assert.Single(accounts.EnumerateArray());
+        Assert.Equal("zed@life.dom", zed.GetProperty("account").GetString());
+        Assert.Equal("Zed", zed.GetProperty("realName").GetString());
+        Assert.Contains(domains.EnumerateArray(), d => d.GetProperty("name").GetString() == "test.dom" && d.GetProperty("isMain").GetBoolean());
+        Assert.Contains(domains.EnumerateArray(), d => d.GetProperty("name").GetString() == "life.dom" && !d.GetProperty("isMain").GetBoolean());
+        Assert.Equal("100", quota);
+        Assert.Empty(afterRemove.EnumerateArray());
+        Assert.DoesNotContain(afterDomain.EnumerateArray(), d => d.GetProperty("name").GetString() == "life.dom");
+    }
+
+    /// <summary>§6: <c>--json</c> on every listing prints one JSON document (array or object) and nothing else.</summary>
+    [Theory]
+    [InlineData(JsonValueKind.Array, "domain", "list")]
+    [InlineData(JsonValueKind.Array, "account", "list", "test.dom")]
+    [InlineData(JsonValueKind.Array, "alias", "list", "test.dom")]
+    [InlineData(JsonValueKind.Array, "mailbox", "list", "alice@test.dom")]
+    [InlineData(JsonValueKind.Array, "mailbox", "acl", "get", "~alice/INBOX")]
+    [InlineData(JsonValueKind.Array, "subscription", "list", "alice@test.dom")]
+    [InlineData(JsonValueKind.Array, "queue", "list")]
+    [InlineData(JsonValueKind.Object, "settings", "list")]
+    [InlineData(JsonValueKind.Array, "plugins", "list")]
+    public async Task JsonOnEveryListingParses(JsonValueKind kind, params string[] args)
+    {
+        var result = CliAssert.Ok(await data.RunAsync([.. args, "--json"]));
+
+        using var document = JsonDocument.Parse(result.Output);
+        Assert.Equal(kind, document.RootElement.ValueKind);
+    }
+
+    [Fact]
+    public async Task HelpNamesEveryCommand()
+    {
+        var help = CliAssert.Ok(await data.RunAsync("--help")).Output;
+
+        foreach (var command in new[] { "serve", "domain", "account", "alias", "mailbox", "subscription", "submit", "queue", "plugins", "settings" })
+            Assert.Matches($@"(?m)^\s+{command}\b", help);
+    }
+
+    private static async Task<int> ExitCodeAsync(Task<Kernel.Testing.CliResult> run) => (await run).ExitCode;
+
+    private static Dictionary<string, string> Acl(string json) =>
+        JsonDocument.Parse(json).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("identifier").GetString()!, e => e.GetProperty("rights").GetString()!);
+
+    private static List<string> Strings(string json) => JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
+}
