@@ -31,6 +31,8 @@ public static class KernelLogging
                 });
             }
             if (forCli) builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (forCli) builder.AddFilter((category, level) => level >= LogLevel.Warning);
+            // A CLI command's stderr is its one error line: a broken plugin is shown by `kernel plugins list`,
+            // not repeated by every command that loads the plugins to find their commands.
+            if (forCli) builder.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Kernel.Plugins", StringComparison.Ordinal));
         });
 }
