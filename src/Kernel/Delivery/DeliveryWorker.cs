@@ -50,7 +50,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         _bus = bus;
         _logger = logger;
         _options = queue.Options;
-        Id = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+        Id = WorkerName.ForThisProcess().ToString();
     }
 
     /// <summary>This worker's lease-holder name (unique per instance, so a restarted worker never mistakes old leases for its own).</summary>
@@ -114,6 +114,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var hard = _hardStop.Token;
+        await Task.Run(TakeOverFromCrashedWorkers, CancellationToken.None);
         while (!stopping.IsCancellationRequested)
         {
             var busy = false;
@@ -147,6 +148,30 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A server killed mid-batch leaves its routing and queue leases behind (up to <see cref="QueueOptions.RoutingLease"/>
+    /// and <see cref="QueueOptions.DeliveryLease"/>). When the holder was a worker of a process on this machine that no
+    /// longer runs, its leases end now, so a restarted server delivers that mail at once (issue 3 §8).
+    /// </summary>
+    private void TakeOverFromCrashedWorkers()
+    {
+        try
+        {
+            foreach (var holder in _queue.Store.LeaseHolders())
+            {
+                if (WorkerName.TryParse(holder) is not { } name || !name.IsGone()) continue;
+                var (messages, queues) = _queue.Store.ReleaseLeasesOf(holder);
+                _logger.LogWarning("delivery worker {Worker}: took over {Messages} messages and {Queues} target queues from worker {Crashed}, whose process is gone",
+                    Id, messages, queues, holder);
+            }
+        }
+        catch (Exception e)
+        {
+            // Not fatal: the leases still expire on their own.
+            _logger.LogError(e, "delivery worker {Worker}: could not take over leases of crashed workers", Id);
         }
     }
 
