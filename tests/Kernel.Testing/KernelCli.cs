@@ -5,7 +5,11 @@ namespace Kernel.Testing;
 /// <summary>Runs the built <c>kernel</c> executable as a separate process, as an operator would.</summary>
 public static class KernelCli
 {
-    public static async Task<CliResult> RunAsync(string? dataDirectory, string? input, IReadOnlyList<string> args, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs <c>kernel ARGS [--data DATA]</c> and waits (bounded) for it to exit. <paramref name="workingDirectory"/>: where
+    /// it runs (an <c>appsettings.json</c> there is read); null = this process's current folder.
+    /// </summary>
+    public static async Task<CliResult> RunAsync(string? dataDirectory, string? input, IReadOnlyList<string> args, TimeSpan? timeout = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -14,6 +18,7 @@ public static class KernelCli
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(RepositoryLayout.KernelDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         if (dataDirectory is not null)

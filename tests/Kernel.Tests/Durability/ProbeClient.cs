@@ -50,6 +50,14 @@ internal sealed class ProbeClient : IAsyncDisposable
         return await ReadLineAsync(cancellationToken);
     }
 
+    /// <summary>Sends bytes, closes the sending half (the client is done) and returns the answer line, null when there was none.</summary>
+    public async Task<string?> SendAndCloseAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        await _stream.WriteAsync(bytes, cancellationToken);
+        _client.Client.Shutdown(SocketShutdown.Send);
+        return await ReadLineAsync(cancellationToken);
+    }
+
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
         var line = new StringBuilder();
