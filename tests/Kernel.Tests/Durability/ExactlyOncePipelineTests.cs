@@ -50,7 +50,8 @@ public sealed class ExactlyOncePipelineTests
             Assert.Equal(1, (await store.GetStatusAsync(Principal.User(account), "INBOX")).Messages);
         Assert.Equal(local.Keys[0], local.Keys[1]); // the same keys both times
         Assert.Equal([$"{id}/0/INBOX", $"{id}/1/INBOX"], local.Keys[0].Order(StringComparer.Ordinal));
-        Assert.Equal(2, h.Delivered.Count(d => d.QueueId == id));
+        // The bus hands events to subscribers on the thread pool: wait for both, then check them.
+        await QueueHarness.WaitUntilAsync(() => h.Delivered.Count(d => d.QueueId == id) == 2, "MessageDelivered for both recipients");
         Assert.All(h.Delivered, d => Assert.Equal(1u, d.Uid)); // the repeat reports the first append's UID
     }
 
