@@ -50,7 +50,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         _bus = bus;
         _logger = logger;
         _options = queue.Options;
-        Id = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+        Id = WorkerName.ForThisProcess().ToString();
     }
 
     /// <summary>This worker's lease-holder name (unique per instance, so a restarted worker never mistakes old leases for its own).</summary>
@@ -114,6 +114,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var hard = _hardStop.Token;
+        await Task.Run(TakeOverFromCrashedWorkers, CancellationToken.None);
         while (!stopping.IsCancellationRequested)
         {
             var busy = false;
@@ -147,6 +148,30 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A server killed mid-batch leaves its routing and queue leases behind (up to <see cref="QueueOptions.RoutingLease"/>
+    /// and <see cref="QueueOptions.DeliveryLease"/>). When the holder was a worker of a process on this machine that no
+    /// longer runs, its leases end now, so a restarted server delivers that mail at once (issue 3 §8).
+    /// </summary>
+    private void TakeOverFromCrashedWorkers()
+    {
+        try
+        {
+            foreach (var holder in _queue.Store.LeaseHolders())
+            {
+                if (WorkerName.TryParse(holder) is not { } name || !name.IsGone()) continue;
+                var (messages, queues) = _queue.Store.ReleaseLeasesOf(holder);
+                _logger.LogWarning("delivery worker {Worker}: took over {Messages} messages and {Queues} target queues from worker {Crashed}, whose process is gone",
+                    Id, messages, queues, holder);
+            }
+        }
+        catch (Exception e)
+        {
+            // Not fatal: the leases still expire on their own.
+            _logger.LogError(e, "delivery worker {Worker}: could not take over leases of crashed workers", Id);
         }
     }
 
@@ -349,10 +374,10 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 pending.NeedsFallback = true;
                 continue;
             }
-            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, store.Mailbox, body, flags | store.Flags, keywords), fallback: true));
+            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, store.Mailbox, body, flags | store.Flags, keywords, DeliveryKey(r, store.Mailbox)), fallback: true));
         }
         if (outcome.DefaultDelivery || pending.NeedsFallback)
-            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, local.Mailbox ?? Inbox, body, flags, keywords), fallback: false));
+            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, local.Mailbox ?? Inbox, body, flags, keywords, DeliveryKey(r, local.Mailbox ?? Inbox)), fallback: false));
         if (pending.Items.Count == 0)
         {
             batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Delivered, LastError: "discarded by a rule"));
@@ -404,7 +429,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 if (work.Fallback && !p.Items.Any(x => !x.Fallback))
                 {
                     // rules.md §6.1: a failed "Store in" falls back to default delivery (INBOX), once.
-                    var inbox = new LocalWork(p, work.Item with { Mailbox = Inbox }, Fallback: false);
+                    var inbox = new LocalWork(p, work.Item with { Mailbox = Inbox, DeliveryKey = DeliveryKey(p.Row, Inbox) }, Fallback: false);
                     p.Items.Add(inbox);
                     next.Add(inbox);
                     continue;
@@ -437,6 +462,13 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The idempotency key of one mailbox append (007_delivery_keys.sql): the append and "recipient delivered" commit in
+    /// two transactions (mailbox store, then queue), so a crash between them routes the message again after restart;
+    /// the key makes the mailbox store answer that second append with the first one's result instead of a second copy.
+    /// </summary>
+    private static string DeliveryKey(RecipientRow r, string mailbox) => $"{r.MessageId}/{r.Idx}/{MailboxName.Canonical(mailbox)}";
+
     /// <summary>A recipient that cannot be routed now: it stays New and its message is tried again at <paramref name="retryAt"/>.</summary>
     private static void Postpone(RoutingBatch batch, RecipientRow r, string error, long retryAt, long? attempts = null)
     {
@@ -462,7 +494,8 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             {
                 // rules.md §6.1: at server scope "~acct/box" is an account of the Main Domain; no ACL check (system authority).
                 if (MailboxTarget.ParseForeign(store.Mailbox, mainDomain) is { } target)
-                    batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords), fallback: false, work.Message.Message.Id);
+                    batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords,
+                        $"{work.Message.Message.Id}/server/{target.Owner}/{MailboxName.Canonical(target.Mailbox)}"), fallback: false, work.Message.Message.Id);
                 else
                     _logger.LogWarning("message {QueueId}: server-wide rule store target {Mailbox} is not a ~account/mailbox name", work.Message.Message.Id, store.Mailbox);
             }

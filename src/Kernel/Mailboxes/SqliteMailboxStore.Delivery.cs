@@ -1,12 +1,28 @@
 using Dapper;
 using Kernel.Abstractions;
 using Kernel.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Kernel.Mailboxes;
 
 // The delivery pipeline's group commit (ILocalDelivery): many appends as the System principal in one transaction.
 public sealed partial class SqliteMailboxStore
 {
+    /// <summary>
+    /// How long a delivery key is kept (007_delivery_keys.sql). A key matters only until the queue has recorded the
+    /// recipient as delivered, which is the next transaction unless the server crashed in between; a message still
+    /// queued after its expiry (5 days by default) is bounced without delivery, so a longer retention is never needed.
+    /// </summary>
+    public static readonly TimeSpan DeliveryKeyRetention = TimeSpan.FromDays(14);
+
+    // Old keys are pruned inside a delivery transaction at most this often.
+    private static readonly TimeSpan DeliveryKeyPruneInterval = TimeSpan.FromHours(1);
+
+    // Keys looked up per statement (each is one SQL parameter).
+    private const int KeyLookupChunk = 500;
+
+    private long _nextKeyPrune;
+
     public async Task<IReadOnlyList<LocalDeliveryResult>> DeliverAsync(IReadOnlyList<LocalDeliveryItem> items, CancellationToken cancellationToken = default)
     {
         if (items.Count == 0) return [];
@@ -21,6 +37,8 @@ public sealed partial class SqliteMailboxStore
 
         await WriteAsync((connection, transaction, effects) =>
         {
+            // Keys already delivered (a batch repeated after a crash, or the same key twice in this batch): no second copy.
+            var delivered = LoadDeliveryKeys(connection, transaction, items.Select(i => i.DeliveryKey).OfType<string>());
             var rows = new Dictionary<(AccountAddress, string), MailboxRow?>();
             var used = new Dictionary<AccountAddress, long>();
             var references = new Dictionary<string, (StoredBody Body, int Count)>(StringComparer.Ordinal);
@@ -28,6 +46,11 @@ public sealed partial class SqliteMailboxStore
             for (var i = 0; i < items.Count; i++)
             {
                 var item = items[i];
+                if (item.DeliveryKey is { } key && delivered.TryGetValue(key, out var earlier))
+                {
+                    results[i] = new LocalDeliveryResult(earlier, null, null);
+                    continue;
+                }
                 var name = MailboxName.Canonical(item.Mailbox);
                 if (!rows.TryGetValue((item.Owner, name), out var row))
                 {
@@ -50,7 +73,16 @@ public sealed partial class SqliteMailboxStore
                 var uid = InsertMessage(connection, transaction, row, item.Body, item.Flags, MessageRow.JoinKeywords(item.Keywords), now);
                 touched.Add(row.Id);
                 references[item.Body.Id] = references.TryGetValue(item.Body.Id, out var r) ? (r.Body, r.Count + 1) : (item.Body, 1);
-                results[i] = new LocalDeliveryResult(new AppendResult((uint)row.UidValidity, uid), null, null);
+                var appended = new AppendResult((uint)row.UidValidity, uid);
+                if (item.DeliveryKey is { } newKey)
+                {
+                    // Same transaction as the append: after a crash either both are there or neither is.
+                    connection.Execute(
+                        "INSERT INTO delivery_keys (key, mailbox_id, uid_validity, uid, created) VALUES (@key, @mailboxId, @uidValidity, @uid, @now)",
+                        new { key = newKey, mailboxId = row.Id, uidValidity = row.UidValidity, uid = (long)uid, now }, transaction);
+                    delivered[newKey] = appended;
+                }
+                results[i] = new LocalDeliveryResult(appended, null, null);
             }
             // One reference row update per distinct body: a message for many recipients is stored once (§ design "Storage").
             foreach (var (body, count) in references.Values) BodyStore.AddReference(connection, transaction, body, count);
@@ -60,7 +92,29 @@ public sealed partial class SqliteMailboxStore
                 SaveCounters(connection, transaction, row);
                 effects.Changed(owner, row);
             }
+            PruneDeliveryKeys(connection, transaction, now);
         }, cancellationToken);
         return results;
+    }
+
+    private static Dictionary<string, AppendResult> LoadDeliveryKeys(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> keys)
+    {
+        var found = new Dictionary<string, AppendResult>(StringComparer.Ordinal);
+        foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(KeyLookupChunk))
+        {
+            var rows = connection.Query<(string Key, long UidValidity, long Uid)>(
+                "SELECT key, uid_validity, uid FROM delivery_keys WHERE key IN @keys", new { keys = chunk }, transaction);
+            foreach (var (key, uidValidity, uid) in rows) found[key] = new AppendResult((uint)uidValidity, (uint)uid);
+        }
+        return found;
+    }
+
+    /// <summary>Drops keys past <see cref="DeliveryKeyRetention"/>, at most once per <see cref="DeliveryKeyPruneInterval"/> (runs under the write gate).</summary>
+    private void PruneDeliveryKeys(SqliteConnection connection, SqliteTransaction transaction, long now)
+    {
+        if (now < _nextKeyPrune) return;
+        _nextKeyPrune = now + (long)DeliveryKeyPruneInterval.TotalMilliseconds;
+        connection.Execute("DELETE FROM delivery_keys WHERE created < @cutoff",
+            new { cutoff = now - (long)DeliveryKeyRetention.TotalMilliseconds }, transaction);
     }
 }

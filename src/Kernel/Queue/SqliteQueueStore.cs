@@ -145,6 +145,27 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             new { ids = ids.ToList(), owner, retryAt });
     }
 
+    /// <summary>Everyone holding a lease now: routing leases on messages and leases on target queues.</summary>
+    public IReadOnlyList<string> LeaseHolders()
+    {
+        using var c = database.Open();
+        return c.Query<string>("SELECT lease_owner FROM queue_messages WHERE lease_owner IS NOT NULL UNION SELECT holder FROM queue_leases").AsList();
+    }
+
+    /// <summary>
+    /// Ends every lease of a holder known to be gone (a crashed worker): its messages are due for routing at once and
+    /// its target queues can be leased again. Returns how many messages and queues it held.
+    /// </summary>
+    public (int Messages, int Queues) ReleaseLeasesOf(string holder)
+    {
+        using var c = database.Open();
+        using var tx = c.BeginTransaction();
+        var messages = c.Execute("UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @holder AND routed = 0", new { holder }, tx);
+        var queues = c.Execute("DELETE FROM queue_leases WHERE holder = @holder", new { holder }, tx);
+        tx.Commit();
+        return (messages, queues);
+    }
+
     private static void ApplyUpdates(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
     {
         foreach (var u in updates)
