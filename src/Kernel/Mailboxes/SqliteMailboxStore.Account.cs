@@ -16,7 +16,7 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        return connection.Query<string>("SELECT name FROM mailbox_subscriptions WHERE account = @account ORDER BY id", new { account = account.ToString() }).AsList();
+        return connection.Query<string>(MailboxStoreSql.ListSubscriptions, new { account = account.ToString() }).AsList();
     }
 
     public async Task SubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default)
@@ -33,10 +33,10 @@ public sealed partial class SqliteMailboxStore
         await WriteAsync((connection, transaction, _) =>
         {
             var parameters = new { account = account.ToString(), name };
-            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM mailbox_subscriptions WHERE account = @account AND name = @name", parameters, transaction) > 0) return;
-            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM mailbox_subscriptions WHERE account = @account", parameters, transaction) >= MaxSubscriptions)
+            if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptionsNamed, parameters, transaction) > 0) return;
+            if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptions, parameters, transaction) >= MaxSubscriptions)
                 throw Cannot($"At most {MaxSubscriptions} subscriptions");
-            connection.Execute("INSERT INTO mailbox_subscriptions (account, name) VALUES (@account, @name)", parameters, transaction);
+            connection.Execute(MailboxStoreSql.InsertSubscription, parameters, transaction);
         }, cancellationToken);
     }
 
@@ -46,7 +46,7 @@ public sealed partial class SqliteMailboxStore
         var name = SubscriptionName(mailbox);
         await WriteAsync((connection, transaction, _) =>
         {
-            var removed = connection.Execute("DELETE FROM mailbox_subscriptions WHERE account = @account AND name = @name", new { account = account.ToString(), name }, transaction);
+            var removed = connection.Execute(MailboxStoreSql.DeleteSubscription, new { account = account.ToString(), name }, transaction);
             if (removed == 0) throw MailboxException.NonExistent();
         }, cancellationToken);
     }
@@ -87,7 +87,7 @@ public sealed partial class SqliteMailboxStore
         var name = MailboxName.Canonical(alias);
         await WriteAsync((connection, transaction, _) =>
         {
-            var removed = connection.Execute("DELETE FROM mailbox_aliases WHERE account = @account AND alias = @name", new { account = account.ToString(), name }, transaction);
+            var removed = connection.Execute(MailboxStoreSql.DeleteAlias, new { account = account.ToString(), name }, transaction);
             if (removed == 0) throw MailboxException.NonExistent();
         }, cancellationToken);
     }
@@ -128,8 +128,7 @@ public sealed partial class SqliteMailboxStore
         var exists = aliases.Exists(a => a.Alias == name);
         if (!exists && aliases.Count >= MaxMailboxAliases) throw Cannot($"At most {MaxMailboxAliases} mailbox aliases");
         connection.Execute(
-            exists ? "UPDATE mailbox_aliases SET target = @target WHERE account = @account AND alias = @name"
-                   : "INSERT INTO mailbox_aliases (account, alias, target) VALUES (@account, @name, @target)",
+            exists ? MailboxStoreSql.UpdateAliasTarget : MailboxStoreSql.InsertAlias,
             new { account = account.ToString(), name, target }, transaction);
     }
 
@@ -138,7 +137,7 @@ public sealed partial class SqliteMailboxStore
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var limit = await QuotaLimitAsync(account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        var used = connection.ExecuteScalar<long?>("SELECT SUM(size) FROM mailboxes WHERE account = @account", new { account = account.ToString() }) ?? 0;
+        var used = connection.ExecuteScalar<long?>(MailboxStoreSql.UsedBytes, new { account = account.ToString() }) ?? 0;
         return new QuotaUsage(used, limit);
     }
 }

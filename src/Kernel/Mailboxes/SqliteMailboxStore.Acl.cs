@@ -28,7 +28,7 @@ public sealed partial class SqliteMailboxStore
         {
             var row = Reload(connection, transaction, access.Row!);
             var current = (MailboxRights?)connection.ExecuteScalar<long?>(
-                "SELECT rights FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+                MailboxStoreSql.SelectAclRights, new { id = row.Id, stored }, transaction);
             var next = mode switch
             {
                 '+' => (current ?? MailboxRights.None) | parsed,
@@ -38,17 +38,17 @@ public sealed partial class SqliteMailboxStore
             if (next == MailboxRights.None)
             {
                 // §5.5 [Decision]: an empty rights string removes the entry, as DELETEACL does.
-                connection.Execute("DELETE FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+                connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction);
             }
             else if (current is null)
             {
-                connection.Execute("INSERT INTO mailbox_acl (mailbox_id, identifier, rights) VALUES (@id, @stored, @rights)",
+                connection.Execute(MailboxStoreSql.InsertAclEntry,
                     new { id = row.Id, stored, rights = (int)next }, transaction);
             }
             else
             {
                 // Replacing keeps the entry's place: GETACL lists entries in the order first created (§5.5).
-                connection.Execute("UPDATE mailbox_acl SET rights = @rights WHERE mailbox_id = @id AND identifier = @stored",
+                connection.Execute(MailboxStoreSql.UpdateAclRights,
                     new { id = row.Id, stored, rights = (int)next }, transaction);
             }
         }, cancellationToken);
@@ -63,7 +63,7 @@ public sealed partial class SqliteMailboxStore
         await WriteAsync((connection, transaction, _) =>
         {
             var row = Reload(connection, transaction, access.Row!);
-            connection.Execute("DELETE FROM mailbox_acl WHERE mailbox_id = @id AND identifier = @stored", new { id = row.Id, stored }, transaction);
+            connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction);
         }, cancellationToken);
     }
 
@@ -88,10 +88,7 @@ public sealed partial class SqliteMailboxStore
             var row = Reload(connection, transaction, access.Row!);
             foreach (var child in children)
             {
-                connection.Execute(
-                    "DELETE FROM mailbox_acl WHERE mailbox_id = @child; " +
-                    "INSERT INTO mailbox_acl (mailbox_id, identifier, rights) SELECT @child, identifier, rights FROM mailbox_acl WHERE mailbox_id = @id ORDER BY id",
-                    new { child, id = row.Id }, transaction);
+                connection.Execute(MailboxStoreSql.ReplaceAclWithParents, new { child, id = row.Id }, transaction);
             }
         }, cancellationToken);
     }

@@ -77,8 +77,7 @@ public sealed partial class SqliteMailboxStore
                 if (item.DeliveryKey is { } newKey)
                 {
                     // Same transaction as the append: after a crash either both are there or neither is.
-                    connection.Execute(
-                        "INSERT INTO delivery_keys (key, mailbox_id, uid_validity, uid, created) VALUES (@key, @mailboxId, @uidValidity, @uid, @now)",
+                    connection.Execute(MailboxStoreSql.InsertDeliveryKey,
                         new { key = newKey, mailboxId = row.Id, uidValidity = row.UidValidity, uid = (long)uid, now }, transaction);
                     delivered[newKey] = appended;
                 }
@@ -103,7 +102,7 @@ public sealed partial class SqliteMailboxStore
         foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(KeyLookupChunk))
         {
             var rows = connection.Query<(string Key, long UidValidity, long Uid)>(
-                "SELECT key, uid_validity, uid FROM delivery_keys WHERE key IN @keys", new { keys = chunk }, transaction);
+                MailboxStoreSql.SelectDeliveryKeys, new { keys = chunk }, transaction);
             foreach (var (key, uidValidity, uid) in rows) found[key] = new AppendResult((uint)uidValidity, (uint)uid);
         }
         return found;
@@ -114,7 +113,7 @@ public sealed partial class SqliteMailboxStore
     {
         if (now < _nextKeyPrune) return;
         _nextKeyPrune = now + (long)DeliveryKeyPruneInterval.TotalMilliseconds;
-        connection.Execute("DELETE FROM delivery_keys WHERE created < @cutoff",
+        connection.Execute(MailboxStoreSql.DeleteExpiredDeliveryKeys,
             new { cutoff = now - (long)DeliveryKeyRetention.TotalMilliseconds }, transaction);
     }
 }

@@ -114,8 +114,7 @@ public sealed partial class SqliteMailboxStore
             {
                 if (existing.IsSelectable || directoryOnly) throw new MailboxException(MailboxError.AlreadyExists, "Mailbox already exists");
                 // A directory-only name gains its store facet, with a fresh UIDVALIDITY.
-                connection.Execute(
-                    "UPDATE mailboxes SET selectable = 1, special_use = @specialUse, uid_validity = @uidValidity, uid_next = 1 WHERE id = @id",
+                connection.Execute(MailboxStoreSql.AddStoreFacet,
                     new { id = existing.Id, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) }, transaction);
                 return;
             }
@@ -202,11 +201,11 @@ public sealed partial class SqliteMailboxStore
                 // RFC 3501 §6.3.4: with children only the store facet goes; a \Noselect name with children cannot be deleted.
                 if (!row.IsSelectable) throw Cannot("Mailbox has children");
                 RemoveAllMessages(connection, transaction, row.Id, effects);
-                connection.Execute("UPDATE mailboxes SET selectable = 0, messages = 0, size = 0 WHERE id = @id", new { id = row.Id }, transaction);
+                connection.Execute(MailboxStoreSql.RemoveStoreFacet, new { id = row.Id }, transaction);
                 return;
             }
             RemoveAllMessages(connection, transaction, row.Id, effects);
-            connection.Execute("DELETE FROM mailbox_acl WHERE mailbox_id = @id; DELETE FROM mailboxes WHERE id = @id", new { id = row.Id }, transaction);
+            connection.Execute(MailboxStoreSql.DeleteMailboxAndAcl, new { id = row.Id }, transaction);
         }, cancellationToken);
     }
 
@@ -245,15 +244,13 @@ public sealed partial class SqliteMailboxStore
             {
                 // §1, RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name, leaves its children where they
                 // are, and an empty INBOX exists at once.
-                connection.Execute("UPDATE mailboxes SET name = @newName WHERE id = @id", new { newName, id = row.Id }, transaction);
+                connection.Execute(MailboxStoreSql.RenameMailbox, new { newName, id = row.Id }, transaction);
                 InsertMailbox(connection, transaction, owner, MailboxName.Inbox, selectable: true, SpecialUse.None);
                 row.Name = newName;
                 effects.Changed(owner, row);
                 return;
             }
-            connection.Execute(
-                "UPDATE mailboxes SET name = @newName || substr(name, length(@oldName) + 1) " +
-                "WHERE account = @account AND (name = @oldName OR substr(name, 1, length(@oldName) + 1) = @oldName || '/')",
+            connection.Execute(MailboxStoreSql.RenameMailboxAndChildren,
                 new { newName, oldName = row.Name, account = owner.ToString() }, transaction);
         }, cancellationToken);
     }

@@ -42,7 +42,7 @@ public sealed partial class SqliteMailboxStore
             var valid = name.StartsWith('~') ? name.IndexOf(MailboxName.Separator) > 1 : MailboxName.IsValidOwn(name);
             if (!valid || subscriptions.Contains(name, StringComparer.Ordinal) || subscriptions.Count >= MaxSubscriptions) continue;
             subscriptions.Add(name);
-            connection.Execute("INSERT OR IGNORE INTO mailbox_subscriptions (account, name) VALUES (@account, @name)", new { account = account.ToString(), name }, transaction);
+            connection.Execute(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
         }
 
         foreach (var (alias, target) in template.MailboxAliases)
@@ -64,16 +64,9 @@ public sealed partial class SqliteMailboxStore
     {
         var effects = new Effects();
         var parameters = new { account = account.ToString() };
-        var bodyIds = connection.Query<string>(
-            "SELECT body_id FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account)", parameters, transaction).AsList();
+        var bodyIds = connection.Query<string>(MailboxStoreSql.SelectBodyIdsOfAccount, parameters, transaction).AsList();
         ReleaseBodies(connection, transaction, bodyIds, effects);
-        connection.Execute(
-            "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
-            "DELETE FROM mailbox_acl WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
-            "DELETE FROM mailboxes WHERE account = @account; " +
-            "DELETE FROM mailbox_subscriptions WHERE account = @account; " +
-            "DELETE FROM mailbox_aliases WHERE account = @account;",
-            parameters, transaction);
+        connection.Execute(MailboxStoreSql.DeleteAccountRows, parameters, transaction);
         // Replaces whatever an earlier, rolled-back attempt left, so only what this transaction released is deleted.
         _filesOfRemovedAccounts[account] = effects.Files;
     }

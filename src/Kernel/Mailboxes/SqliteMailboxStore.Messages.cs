@@ -16,8 +16,8 @@ public sealed partial class SqliteMailboxStore
         RequireSelectable(access);
         var row = access.Row!;
         var (unseen, firstUnseen) = connection.QuerySingle<(long, long?)>(
-            "SELECT COUNT(*), MIN(uid) FROM mailbox_messages WHERE mailbox_id = @id AND (flags & @seen) = 0", new { id = row.Id, seen = (int)MessageFlags.Seen });
-        var keywords = connection.Query<string>("SELECT DISTINCT keywords FROM mailbox_messages WHERE mailbox_id = @id AND keywords <> ''", new { id = row.Id })
+            MailboxStoreSql.CountUnseen, new { id = row.Id, seen = (int)MessageFlags.Seen });
+        var keywords = connection.Query<string>(MailboxStoreSql.SelectKeywordLists, new { id = row.Id })
             .SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return new MailboxStatus(access.Target!.Display, (uint)row.UidValidity, (uint)row.UidNext, (ulong)row.HighestModseq, (int)row.Messages,
             (int)unseen, firstUnseen is null ? null : (uint)firstUnseen.Value, row.Size, access.Rights.Rights, keywords);
@@ -29,8 +29,7 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        var condition = changedSince is null ? null : $"modseq > {(long)changedSince.Value}";
-        return LoadMessages(connection, null, access.Row!.Id, uids, condition).Select(m => m.ToSummary()).ToList();
+        return LoadMessages(connection, null, access.Row!.Id, uids, (long?)changedSince).Select(m => m.ToSummary()).ToList();
     }
 
     public async Task<MessageBody?> OpenMessageAsync(Principal principal, string mailbox, uint uid, CancellationToken cancellationToken = default)
@@ -41,7 +40,7 @@ public sealed partial class SqliteMailboxStore
         RequireSelectable(access);
         var message = LoadMessages(connection, null, access.Row!.Id, UidSet.Of(uid)).FirstOrDefault();
         if (message is null) return null;
-        var length = connection.ExecuteScalar<long?>("SELECT size FROM bodies WHERE id = @id", new { id = message.BodyId }) ?? message.Size;
+        var length = connection.ExecuteScalar<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.Size;
         return _bodies.Open(message.BodyId, length);
     }
 
@@ -95,8 +94,7 @@ public sealed partial class SqliteMailboxStore
         var modseq = ++row.HighestModseq;
         row.Messages++;
         row.Size += body.Length;
-        connection.Execute(
-            "INSERT INTO mailbox_messages (mailbox_id, uid, flags, keywords, internal_date, size, modseq, body_id) VALUES (@id, @uid, @flags, @keywords, @internalDate, @size, @modseq, @bodyId)",
+        connection.Execute(MailboxStoreSql.InsertMessage,
             new { id = row.Id, uid, flags = (int)flags, keywords, internalDate, size = body.Length, modseq, bodyId = body.Id }, transaction);
         return (uint)uid;
     }
@@ -146,7 +144,7 @@ public sealed partial class SqliteMailboxStore
                     message.Flags = (long)flags;
                     message.Keywords = keywords;
                     message.Modseq = modseq;
-                    connection.Execute("UPDATE mailbox_messages SET flags = @flags, keywords = @keywords, modseq = @modseq WHERE mailbox_id = @id AND uid = @uid",
+                    connection.Execute(MailboxStoreSql.UpdateMessageFlags,
                         new { flags = (int)flags, keywords, modseq, id = row.Id, uid = message.Uid }, transaction);
                     changedAny = true;
                 }
@@ -178,7 +176,7 @@ public sealed partial class SqliteMailboxStore
         return await WriteAsync((connection, transaction, effects) =>
         {
             var row = Reload(connection, transaction, access.Row!);
-            var gone = LoadMessages(connection, transaction, row.Id, uids ?? UidSet.All, $"(flags & {(int)MessageFlags.Deleted}) <> 0");
+            var gone = LoadMessages(connection, transaction, row.Id, uids ?? UidSet.All, deletedOnly: true);
             if (gone.Count == 0) return (IReadOnlyList<uint>)[];
             RemoveMessages(connection, transaction, row, gone, effects);
             row.HighestModseq++;
@@ -193,7 +191,7 @@ public sealed partial class SqliteMailboxStore
     {
         foreach (var message in messages)
         {
-            connection.Execute("DELETE FROM mailbox_messages WHERE mailbox_id = @id AND uid = @uid", new { id = row.Id, uid = message.Uid }, transaction);
+            connection.Execute(MailboxStoreSql.DeleteMessage, new { id = row.Id, uid = message.Uid }, transaction);
             row.Messages--;
             row.Size -= message.Size;
         }

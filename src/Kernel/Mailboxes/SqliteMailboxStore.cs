@@ -17,13 +17,6 @@ namespace Kernel.Mailboxes;
 /// </summary>
 public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycle, ILocalDelivery
 {
-    private const string RowColumns =
-        "id AS Id, account AS Account, name AS Name, selectable AS Selectable, special_use AS SpecialUse, uid_validity AS UidValidity, " +
-        "uid_next AS UidNext, highest_modseq AS HighestModseq, messages AS Messages, size AS Size";
-
-    private const string MessageColumns =
-        "uid AS Uid, flags AS Flags, keywords AS Keywords, internal_date AS InternalDate, size AS Size, modseq AS Modseq, body_id AS BodyId";
-
     private readonly SqliteDatabase _database;
     private readonly BodyStore _bodies;
     private readonly IAccountStore _accounts;
@@ -211,33 +204,31 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     private Task WriteAsync(Action<SqliteConnection, SqliteTransaction, Effects> work, CancellationToken cancellationToken) =>
         WriteAsync((c, t, e) => { work(c, t, e); return true; }, cancellationToken);
 
-    // ---------------------------------------------------------------- SQL (one place for this store's statements)
+    // ---------------------------------------------------------------- row access (the statements themselves: MailboxStoreSql)
 
     private static MailboxRow? LoadRow(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
-        connection.QuerySingleOrDefault<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE account = @account AND name = @name",
+        connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxByName,
             new { account = owner.ToString(), name }, transaction);
 
     /// <summary>The row again inside a write transaction; gone or renamed meanwhile → no such mailbox.</summary>
     private static MailboxRow Reload(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row)
     {
-        var now = connection.QuerySingleOrDefault<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE id = @id", new { id = row.Id }, transaction);
+        var now = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
         if (now is null || now.Name != row.Name || now.Account != row.Account) throw MailboxException.NonExistent();
         return now;
     }
 
     private static List<MailboxRow> LoadRows(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner) =>
-        connection.Query<MailboxRow>($"SELECT {RowColumns} FROM mailboxes WHERE account = @account ORDER BY name", new { account = owner.ToString() }, transaction).AsList();
+        connection.Query<MailboxRow>(MailboxStoreSql.SelectMailboxesOfAccount, new { account = owner.ToString() }, transaction).AsList();
 
     private static List<AclEntry> LoadAcl(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId) =>
-        connection.Query<(string Identifier, long Rights)>("SELECT identifier, rights FROM mailbox_acl WHERE mailbox_id = @mailboxId ORDER BY id",
+        connection.Query<(string Identifier, long Rights)>(MailboxStoreSql.SelectAcl,
             new { mailboxId }, transaction).Select(e => new AclEntry(e.Identifier, (MailboxRights)e.Rights)).ToList();
 
     private static Dictionary<long, List<AclEntry>> LoadAccountAcls(SqliteConnection connection, AccountAddress owner)
     {
         var result = new Dictionary<long, List<AclEntry>>();
-        var rows = connection.Query<(long MailboxId, string Identifier, long Rights)>(
-            "SELECT a.mailbox_id, a.identifier, a.rights FROM mailbox_acl a JOIN mailboxes m ON m.id = a.mailbox_id WHERE m.account = @account ORDER BY a.id",
-            new { account = owner.ToString() });
+        var rows = connection.Query<(long MailboxId, string Identifier, long Rights)>(MailboxStoreSql.SelectAclsOfAccount, new { account = owner.ToString() });
         foreach (var (mailboxId, identifier, rights) in rows)
         {
             if (!result.TryGetValue(mailboxId, out var list)) result[mailboxId] = list = [];
@@ -247,39 +238,33 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     private static List<MailboxAlias> LoadAliases(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
-        connection.Query<(string Alias, string Target)>("SELECT alias, target FROM mailbox_aliases WHERE account = @account ORDER BY id",
+        connection.Query<(string Alias, string Target)>(MailboxStoreSql.SelectAliases,
             new { account = account.ToString() }, transaction).Select(a => new MailboxAlias(a.Alias, a.Target)).ToList();
 
     private static bool HasChildren(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
-        connection.ExecuteScalar<long>(
-            "SELECT EXISTS (SELECT 1 FROM mailboxes WHERE account = @account AND substr(name, 1, length(@prefix)) = @prefix)",
+        connection.ExecuteScalar<long>(MailboxStoreSql.HasChildren,
             new { account = owner.ToString(), prefix = name + MailboxName.Separator }, transaction) != 0;
 
     /// <summary>UIDVALIDITY (RFC 3501 §2.3.1.1): from a server-wide counter, never reused even when a name is created again.</summary>
     private static long NextUidValidity(SqliteConnection connection, SqliteTransaction transaction)
     {
-        var last = connection.ExecuteScalar<long?>("SELECT value FROM mailbox_counters WHERE name = 'uid_validity'", transaction: transaction) ?? 0;
+        var last = connection.ExecuteScalar<long?>(MailboxStoreSql.SelectUidValidityCounter, transaction: transaction) ?? 0;
         var next = Math.Max(last + 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         if (next > uint.MaxValue) next = 1;
-        connection.Execute("INSERT INTO mailbox_counters (name, value) VALUES ('uid_validity', @next) ON CONFLICT (name) DO UPDATE SET value = @next",
-            new { next }, transaction);
+        connection.Execute(MailboxStoreSql.UpsertUidValidityCounter, new { next }, transaction);
         return next;
     }
 
     /// <summary>Inserts one row; a sub-mailbox starts with a copy of its parent's ACL (§4.4).</summary>
     private static long InsertMailbox(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, bool selectable, SpecialUse specialUse)
     {
-        var id = connection.ExecuteScalar<long>(
-            "INSERT INTO mailboxes (account, name, selectable, special_use, uid_validity) VALUES (@account, @name, @selectable, @specialUse, @uidValidity) RETURNING id",
+        var id = connection.ExecuteScalar<long>(MailboxStoreSql.InsertMailbox,
             new { account = owner.ToString(), name, selectable = selectable ? 1 : 0, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) },
             transaction);
         var parent = MailboxName.Parent(name);
         if (parent is not null)
         {
-            connection.Execute(
-                "INSERT INTO mailbox_acl (mailbox_id, identifier, rights) SELECT @id, a.identifier, a.rights FROM mailbox_acl a " +
-                "JOIN mailboxes m ON m.id = a.mailbox_id WHERE m.account = @account AND m.name = @parent ORDER BY a.id",
-                new { id, account = owner.ToString(), parent }, transaction);
+            connection.Execute(MailboxStoreSql.CopyParentAcl, new { id, account = owner.ToString(), parent }, transaction);
         }
         return id;
     }
@@ -294,9 +279,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     private static void SaveCounters(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row) =>
-        connection.Execute(
-            "UPDATE mailboxes SET uid_next = @UidNext, highest_modseq = @HighestModseq, messages = @Messages, size = @Size WHERE id = @Id",
-            row, transaction);
+        connection.Execute(MailboxStoreSql.UpdateMailboxCounters, row, transaction);
 
     /// <summary>Releases one body reference per id; files whose last reference went are deleted after commit.</summary>
     private static void ReleaseBodies(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> bodyIds, Effects effects)
@@ -310,37 +293,35 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// <summary>Removes every message of a mailbox (DELETE, account removal).</summary>
     private static void RemoveAllMessages(SqliteConnection connection, SqliteTransaction transaction, long mailboxId, Effects effects)
     {
-        var bodyIds = connection.Query<string>("SELECT body_id FROM mailbox_messages WHERE mailbox_id = @mailboxId", new { mailboxId }, transaction).AsList();
+        var bodyIds = connection.Query<string>(MailboxStoreSql.SelectBodyIdsOfMailbox, new { mailboxId }, transaction).AsList();
         ReleaseBodies(connection, transaction, bodyIds, effects);
-        connection.Execute("DELETE FROM mailbox_messages WHERE mailbox_id = @mailboxId", new { mailboxId }, transaction);
+        connection.Execute(MailboxStoreSql.DeleteMessagesOfMailbox, new { mailboxId }, transaction);
     }
 
-    private static List<MessageRow> LoadMessages(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId, UidSet uids, string? extraCondition = null)
+    /// <summary>The messages of a mailbox in <paramref name="uids"/>, optionally only those changed after a modseq or flagged \Deleted.</summary>
+    private static List<MessageRow> LoadMessages(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId, UidSet uids,
+        long? changedSince = null, bool deletedOnly = false)
     {
         var parameters = new DynamicParameters();
         parameters.Add("mailboxId", mailboxId);
-        var sql = $"SELECT {MessageColumns} FROM mailbox_messages WHERE mailbox_id = @mailboxId";
-        if (extraCondition is not null) sql += " AND " + extraCondition;
         // A few ranges become SQL; many (a long sequence set) are filtered here instead of building a huge statement.
-        if (uids.Ranges.Count <= 32)
+        var inSql = uids.Ranges.Count <= 32;
+        if (inSql)
         {
-            var clauses = new List<string>();
             for (var i = 0; i < uids.Ranges.Count; i++)
             {
-                clauses.Add($"uid BETWEEN @f{i} AND @l{i}");
                 parameters.Add($"f{i}", (long)uids.Ranges[i].First);
                 parameters.Add($"l{i}", (long)uids.Ranges[i].Last);
             }
-            sql += clauses.Count == 0 ? " AND 0" : " AND (" + string.Join(" OR ", clauses) + ")";
         }
-        sql += " ORDER BY uid";
+        var sql = MailboxStoreSql.SelectMessages(inSql ? uids.Ranges.Count : null, changedSince, deletedOnly);
         var rows = connection.Query<MessageRow>(sql, parameters, transaction).AsList();
         if (uids.Ranges.Count > 32) rows.RemoveAll(m => !uids.Contains((uint)m.Uid));
         return rows;
     }
 
     private static long UsedBytes(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
-        connection.ExecuteScalar<long?>("SELECT SUM(size) FROM mailboxes WHERE account = @account", new { account = owner.ToString() }, transaction) ?? 0;
+        connection.ExecuteScalar<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
 
     /// <summary>The owner's mailbox quota (§5.3: storage in a foreign mailbox counts against its owner); null = unlimited.</summary>
     private async Task<long?> QuotaLimitAsync(AccountAddress owner, CancellationToken cancellationToken)
