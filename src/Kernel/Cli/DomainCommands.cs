@@ -15,8 +15,18 @@ public static class DomainCommands
         add.Run(context, async (p, c, ct) =>
         {
             var d = CliAddress.Domain(p.GetValue(name)!);
-            await c.Service<IAccountStore>().CreateDomainAsync(d, ct);
+            var store = c.Service<IAccountStore>();
+            await store.CreateDomainAsync(d, ct);
             await c.Out.WriteLineAsync($"domain {d} created");
+            // Installation: the Main Domain's postmaster exists from the start with the Master right (mailboxes.md §10),
+            // and RFC 5321 §4.5.1 requires mail to postmaster to be accepted. No password until an operator sets one.
+            var postmaster = new AccountAddress("postmaster", d);
+            if (await store.GetMainDomainAsync(ct) == d && await store.FindObjectAsync(postmaster, ct) is null)
+            {
+                await store.CreateAccountAsync(postmaster, password: null, realName: "Postmaster", ct);
+                await store.SetAdminRightsAsync(postmaster, new AdminRights(ServerRights.Master, DomainAdminRights.None), ct);
+                await c.Out.WriteLineAsync($"account {postmaster} created with the Master right (give it a password: kernel account passwd {postmaster})");
+            }
         });
 
         var json = CliOptions.Json();

@@ -146,6 +146,20 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     }
 
     [Fact]
+    public async Task TheFirstDomainComesWithAPostmasterHoldingTheMasterRight()
+    {
+        // The shared folder's first domain is test.dom (the Main Domain); a later secondary domain gets no postmaster.
+        CliAssert.Ok(await data.RunAsync("domain", "add", "second.dom"));
+        var main = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "test.dom", "--json")).Output).RootElement;
+        var second = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "second.dom", "--json")).Output).RootElement;
+        var rights = CliAssert.Ok(await data.RunAsync("account", "admin", "postmaster@test.dom")).Output;
+
+        Assert.Contains(main.EnumerateArray(), a => a.GetProperty("account").GetString() == "postmaster@test.dom");
+        Assert.DoesNotContain(second.EnumerateArray(), a => a.GetProperty("account").GetString() == "postmaster@second.dom");
+        Assert.Contains("server Master", rights);
+    }
+
+    [Fact]
     public async Task DomainAndAccountLifecycle()
     {
         CliAssert.Ok(await data.RunAsync("domain", "add", "life.dom"));
