@@ -1,0 +1,49 @@
+using Kernel.Abstractions;
+
+namespace Router;
+
+/// <summary>The relay-related settings (router.md §9, smtp.md §5.3), read once per configuration change.</summary>
+internal sealed record RelaySettings(
+    IReadOnlyList<string> HoldDomains,
+    bool RelayToHostsWeBackup,
+    string RelayToClientIps,
+    string RelayFrom,
+    NetworkList ClientIps)
+{
+    public const string DefaultClientIps = "127.0.0.1\n::1";
+
+    public static RelaySettings Default { get; } = new([], false, "none", "clients", new NetworkList(DefaultClientIps));
+
+    public static async Task<RelaySettings> LoadAsync(IAccountStore accounts, CancellationToken cancellationToken)
+    {
+        var scope = SettingScope.Server;
+        var hold = await accounts.GetSettingAsync(scope, RouterSettingKeys.HoldDomains, cancellationToken);
+        var backup = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayToHostsWeBackup, cancellationToken);
+        var toClients = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayToClientIps, cancellationToken);
+        var from = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayFrom, cancellationToken);
+        var clients = await accounts.GetSettingAsync(scope, RouterSettingKeys.ClientIpAddresses, cancellationToken);
+        return new RelaySettings(
+            (hold ?? "").Split([',', '\n', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(h => h.ToLowerInvariant()).ToArray(),
+            bool.TryParse(backup, out var b) && b,
+            (toClients ?? "none").Trim().ToLowerInvariant(),
+            (from ?? "clients").Trim().ToLowerInvariant(),
+            new NetworkList(clients ?? DefaultClientIps));
+    }
+
+    /// <summary>smtp.md §7: exact queue names, case-insensitive; a leading <c>*.</c> matches any subdomain.</summary>
+    public bool IsHeld(string queue)
+    {
+        foreach (var entry in HoldDomains)
+        {
+            if (entry.StartsWith("*.", StringComparison.Ordinal))
+            {
+                if (queue.Length > entry.Length - 1 && queue.EndsWith(entry[1..], StringComparison.OrdinalIgnoreCase)) return true;
+            }
+            else if (entry.Equals(queue, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
