@@ -342,9 +342,10 @@ public sealed class TableRouter : IAddressRouter
     {
         if (context.Kind is RouteKind.Access or RouteKind.Http)
             return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"no such account: {RoutingContext.Show(current)} is not local");
-        // §6.1: the last '%' of the local part becomes '@'; without one the recipient is local@host (local@[ip]).
+        // §6.1/§6.2: at a .via host or a literal the last '%' of the local part becomes '@'; without one the recipient
+        // is local@host (local@[ip]). §6.4: at any other domain the local part is handed on as it is (E12).
         string recipient;
-        if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
+        if (step != "domain" && !address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
             recipient = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
         else
             recipient = address.LocalText + "@" + (ip is not null ? RouterAddress.LiteralText(ip) : host);
