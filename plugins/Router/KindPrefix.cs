@@ -1,7 +1,7 @@
 namespace Router;
 
 /// <summary>A record's kind prefix (router.md §4.1): which lookups see it.</summary>
-internal enum KindPrefix
+public enum KindPrefix
 {
     None,
     Mail,

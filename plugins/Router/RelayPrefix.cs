@@ -1,7 +1,7 @@
 namespace Router;
 
 /// <summary>A record's relay prefix (router.md §4.2): who may use it and what it grants.</summary>
-internal enum RelayPrefix
+public enum RelayPrefix
 {
     None,
     Relay,
