@@ -23,9 +23,12 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
 
     public string LocalText => Quoted ? Quote(Local) : Local;
 
-    public override string ToString() => DomainText is { } d ? $"{LocalText}@{d}" : LocalText;
+    private string? _text;
 
-    public RouterAddress WithDomain(string domain) => this with { Domain = domain, Literal = null };
+    /// <summary>Computed once: every pass compares and looks up this text.</summary>
+    public override string ToString() => _text ??= DomainText is { } d ? string.Concat(LocalText, "@", d) : LocalText;
+
+    public RouterAddress WithDomain(string domain) => new(Local, domain, null, Quoted, IsSimple);
 
     public static string LiteralText(IPAddress ip) =>
         ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[IPv6:{ip}]" : $"[{ip}]";
@@ -199,7 +202,27 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
     private static bool TryNormaliseHost(string text, out string host)
     {
         host = text.EndsWith('.') ? text[..^1].ToLowerInvariant() : text.ToLowerInvariant();
-        return DomainName.IsValid(host);
+        return IsHostName(host);
+    }
+
+    /// <summary>The rule of <see cref="DomainName.IsValid"/> (RFC 1035 §2.3.1 labels), without allocating.</summary>
+    private static bool IsHostName(string host)
+    {
+        if (host.Length is 0 or > DomainName.MaxLength) return false;
+        var start = 0;
+        for (var i = 0; i <= host.Length; i++)
+        {
+            if (i < host.Length && host[i] != '.')
+            {
+                var c = host[i];
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')) return false;
+                continue;
+            }
+            var length = i - start;
+            if (length is 0 or > 63 || host[start] == '-' || host[i - 1] == '-') return false;
+            start = i + 1;
+        }
+        return true;
     }
 
     /// <summary>RFC 5322 §3.2.3 atext plus '.': what an unquoted local part may hold (non-ASCII allowed, RFC 6531).</summary>

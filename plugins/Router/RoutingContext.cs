@@ -21,11 +21,27 @@ internal sealed class RoutingContext(RouteRequest request, RouterSnapshot snapsh
 
     public string? MainDomain { get; set; }
 
-    public HashSet<string> Seen { get; } = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _seen = new(4);
+
+    /// <summary>§5.3: false when this address was already met in this routing (at most ten, so a list beats a set).</summary>
+    public bool FirstVisit(string address)
+    {
+        foreach (var seen in _seen)
+        {
+            if (seen.Equals(address, StringComparison.OrdinalIgnoreCase)) return false;
+        }
+        _seen.Add(address);
+        return true;
+    }
 
     public List<RouteTraceStep>? Trace { get; } = request.WithTrace ? [] : null;
 
-    public List<RouterRecord> Candidates { get; } = [];
+    /// <summary>Callers check this first, so an untraced routing never builds the step texts.</summary>
+    public bool Tracing => Trace is not null;
+
+    private List<RouterRecord>? _candidates;
+
+    public List<RouterRecord> Candidates => _candidates ??= [];
 
     public void Step(string step, string? record, string before, string after, string? grant = null) =>
         Trace?.Add(new RouteTraceStep(step, record, Show(before), Show(after), grant));

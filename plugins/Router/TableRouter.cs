@@ -57,16 +57,16 @@ public sealed class TableRouter : IAddressRouter
             result = new RouteResult.Reject(RejectReason.TempFailure, "4.4.3", "directory lookup failed; try again later");
             verdict = RelayVerdict.Allow("not relaying: temporary failure");
         }
-        context.Step("result", null, request.Address, result.Display);
+        if (context.Tracing) context.Step("result", null, request.Address, result.Display);
         return new RouteDecision(result, verdict, context.Trace ?? (IReadOnlyList<RouteTraceStep>)[]);
     }
 
-    private async Task<RouteResult> RouteCoreAsync(RoutingContext context, CancellationToken cancellationToken)
+    private async ValueTask<RouteResult> RouteCoreAsync(RoutingContext context, CancellationToken cancellationToken)
     {
         var input = context.Request.Address;
         if (!RouterAddress.TryParse(input, out var address, out var error)) return BadSyntax(error);
         context.IsSimple = address!.IsSimple;
-        context.Step("normalise", null, input, address.ToString());
+        if (context.Tracing) context.Step("normalise", null, input, address.ToString());
         var table = context.Snapshot.Table;
         for (var pass = 1; ; pass++)
         {
@@ -82,11 +82,11 @@ public sealed class TableRouter : IAddressRouter
                 var before = address.ToString();
                 var step = address.Literal is null ? "main domain" : "own address";
                 address = address.WithDomain(context.MainDomain);
-                context.Step(step, null, before, address.ToString());
+                if (context.Tracing) context.Step(step, null, before, address.ToString());
             }
 
             var current = address.ToString();
-            if (!context.Seen.Add(current))
+            if (!context.FirstVisit(current))
                 return new RouteResult.Reject(RejectReason.Loop, "5.4.6", $"routing loop at {RoutingContext.Show(current)}");
 
             // §5.2: one record per pass; the first hit wins.
@@ -98,15 +98,15 @@ public sealed class TableRouter : IAddressRouter
                     context.Grant(record.Grant);
                     if (record.IsError)
                     {
-                        context.Step("record", Describe(record), current, "error", record.Grant);
+                        if (context.Tracing) context.Step("record", Describe(record), current, "error", record.Grant);
                         return new RouteResult.Reject(RejectReason.Blocked, "5.7.1", $"address {RoutingContext.Show(current)} is blocked by the Router");
                     }
                     if (record.IsNull)
                     {
-                        context.Step("record", Describe(record), current, "null", record.Grant);
+                        if (context.Tracing) context.Step("record", Describe(record), current, "null", record.Grant);
                         return new RouteResult.Discard();
                     }
-                    context.Step("record", Describe(record), current, next!, record.Grant);
+                    if (context.Tracing) context.Step("record", Describe(record), current, next!, record.Grant);
                     if (!RouterAddress.TryParse(next, out address, out error)) return BadSyntax($"{Describe(record)}: {error}");
                     continue;
                 }
@@ -132,7 +132,7 @@ public sealed class TableRouter : IAddressRouter
                 if (real != domain)
                 {
                     address = address.WithDomain(real);
-                    context.Step("domain alias", $"{domain} = {real}", current, address.ToString());
+                    if (context.Tracing) context.Step("domain alias", $"{domain} = {real}", current, address.ToString());
                     current = address.ToString();
                 }
                 var (done, result, nextAddress) = await RouteLocalAsync(context, address, real, current, cancellationToken);
@@ -149,7 +149,7 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>§6.3 in a local domain: percent unwrap, object lookup, Mail to Unknown.</summary>
-    private async Task<(bool Done, RouteResult? Result, RouterAddress? Next)> RouteLocalAsync(
+    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> RouteLocalAsync(
         RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
     {
         var kind = context.Kind;
@@ -158,7 +158,7 @@ public sealed class TableRouter : IAddressRouter
         {
             var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
             if (!RouterAddress.TryParse(unwrapped, out var next, out var error)) return (true, BadSyntax(error), null);
-            context.Step("percent", null, current, next!.ToString());
+            if (context.Tracing) context.Step("percent", null, current, next!.ToString());
             return (false, null, next);
         }
 
@@ -175,7 +175,7 @@ public sealed class TableRouter : IAddressRouter
                 if (context.MainDomain is not null && context.MainDomain != domain)
                 {
                     var next = new RouterAddress("postmaster", context.MainDomain, null, false, true);
-                    context.Step("postmaster", null, current, next.ToString());
+                    if (context.Tracing) context.Step("postmaster", null, current, next.ToString());
                     return (false, null, next);
                 }
             }
@@ -187,14 +187,14 @@ public sealed class TableRouter : IAddressRouter
         switch (found.Kind)
         {
             case DirectoryObjectKind.Account:
-                context.Step("object", "account", current, found.Address.ToString());
+                if (context.Tracing) context.Step("object", "account", current, found.Address.ToString());
                 return (true, new RouteResult.Local(found.Address), null);
             case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, domain, out var account):
-                context.Step("object", "alias", current, account!.ToString());
+                if (context.Tracing) context.Step("object", "alias", current, account!.ToString());
                 return (true, new RouteResult.Local(account!), null);
             case DirectoryObjectKind.Group or DirectoryObjectKind.MailingList:
                 var label = found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list";
-                context.Step("object", label, current, found.Address.ToString());
+                if (context.Tracing) context.Step("object", label, current, found.Address.ToString());
                 // router.md §13.8: groups and lists are not routable for signals or logins in v1.
                 if (kind != RouteKind.Mail)
                     return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a {label}, not an account"), null);
@@ -206,7 +206,7 @@ public sealed class TableRouter : IAddressRouter
                 if (!RouterAddress.TryParse(target, out var forwarded, out var error))
                     return (true, BadSyntax($"forwarder {found.Address}: {error}"), null);
                 context.Grant("Relay");
-                context.Step("object", "forwarder", current, forwarded!.ToString(), "Relay");
+                if (context.Tracing) context.Step("object", "forwarder", current, forwarded!.ToString(), "Relay");
                 return (false, null, forwarded);
             default:
                 return (true, UnknownUser(current), null);
@@ -214,7 +214,7 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>router.md §8: the domain's Mail to Unknown setting.</summary>
-    private async Task<(bool Done, RouteResult? Result, RouterAddress? Next)> MailToUnknownAsync(
+    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> MailToUnknownAsync(
         RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
     {
         var setting = (await _accounts.GetSettingAsync(SettingScope.ForDomain(domain), RouterSettingKeys.MailToUnknown, cancellationToken))?.Trim();
@@ -222,12 +222,12 @@ public sealed class TableRouter : IAddressRouter
             return (true, UnknownUser(current), null);
         if (setting.Equals("Discarded", StringComparison.OrdinalIgnoreCase))
         {
-            context.Step("mail to unknown", setting, current, "discard");
+            if (context.Tracing) context.Step("mail to unknown", setting, current, "discard");
             return (true, new RouteResult.Discard(), null);
         }
         if (setting.Replace(" ", "").Equals("AcceptedAndBounced", StringComparison.OrdinalIgnoreCase))
         {
-            context.Step("mail to unknown", setting, current, "bounce");
+            if (context.Tracing) context.Step("mail to unknown", setting, current, "bounce");
             return (true, new RouteResult.AcceptAndBounce("5.1.1"), null);
         }
         const string rerouted = "Rerouted:";
@@ -238,7 +238,7 @@ public sealed class TableRouter : IAddressRouter
                 return (true, BadSyntax($"Mail to Unknown of {domain}: {error}"), null);
             // §8: an administrator's reroute carries a Relay: grant (simple inputs only, §9).
             context.Grant("Relay");
-            context.Step("mail to unknown", setting, current, next!.ToString(), "Relay");
+            if (context.Tracing) context.Step("mail to unknown", setting, current, next!.ToString(), "Relay");
             return (false, null, next);
         }
         // An unreadable setting must not open anything: treat it as the default.
@@ -246,26 +246,28 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>§5.2: the four lookups in order; records hidden by their prefixes and records mapping an address to itself are skipped.</summary>
-    private async Task<(RouterRecord? Record, string? Next)> FindRecordAsync(
+    private async ValueTask<(RouterRecord? Record, string? Next)> FindRecordAsync(
         RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
     {
         var domainText = address.DomainText!;
-        var matchText = address.Local + "@" + domainText;
-        var lowerMatch = matchText.ToLowerInvariant();
-
-        foreach (var record in table.ExactAddress(lowerMatch))
+        if (table.HasAddressKeys)
         {
-            if (Try(context, record, address, matchText, current) is { } next) return (record, next);
-        }
-        if (table.HasWildcardAddress)
-        {
-            var candidates = context.Candidates;
-            candidates.Clear();
-            table.WildcardAddress(lowerMatch, candidates);
-            if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
-            foreach (var record in candidates)
+            var matchText = address.Local + "@" + domainText;
+            var lowerMatch = matchText.ToLowerInvariant();
+            foreach (var record in table.ExactAddress(lowerMatch))
             {
                 if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+            }
+            if (table.HasWildcardAddress)
+            {
+                var candidates = context.Candidates;
+                candidates.Clear();
+                table.WildcardAddress(lowerMatch, candidates);
+                if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
+                foreach (var record in candidates)
+                {
+                    if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+                }
             }
         }
         foreach (var record in table.ExactDomain(domainText))
@@ -354,12 +356,12 @@ public sealed class TableRouter : IAddressRouter
         var held = context.Snapshot.Relay.IsHeld(queue);
         var result = new RouteResult.Remote(
             signal ? "SIP" : "SMTP", queue, host, port, ip is not null, port is not null || ip is not null, recipient, held);
-        context.Step(step, null, current, result.Display);
+        if (context.Tracing) context.Step(step, null, current, result.Display);
         return result;
     }
 
     /// <summary>router.md §9 with the SMTP extras of smtp.md §5.2–§5.3.</summary>
-    private async Task<RelayVerdict> VerdictAsync(RoutingContext context, RouteResult result, CancellationToken cancellationToken)
+    private async ValueTask<RelayVerdict> VerdictAsync(RoutingContext context, RouteResult result, CancellationToken cancellationToken)
     {
         if (result is not RouteResult.Remote remote)
         {

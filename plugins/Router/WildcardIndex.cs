@@ -13,13 +13,20 @@ internal sealed class WildcardIndex
     private readonly (int Prefix, int Suffix)[] _shapes;
 
     public WildcardIndex(IEnumerable<RouterRecord> records)
+        : this(records.Select(r => (r.Key, r)))
+    {
+    }
+
+    /// <summary>Indexes each record under <c>Pattern</c> (its whole key, or a part of it holding the one star).</summary>
+    public WildcardIndex(IEnumerable<(string Pattern, RouterRecord Record)> records)
     {
         var buckets = new Dictionary<string, List<RouterRecord>>(StringComparer.Ordinal);
         var shapes = new HashSet<(int, int)>();
-        foreach (var record in records)
+        foreach (var (pattern, record) in records)
         {
-            var prefix = record.Prefix;
-            var suffix = record.Suffix;
+            var star = pattern.IndexOf('*');
+            var prefix = pattern[..star];
+            var suffix = pattern[(star + 1)..];
             var key = prefix + Separator + suffix;
             if (!buckets.TryGetValue(key, out var list)) buckets[key] = list = [];
             list.Add(record);
@@ -33,16 +40,16 @@ internal sealed class WildcardIndex
     public int Count => _buckets.Count;
 
     /// <summary>Adds every record whose key matches <paramref name="lowerText"/> (a star matches one or more characters, §5.1).</summary>
-    public void Collect(string lowerText, List<RouterRecord> into)
+    public void Collect(ReadOnlySpan<char> lowerText, List<RouterRecord> into)
     {
         if (_shapes.Length == 0) return;
         Span<char> buffer = lowerText.Length < 1024 ? stackalloc char[lowerText.Length + 1] : new char[lowerText.Length + 1];
         foreach (var (prefix, suffix) in _shapes)
         {
             if (prefix + suffix >= lowerText.Length) continue;
-            lowerText.AsSpan(0, prefix).CopyTo(buffer);
+            lowerText[..prefix].CopyTo(buffer);
             buffer[prefix] = Separator;
-            lowerText.AsSpan(lowerText.Length - suffix).CopyTo(buffer[(prefix + 1)..]);
+            lowerText[^suffix..].CopyTo(buffer[(prefix + 1)..]);
             if (_lookup.TryGetValue(buffer[..(prefix + suffix + 1)], out var bucket)) into.AddRange(bucket);
         }
     }

@@ -92,4 +92,31 @@ public sealed class TableParserTests
         table.WildcardDomain("c.", hits);
         Assert.Empty(hits);
     }
+
+    [Fact]
+    public void Address_wildcards_are_found_whether_the_star_is_in_the_local_or_the_domain_part()
+    {
+        var table = TableParser.Parse("<LoginPage%*@domain.dom> = *@domain.dom\n<sales@*.dom> = boss\n<*@other.dom> = x@y.dom\n<*s@domain.dom> = z@y.dom").Table!;
+        var hits = new List<RouterRecord>();
+        table.WildcardAddress("loginpage%alice@domain.dom", hits);
+        Assert.Equal([1], hits.Select(h => h.Line).ToArray());
+        hits.Clear();
+        table.WildcardAddress("sales@a.b.dom", hits);
+        Assert.Equal([2], hits.Select(h => h.Line).ToArray());
+        hits.Clear();
+        table.WildcardAddress("boss@domain.dom", hits);
+        Assert.Equal([4], hits.Select(h => h.Line).ToArray());
+        hits.Clear();
+        table.WildcardAddress("s@domain.dom", hits);
+        Assert.Empty(hits);
+    }
+
+    [Fact]
+    public async Task A_multi_label_capture_and_table_order_across_index_kinds()
+    {
+        // Line 1 sits in the general shape index, line 2 in the label index: the lower line wins.
+        var harness = new RouterHarness("a*.corp.dom = first.dom\n*.corp.dom = *.second.dom");
+        Assert.Equal("SMTP(first.dom)x@first.dom", (await harness.RouteAsync("x@ab.corp.dom", "mail", "T")).Result.Display);
+        Assert.Equal("SMTP(b.c.second.dom)x@b.c.second.dom", (await harness.RouteAsync("x@b.c.corp.dom", "mail", "T")).Result.Display);
+    }
 }
