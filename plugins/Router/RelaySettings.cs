@@ -1,3 +1,4 @@
+using System.Net;
 using Kernel.Abstractions;
 
 namespace Router;
@@ -8,7 +9,8 @@ internal sealed record RelaySettings(
     bool RelayToHostsWeBackup,
     string RelayToClientIps,
     string RelayFrom,
-    NetworkList ClientIps)
+    NetworkList ClientIps,
+    IReadOnlyDictionary<IPAddress, string>? DomainsByIp = null)
 {
     public const string DefaultClientIps = "127.0.0.1\n::1";
 
@@ -27,7 +29,24 @@ internal sealed record RelaySettings(
             bool.TryParse(backup, out var b) && b,
             (toClients ?? "none").Trim().ToLowerInvariant(),
             (from ?? "clients").Trim().ToLowerInvariant(),
-            new NetworkList(clients ?? DefaultClientIps));
+            new NetworkList(clients ?? DefaultClientIps),
+            await DomainsByIpAsync(accounts, cancellationToken));
+    }
+
+    /// <summary>router.md §2.2 N7: which Domain has an own IP assigned (the first domain listing it wins).</summary>
+    private static async Task<IReadOnlyDictionary<IPAddress, string>> DomainsByIpAsync(IAccountStore accounts, CancellationToken cancellationToken)
+    {
+        var map = new Dictionary<IPAddress, string>();
+        foreach (var domain in await accounts.ListDomainsAsync(cancellationToken))
+        {
+            var own = await accounts.GetOwnSettingsAsync(SettingScope.ForDomain(domain.Name), cancellationToken);
+            if (!own.TryGetValue(RouterSettingKeys.DomainIpAddresses, out var list)) continue;
+            foreach (var text in list.Split([',', '\n', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (IPAddress.TryParse(text, out var ip)) map.TryAdd(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, domain.Name);
+            }
+        }
+        return map;
     }
 
     /// <summary>smtp.md §7: exact queue names, case-insensitive; a leading <c>*.</c> matches any subdomain.</summary>

@@ -9,6 +9,9 @@ public static class RouterSettingKeys
     /// <summary>Server (a domain may override): the Client IP Addresses network list; default <c>127.0.0.1</c> and <c>::1</c>.</summary>
     public const string ClientIpAddresses = "ClientIpAddresses";
 
+    /// <summary>Domain: the IP addresses assigned to the domain (router.md §2.2 N7: a literal naming one routes to this domain).</summary>
+    public const string DomainIpAddresses = "IPAddresses";
+
     /// <summary>Server: Hold Mail for Domains — queue names separated by commas or new lines; <c>*.x</c> matches subdomains.</summary>
     public const string HoldDomains = "SMTP.HoldDomains";
 

@@ -81,7 +81,10 @@ public sealed class TableRouter : IAddressRouter
                     return NotLocal(context.Kind, "a name without a domain needs a Main Domain, and none is configured");
                 var before = address.ToString();
                 var step = address.Literal is null ? "main domain" : "own address";
-                address = address.WithDomain(context.MainDomain);
+                // N7: the Domain that has this IP assigned, else the Main Domain.
+                var target = address.Literal is { } own && context.Snapshot.Relay.DomainsByIp is { } byIp
+                    && byIp.TryGetValue(own.IsIPv4MappedToIPv6 ? own.MapToIPv4() : own, out var assigned) ? assigned : context.MainDomain;
+                address = address.WithDomain(target);
                 if (context.Tracing) context.Step(step, null, before, address.ToString());
             }
 
@@ -385,6 +388,11 @@ public sealed class TableRouter : IAddressRouter
             if (context.Kind == RouteKind.Mail && relay.RelayToHostsWeBackup && !remote.SkipMxSrv && await WeBackupAsync(remote.Host, cancellationToken))
                 return RelayVerdict.Allow($"we are a backup MX of {remote.Host}");
         }
+        // smtp.md §5.3 Relay to Client IP Addresses if sent to: "any" for every input, "simple" for simple inputs.
+        var toClients = context.Snapshot.Relay.RelayToClientIps;
+        if (context.Kind == RouteKind.Mail && (toClients == "any" || (toClients == "simple" && context.IsSimple))
+            && await BestHostIsClientAsync(remote, context.Snapshot.Relay.ClientIps, cancellationToken))
+            return RelayVerdict.Allow($"{remote.Host} is in the Client IP Addresses list");
         if (context.RelayGrant && !context.IsSimple) return RelayVerdict.Deny("Relay: grant needs a simple address, and the input was not simple");
         return RelayVerdict.Deny("untrusted source and no relay grant");
     }
@@ -402,6 +410,21 @@ public sealed class TableRouter : IAddressRouter
             if (addresses.Records.Any(IsOwnAddress)) ours = Math.Min(ours ?? int.MaxValue, record.Preference);
         }
         return ours is { } preference && mx.Records.Any(r => r.Preference < preference);
+    }
+
+    /// <summary>The best host of the route resolves only to Client IP addresses (an IP literal is its own address).</summary>
+    private async Task<bool> BestHostIsClientAsync(RouteResult.Remote remote, NetworkList clients, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(remote.Host, out var literal)) return clients.Contains(literal);
+        if (_dns is null) return false;
+        var host = remote.Host;
+        if (!remote.SkipMxSrv)
+        {
+            var mx = await _dns.ResolveMxAsync(host, cancellationToken);
+            if (mx.Status == DnsStatus.Ok && mx.Records.Count > 0) host = mx.Records.MinBy(r => r.Preference)!.Exchange;
+        }
+        var addresses = await _dns.ResolveAddressesAsync(host, cancellationToken);
+        return addresses.Status == DnsStatus.Ok && addresses.Records.Count > 0 && addresses.Records.All(clients.Contains);
     }
 
     private bool IsOwnAddress(IPAddress ip)

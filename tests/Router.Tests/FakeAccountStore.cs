@@ -59,7 +59,8 @@ public sealed class FakeAccountStore : IAccountStore
 
     public Task CreateDomainAsync(string domain, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task DeleteDomainAsync(string domain, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<IReadOnlyList<DomainInfo>> ListDomainsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<DomainInfo>> ListDomainsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DomainInfo>>(Domains.Order().Select(d => new DomainInfo(d, d == MainDomain, [])).ToArray());
     public Task AddDomainAliasAsync(string domain, string alias, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task RemoveDomainAliasAsync(string alias, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task CreateAccountAsync(AccountAddress account, string? password, string? realName = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
@@ -78,7 +79,8 @@ public sealed class FakeAccountStore : IAccountStore
     public Task RemoveGroupAsync(AccountAddress group, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task SetGroupMembersAsync(AccountAddress group, IReadOnlyList<string> members, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<string>> GetGroupMembersAsync(AccountAddress group, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    public Task<IReadOnlyDictionary<string, string>> GetOwnSettingsAsync(SettingScope scope, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyDictionary<string, string>> GetOwnSettingsAsync(SettingScope scope, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(Settings.Where(s => s.Key.Scope == scope.ToString()).ToDictionary(s => s.Key.Key, s => s.Value));
     public Task SetSettingAsync(SettingScope scope, string key, string? value, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<AdminRights> GetAdminRightsAsync(AccountAddress account, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task SetAdminRightsAsync(AccountAddress account, AdminRights rights, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -96,4 +96,26 @@ public sealed class RouterBehaviourTests
         state.Swap(new RouterSnapshot(TableParser.Parse("a.dom = b.dom").Table!, RelaySettings.Default));
         Assert.Equal("SMTP(b.dom)x@b.dom", (await router.RouteAsync(request)).Result.Display);
     }
+
+    [Theory]
+    [InlineData("", "boss@[192.0.2.10]", "LOCAL(boss@main.dom)")]
+    [InlineData("ips our.dom=192.0.2.10; account boss@our.dom", "boss@[192.0.2.10]", "LOCAL(boss@our.dom)")]
+    public async Task Own_ip_literal_goes_to_the_domain_with_that_ip_else_the_main_domain(string setup, string input, string expected)
+    {
+        var decision = await new RouterHarness("", setup).RouteAsync(input);
+        Assert.Equal(expected, decision.Result.Display);
+    }
+
+    [Theory]
+    [InlineData("none=10.0.0.0/8", "x@inside.dom", false)]
+    [InlineData("simple=10.0.0.0/8", "x@inside.dom", true)]
+    [InlineData("simple=10.0.0.0/8", "x%inside.dom@our.dom", false)]
+    [InlineData("any=10.0.0.0/8", "x%inside.dom@our.dom", true)]
+    [InlineData("any=192.168.0.0/16", "x@inside.dom", false)]
+    public async Task Relay_to_client_ip_addresses_if_sent_to(string setting, string input, bool allowed)
+    {
+        var decision = await new RouterHarness("", "to-clients " + setting).RouteAsync(input);
+        Assert.Equal("SMTP(inside.dom)x@inside.dom", decision.Result.Display);
+        Assert.Equal(allowed, decision.Relay.Allowed);
+    }
 }

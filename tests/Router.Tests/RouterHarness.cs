@@ -62,6 +62,13 @@ public sealed class RouterHarness
             case "nolocal": Accounts.Domains.Remove(arg); break;
             case "alias-domain": Accounts.DomainAliases[arg[..eq]] = arg[(eq + 1)..]; break;
             case "unknown": Accounts.Set(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.MailToUnknown, arg[(eq + 1)..]); break;
+            case "ips": Accounts.Set(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.DomainIpAddresses, arg[(eq + 1)..]); break;
+            case "to-clients":
+                Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToClientIps, arg[..eq]);
+                Accounts.Set(SettingScope.Server, RouterSettingKeys.ClientIpAddresses, arg[(eq + 1)..]);
+                Dns.Mx["inside.dom"] = [new MxRecord(10, "mx.inside.dom")];
+                Dns.A["mx.inside.dom"] = [System.Net.IPAddress.Parse("10.1.2.3")];
+                break;
             case "hold": Accounts.Set(SettingScope.Server, RouterSettingKeys.HoldDomains, arg); break;
             case "backup":
                 Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
