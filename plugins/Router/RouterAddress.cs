@@ -187,6 +187,8 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
     public static bool TryParseQuad(string text, out IPAddress? ip)
     {
         ip = null;
+        // Most domains are not quads: decide that without allocating.
+        if (text.Length is < 7 or > 15 || text.Count('.') != 3 || text.AsSpan().ContainsAnyExcept("0123456789.")) return false;
         var parts = text.Split('.');
         if (parts.Length != 4) return false;
         Span<byte> bytes = stackalloc byte[4];

@@ -16,6 +16,16 @@ public sealed class TableRouter : IAddressRouter
     /// <summary>router.md §5.3: at most this many passes in one routing.</summary>
     public const int MaxPasses = 10;
 
+    // Verdicts with a constant reason are shared: an answer per request costs no allocation.
+    private static readonly RelayVerdict LocalDelivery = RelayVerdict.Allow("local delivery is not relaying");
+    private static readonly RelayVerdict Rejected = RelayVerdict.Allow("rejected: nothing is relayed");
+    private static readonly RelayVerdict NothingLeaves = RelayVerdict.Allow("not relaying: nothing leaves the server");
+    private static readonly RelayVerdict InternalSource = RelayVerdict.Allow("internal source");
+    private static readonly RelayVerdict RelayAllGrant = RelayVerdict.Allow("RelayAll: grant");
+    private static readonly RelayVerdict RelayGrant = RelayVerdict.Allow("Relay: grant");
+    private static readonly RelayVerdict NotSimple = RelayVerdict.Deny("Relay: grant needs a simple address, and the input was not simple");
+    private static readonly RelayVerdict NoGrant = RelayVerdict.Deny("untrusted source and no relay grant");
+
     private readonly RouterState _state;
     private readonly IAccountStore _accounts;
     private readonly IListenerRegistry? _listeners;
@@ -370,19 +380,19 @@ public sealed class TableRouter : IAddressRouter
         {
             return result switch
             {
-                RouteResult.Local or RouteResult.Group or RouteResult.MailingList => RelayVerdict.Allow("local delivery is not relaying"),
-                RouteResult.Reject => RelayVerdict.Allow("rejected: nothing is relayed"),
-                _ => RelayVerdict.Allow("not relaying: nothing leaves the server"),
+                RouteResult.Local or RouteResult.Group or RouteResult.MailingList => LocalDelivery,
+                RouteResult.Reject => Rejected,
+                _ => NothingLeaves,
             };
         }
         var source = context.Request.Source;
-        if (source.Internal) return RelayVerdict.Allow("internal source");
+        if (source.Internal) return InternalSource;
         if (context.Trusted)
             return RelayVerdict.Allow(source.AuthenticatedAccount is { } account ? $"authenticated as {account}" : "trusted source");
-        if (context.RelayAllGrant) return RelayVerdict.Allow("RelayAll: grant");
+        if (context.RelayAllGrant) return RelayAllGrant;
         if (context.IsSimple)
         {
-            if (context.RelayGrant) return RelayVerdict.Allow("Relay: grant");
+            if (context.RelayGrant) return RelayGrant;
             var relay = context.Snapshot.Relay;
             if (remote.Held) return RelayVerdict.Allow($"queue {remote.Queue} is on the Hold Mail for Domains list");
             if (context.Kind == RouteKind.Mail && relay.RelayToHostsWeBackup && !remote.SkipMxSrv && await WeBackupAsync(remote.Host, cancellationToken))
@@ -393,8 +403,8 @@ public sealed class TableRouter : IAddressRouter
         if (context.Kind == RouteKind.Mail && (toClients == "any" || (toClients == "simple" && context.IsSimple))
             && await BestHostIsClientAsync(remote, context.Snapshot.Relay.ClientIps, cancellationToken))
             return RelayVerdict.Allow($"{remote.Host} is in the Client IP Addresses list");
-        if (context.RelayGrant && !context.IsSimple) return RelayVerdict.Deny("Relay: grant needs a simple address, and the input was not simple");
-        return RelayVerdict.Deny("untrusted source and no relay grant");
+        if (context.RelayGrant && !context.IsSimple) return NotSimple;
+        return NoGrant;
     }
 
     /// <summary>smtp.md §5.3 Relay to All Hosts We Backup: one MX is us, and some MX has a strictly better preference.</summary>

@@ -18,6 +18,14 @@ internal sealed record ViaHost(string Queue, string Host, int? Port, IPAddress? 
         error = "";
         var suffix = domain.EndsWith("._via", StringComparison.OrdinalIgnoreCase) ? 5 : 4;
         var queue = domain[..^suffix];
+        var lastDot = queue.LastIndexOf('.');
+        var lastLabel = queue.AsSpan(lastDot + 1);
+        if (lastLabel.Length > 0 && lastLabel.ContainsAnyExcept("0123456789") && !queue.StartsWith('.') && !queue.Contains(".."))
+        {
+            // The common case, a host name whose last label is not numeric: no port, nothing to split.
+            via = new ViaHost(queue, queue, null, null);
+            return true;
+        }
         var labels = queue.Split('.');
         if (queue.Length == 0 || labels.Any(l => l.Length == 0)) return Fail("empty host before .via", out error);
         var last = labels[^1];
