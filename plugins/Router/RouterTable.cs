@@ -23,6 +23,7 @@ internal sealed class RouterTable
     {
         Text = text;
         Records = records;
+        HasBareAddressTargets = records.Any(r => r.AddressLevel && !r.IsError && !r.IsNull && !r.Right.Contains('@'));
         _exactAddress = Group(records.Where(r => r.AddressLevel && !r.IsWildcard));
         _exactDomain = Group(records.Where(r => !r.AddressLevel && !r.IsWildcard));
         var wildAddress = records.Where(r => r.AddressLevel && r.IsWildcard).ToArray();
@@ -75,6 +76,9 @@ internal sealed class RouterTable
     }
 
     public bool HasWildcardAddress => _wildAddressCount > 0;
+
+    /// <summary>Some address-level record names a bare Main Domain name: the self-mapping check (§5.2) needs the Main Domain.</summary>
+    public bool HasBareAddressTargets { get; }
 
     public bool HasAddressKeys => _exactAddress.Count > 0 || _wildAddressCount > 0;
 

@@ -263,6 +263,7 @@ public sealed class TableRouter : IAddressRouter
         RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
     {
         var domainText = address.DomainText!;
+        if (table.HasBareAddressTargets) context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
         if (table.HasAddressKeys)
         {
             var matchText = address.Local + "@" + domainText;

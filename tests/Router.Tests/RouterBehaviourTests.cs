@@ -118,4 +118,12 @@ public sealed class RouterBehaviourTests
         Assert.Equal("SMTP(inside.dom)x@inside.dom", decision.Result.Display);
         Assert.Equal(allowed, decision.Relay.Allowed);
     }
+
+    [Fact]
+    public async Task A_bare_right_side_naming_the_address_itself_is_skipped_not_a_loop()
+    {
+        // §5.2: <boss@main.dom> = boss maps boss@main.dom to itself, so it counts as not matching.
+        var decision = await new RouterHarness("<boss@main.dom> = boss").RouteAsync("boss@main.dom");
+        Assert.Equal("LOCAL(boss@main.dom)", decision.Result.Display);
+    }
 }
