@@ -1,0 +1,460 @@
+using System.Composition;
+using System.Net;
+using Kernel.Abstractions;
+
+namespace Router;
+
+/// <summary>
+/// The Router (router.md): §2 normalisation, the table passes of §5 with the record semantics of §4, built-in routing
+/// (§6), special targets (§7), Mail to Unknown (§8) and the relay verdict (§9). Reads the current
+/// <see cref="RouterSnapshot"/> once per request. Never throws for bad input: a malformed address is a Reject, and a
+/// failing directory or DNS is a temporary failure.
+/// </summary>
+[Export(typeof(IAddressRouter))]
+public sealed class TableRouter : IAddressRouter
+{
+    /// <summary>router.md §5.3: at most this many passes in one routing.</summary>
+    public const int MaxPasses = 10;
+
+    // Verdicts with a constant reason are shared: an answer per request costs no allocation.
+    private static readonly RelayVerdict LocalDelivery = RelayVerdict.Allow("local delivery is not relaying");
+    private static readonly RelayVerdict Rejected = RelayVerdict.Allow("rejected: nothing is relayed");
+    private static readonly RelayVerdict NothingLeaves = RelayVerdict.Allow("not relaying: nothing leaves the server");
+    private static readonly RelayVerdict InternalSource = RelayVerdict.Allow("internal source");
+    private static readonly RelayVerdict RelayAllGrant = RelayVerdict.Allow("RelayAll: grant");
+    private static readonly RelayVerdict RelayGrant = RelayVerdict.Allow("Relay: grant");
+    private static readonly RelayVerdict NotSimple = RelayVerdict.Deny("Relay: grant needs a simple address, and the input was not simple");
+    private static readonly RelayVerdict NoGrant = RelayVerdict.Deny("untrusted source and no relay grant");
+
+    private readonly RouterState _state;
+    private readonly IAccountStore _accounts;
+    private readonly IListenerRegistry? _listeners;
+    private readonly IDnsResolver? _dns;
+
+    [ImportingConstructor]
+    public TableRouter(
+        RouterState state,
+        IAccountStore accounts,
+        [Import(AllowDefault = true)] IListenerRegistry? listeners = null,
+        [Import(AllowDefault = true)] IDnsResolver? dns = null)
+    {
+        _state = state;
+        _accounts = accounts;
+        _listeners = listeners;
+        _dns = dns;
+    }
+
+    public async ValueTask<RouteDecision> RouteAsync(RouteRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var source = request.Source;
+        var trusted = source.Class == SourceClass.Trusted || source.Internal;
+        var context = new RoutingContext(request, _state.Current, trusted);
+        RouteResult result;
+        RelayVerdict verdict;
+        try
+        {
+            result = await RouteCoreAsync(context, cancellationToken);
+            verdict = await VerdictAsync(context, result, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // RFC 3463 X.4.3: directory or DNS failure — the client retries later, nothing is lost.
+            result = new RouteResult.Reject(RejectReason.TempFailure, "4.4.3", "directory lookup failed; try again later");
+            verdict = RelayVerdict.Allow("not relaying: temporary failure");
+        }
+        if (context.Tracing) context.Step("result", null, request.Address, result.Display);
+        return new RouteDecision(result, verdict, context.Trace ?? (IReadOnlyList<RouteTraceStep>)[]);
+    }
+
+    private async ValueTask<RouteResult> RouteCoreAsync(RoutingContext context, CancellationToken cancellationToken)
+    {
+        var input = context.Request.Address;
+        if (!RouterAddress.TryParse(input, out var address, out var error)) return BadSyntax(error);
+        context.IsSimple = address!.IsSimple;
+        if (context.Tracing) context.Step("normalise", null, input, address.ToString());
+        var table = context.Snapshot.Table;
+        for (var pass = 1; ; pass++)
+        {
+            if (pass > MaxPasses)
+                return new RouteResult.Reject(RejectReason.Loop, "5.4.6", $"routing loop: more than {MaxPasses} passes");
+
+            // N6 / N7: a bare name, or a literal naming one of our own addresses, is a Main Domain name.
+            if (address!.Domain is null && (address.Literal is null || IsOwnAddress(address.Literal)))
+            {
+                context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
+                if (context.MainDomain is null)
+                    return NotLocal(context.Kind, "a name without a domain needs a Main Domain, and none is configured");
+                var before = address.ToString();
+                var step = address.Literal is null ? "main domain" : "own address";
+                // N7: the Domain that has this IP assigned, else the Main Domain.
+                var target = address.Literal is { } own && context.Snapshot.Relay.DomainsByIp is { } byIp
+                    && byIp.TryGetValue(own.IsIPv4MappedToIPv6 ? own.MapToIPv4() : own, out var assigned) ? assigned : context.MainDomain;
+                address = address.WithDomain(target);
+                if (context.Tracing) context.Step(step, null, before, address.ToString());
+            }
+
+            var current = address.ToString();
+            if (!context.FirstVisit(current))
+                return new RouteResult.Reject(RejectReason.Loop, "5.4.6", $"routing loop at {RoutingContext.Show(current)}");
+
+            // §5.2: one record per pass; the first hit wins.
+            if (table.Records.Count > 0)
+            {
+                var (record, next) = await FindRecordAsync(context, table, address, current, cancellationToken);
+                if (record is not null)
+                {
+                    context.Grant(record.Grant);
+                    if (record.IsError)
+                    {
+                        if (context.Tracing) context.Step("record", Describe(record), current, "error", record.Grant);
+                        return new RouteResult.Reject(RejectReason.Blocked, "5.7.1", $"address {RoutingContext.Show(current)} is blocked by the Router");
+                    }
+                    if (record.IsNull)
+                    {
+                        if (context.Tracing) context.Step("record", Describe(record), current, "null", record.Grant);
+                        return new RouteResult.Discard();
+                    }
+                    if (context.Tracing) context.Step("record", Describe(record), current, next!, record.Grant);
+                    if (!RouterAddress.TryParse(next, out address, out error)) return BadSyntax($"{Describe(record)}: {error}");
+                    continue;
+                }
+            }
+
+            // §6.2: a foreign domain literal (own ones became the Main Domain above).
+            if (address.Literal is { } ip) return Remote(context, current, RouterAddress.LiteralText(ip), ip.ToString(), DefaultPort(context.Kind), ip, address, "literal");
+
+            var domain = address.Domain!;
+            // §6.1: .via — never a mail domain.
+            if (ViaHost.IsVia(domain))
+            {
+                if (!ViaHost.TryParse(domain, out var via, out error))
+                    return new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", error);
+                var port = via!.Port ?? (via.Ip is not null ? DefaultPort(context.Kind) : null);
+                return Remote(context, current, via.Queue, via.Host, port, via.Ip, address, "via");
+            }
+
+            // §6.3: a local domain, or an alias of one (replaced by the real name first).
+            var real = await _accounts.ResolveDomainAsync(domain, cancellationToken);
+            if (real is not null)
+            {
+                if (real != domain)
+                {
+                    address = address.WithDomain(real);
+                    if (context.Tracing) context.Step("domain alias", $"{domain} = {real}", current, address.ToString());
+                    current = address.ToString();
+                }
+                var (done, result, nextAddress) = await RouteLocalAsync(context, address, real, current, cancellationToken);
+                if (done) return result!;
+                address = nextAddress;
+                continue;
+            }
+
+            // §6.4: any other domain with a dot goes to its MX / RFC 3263; without a dot it is unknown.
+            if (!domain.Contains('.'))
+                return new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", $"unknown domain {RoutingContext.Show(domain)}");
+            return Remote(context, current, domain, domain, null, null, address, "domain");
+        }
+    }
+
+    /// <summary>§6.3 in a local domain: percent unwrap, object lookup, Mail to Unknown.</summary>
+    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> RouteLocalAsync(
+        RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
+    {
+        var kind = context.Kind;
+        // §6.3 step 1: cut the local domain, the last '%' becomes '@', new pass.
+        if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
+        {
+            var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
+            if (!RouterAddress.TryParse(unwrapped, out var next, out var error)) return (true, BadSyntax(error), null);
+            if (context.Tracing) context.Step("percent", null, current, next!.ToString());
+            return (false, null, next);
+        }
+
+        // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one.
+        var found = !address.Quoted && ObjectName.IsValid(address.Local)
+            ? await _accounts.FindObjectAsync(new AccountAddress(address.Local, domain), cancellationToken)
+            : null;
+        if (found is null)
+        {
+            // §7 / RFC 5321 §4.5.1: postmaster of any local domain reaches the Main Domain's postmaster.
+            if (address.Local.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
+            {
+                context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
+                if (context.MainDomain is not null && context.MainDomain != domain)
+                {
+                    var next = new RouterAddress("postmaster", context.MainDomain, null, false, true);
+                    if (context.Tracing) context.Step("postmaster", null, current, next.ToString());
+                    return (false, null, next);
+                }
+            }
+            if (kind != RouteKind.Mail)
+                return (true, UnknownUser(current), null);
+            return await MailToUnknownAsync(context, address, domain, current, cancellationToken);
+        }
+
+        switch (found.Kind)
+        {
+            case DirectoryObjectKind.Account:
+                if (context.Tracing) context.Step("object", "account", current, found.Address.ToString());
+                return (true, new RouteResult.Local(found.Address), null);
+            case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, domain, out var account):
+                if (context.Tracing) context.Step("object", "alias", current, account!.ToString());
+                return (true, new RouteResult.Local(account!), null);
+            case DirectoryObjectKind.Group or DirectoryObjectKind.MailingList:
+                var label = found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list";
+                if (context.Tracing) context.Step("object", label, current, found.Address.ToString());
+                // router.md §13.8: groups and lists are not routable for signals or logins in v1.
+                if (kind != RouteKind.Mail)
+                    return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a {label}, not an account"), null);
+                return (true, found.Kind == DirectoryObjectKind.Group ? new RouteResult.Group(found.Address) : new RouteResult.MailingList(found.Address), null);
+            case DirectoryObjectKind.Forwarder when found.Target is { } target:
+                // §6.3: a forwarder cannot log in; for mail and signals it is a new pass carrying a Relay: grant.
+                if (kind is RouteKind.Access or RouteKind.Http)
+                    return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a forwarder, not an account"), null);
+                if (!RouterAddress.TryParse(target, out var forwarded, out var error))
+                    return (true, BadSyntax($"forwarder {found.Address}: {error}"), null);
+                context.Grant("Relay");
+                if (context.Tracing) context.Step("object", "forwarder", current, forwarded!.ToString(), "Relay");
+                return (false, null, forwarded);
+            default:
+                return (true, UnknownUser(current), null);
+        }
+    }
+
+    /// <summary>router.md §8: the domain's Mail to Unknown setting.</summary>
+    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> MailToUnknownAsync(
+        RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
+    {
+        var setting = (await _accounts.GetSettingAsync(SettingScope.ForDomain(domain), RouterSettingKeys.MailToUnknown, cancellationToken))?.Trim();
+        if (string.IsNullOrEmpty(setting) || setting.Equals("Rejected", StringComparison.OrdinalIgnoreCase))
+            return (true, UnknownUser(current), null);
+        if (setting.Equals("Discarded", StringComparison.OrdinalIgnoreCase))
+        {
+            if (context.Tracing) context.Step("mail to unknown", setting, current, "discard");
+            return (true, new RouteResult.Discard(), null);
+        }
+        if (setting.Replace(" ", "").Equals("AcceptedAndBounced", StringComparison.OrdinalIgnoreCase))
+        {
+            if (context.Tracing) context.Step("mail to unknown", setting, current, "bounce");
+            return (true, new RouteResult.AcceptAndBounce("5.1.1"), null);
+        }
+        const string rerouted = "Rerouted:";
+        if (setting.StartsWith(rerouted, StringComparison.OrdinalIgnoreCase))
+        {
+            var target = setting[rerouted.Length..].Trim().Replace("*", address.Local);
+            if (!RouterAddress.TryParse(target, out var next, out var error))
+                return (true, BadSyntax($"Mail to Unknown of {domain}: {error}"), null);
+            // §8: an administrator's reroute carries a Relay: grant (simple inputs only, §9).
+            context.Grant("Relay");
+            if (context.Tracing) context.Step("mail to unknown", setting, current, next!.ToString(), "Relay");
+            return (false, null, next);
+        }
+        // An unreadable setting must not open anything: treat it as the default.
+        return (true, UnknownUser(current), null);
+    }
+
+    /// <summary>§5.2: the four lookups in order; records hidden by their prefixes and records mapping an address to itself are skipped.</summary>
+    private async ValueTask<(RouterRecord? Record, string? Next)> FindRecordAsync(
+        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+    {
+        var domainText = address.DomainText!;
+        if (table.HasBareAddressTargets) context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
+        if (table.HasAddressKeys)
+        {
+            var matchText = address.Local + "@" + domainText;
+            var lowerMatch = matchText.ToLowerInvariant();
+            foreach (var record in table.ExactAddress(lowerMatch))
+            {
+                if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+            }
+            if (table.HasWildcardAddress)
+            {
+                var candidates = context.Candidates;
+                candidates.Clear();
+                table.WildcardAddress(lowerMatch, candidates);
+                if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
+                foreach (var record in candidates)
+                {
+                    if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+                }
+            }
+        }
+        foreach (var record in table.ExactDomain(domainText))
+        {
+            if (Try(context, record, address, domainText, current) is { } next) return (record, next);
+        }
+        // §5.2 step 4: a wildcard domain key never applies to a literal, a .via domain, or a local domain or alias.
+        if (table.HasWildcardDomain && address.Literal is null && !ViaHost.IsVia(domainText))
+        {
+            var candidates = context.Candidates;
+            candidates.Clear();
+            table.WildcardDomain(domainText, candidates);
+            if (candidates.Count > 0 && await _accounts.ResolveDomainAsync(domainText, cancellationToken) is null)
+            {
+                if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
+                foreach (var record in candidates)
+                {
+                    if (Try(context, record, address, domainText, current) is { } next) return (record, next);
+                }
+            }
+        }
+        return (null, null);
+    }
+
+    /// <summary>The address a visible record produces, or null when it is hidden or would map the address to itself.</summary>
+    private static string? Try(RoutingContext context, RouterRecord record, RouterAddress address, string matched, string current)
+    {
+        if (!Visible(context, record)) return null;
+        if (record.IsError || record.IsNull) return record.Right;
+        var right = record.Right;
+        if (record.IsWildcard)
+        {
+            var capture = matched.Substring(record.Star, matched.Length - record.Star - record.Suffix.Length);
+            right = right.Replace("*", capture);
+        }
+        string next;
+        if (record.AddressLevel)
+        {
+            // §4.3: a right side without '@' is a name in the Main Domain; N6 adds it on the next pass.
+            next = right;
+        }
+        else
+        {
+            // §4.4: a bare word replaces the domain; L2@D2 keeps the old local part and appends L2 after a '%'.
+            var at = right.IndexOf('@');
+            next = at < 0 ? address.LocalText + "@" + right : address.LocalText + "%" + right[..at] + "@" + right[(at + 1)..];
+        }
+        // §5.2: a record whose result is the very address it was applied to counts as not matching.
+        var completed = next.Contains('@') || context.MainDomain is null ? next : next + "@" + context.MainDomain;
+        return completed.Equals(current, StringComparison.OrdinalIgnoreCase) ? null : next;
+    }
+
+    /// <summary>§4.1 kind prefixes and §4.2 relay prefixes (ignored for logins).</summary>
+    private static bool Visible(RoutingContext context, RouterRecord record)
+    {
+        var kind = context.Kind;
+        var fits = record.Kind switch
+        {
+            KindPrefix.None => true,
+            KindPrefix.Mail => kind == RouteKind.Mail,
+            KindPrefix.Signal => kind == RouteKind.Signal,
+            KindPrefix.Call => kind == RouteKind.Signal && context.Request.IsDialogCreating,
+            KindPrefix.Access => kind is RouteKind.Access or RouteKind.Http,
+            KindPrefix.Http => kind == RouteKind.Http,
+            _ => false,
+        };
+        if (!fits) return false;
+        if (record.Relay == RelayPrefix.NoRelay && !context.Trusted && kind is RouteKind.Mail or RouteKind.Signal) return false;
+        return true;
+    }
+
+    /// <summary>§6.1 / §6.2 / §6.4: a Remote result; for logins every remote result means "no such account".</summary>
+    private static RouteResult Remote(RoutingContext context, string current, string queue, string host, int? port, IPAddress? ip, RouterAddress address, string step)
+    {
+        if (context.Kind is RouteKind.Access or RouteKind.Http)
+            return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"no such account: {RoutingContext.Show(current)} is not local");
+        // §6.1/§6.2: at a .via host or a literal the last '%' of the local part becomes '@'; without one the recipient
+        // is local@host (local@[ip]). §6.4: at any other domain the local part is handed on as it is (E12).
+        string recipient;
+        if (step != "domain" && !address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
+            recipient = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
+        else
+            recipient = address.LocalText + "@" + (ip is not null ? RouterAddress.LiteralText(ip) : host);
+        var signal = context.Kind == RouteKind.Signal;
+        if (signal) recipient = "sip:" + recipient;
+        var held = context.Snapshot.Relay.IsHeld(queue);
+        var result = new RouteResult.Remote(
+            signal ? "SIP" : "SMTP", queue, host, port, ip is not null, port is not null || ip is not null, recipient, held);
+        if (context.Tracing) context.Step(step, null, current, result.Display);
+        return result;
+    }
+
+    /// <summary>router.md §9 with the SMTP extras of smtp.md §5.2–§5.3.</summary>
+    private async ValueTask<RelayVerdict> VerdictAsync(RoutingContext context, RouteResult result, CancellationToken cancellationToken)
+    {
+        if (result is not RouteResult.Remote remote)
+        {
+            return result switch
+            {
+                RouteResult.Local or RouteResult.Group or RouteResult.MailingList => LocalDelivery,
+                RouteResult.Reject => Rejected,
+                _ => NothingLeaves,
+            };
+        }
+        var source = context.Request.Source;
+        if (source.Internal) return InternalSource;
+        if (context.Trusted)
+            return RelayVerdict.Allow(source.AuthenticatedAccount is { } account ? $"authenticated as {account}" : "trusted source");
+        if (context.RelayAllGrant) return RelayAllGrant;
+        if (context.IsSimple)
+        {
+            if (context.RelayGrant) return RelayGrant;
+            var relay = context.Snapshot.Relay;
+            if (remote.Held) return RelayVerdict.Allow($"queue {remote.Queue} is on the Hold Mail for Domains list");
+            if (context.Kind == RouteKind.Mail && relay.RelayToHostsWeBackup && !remote.SkipMxSrv && await WeBackupAsync(remote.Host, cancellationToken))
+                return RelayVerdict.Allow($"we are a backup MX of {remote.Host}");
+        }
+        // smtp.md §5.3 Relay to Client IP Addresses if sent to: "any" for every input, "simple" for simple inputs.
+        var toClients = context.Snapshot.Relay.RelayToClientIps;
+        if (context.Kind == RouteKind.Mail && (toClients == "any" || (toClients == "simple" && context.IsSimple))
+            && await BestHostIsClientAsync(remote, context.Snapshot.Relay.ClientIps, cancellationToken))
+            return RelayVerdict.Allow($"{remote.Host} is in the Client IP Addresses list");
+        if (context.RelayGrant && !context.IsSimple) return NotSimple;
+        return NoGrant;
+    }
+
+    /// <summary>smtp.md §5.3 Relay to All Hosts We Backup: one MX is us, and some MX has a strictly better preference.</summary>
+    private async Task<bool> WeBackupAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (_dns is null) return false;
+        var mx = await _dns.ResolveMxAsync(domain, cancellationToken);
+        if (mx.Status != DnsStatus.Ok || mx.Records.Count == 0) return false;
+        int? ours = null;
+        foreach (var record in mx.Records)
+        {
+            var addresses = await _dns.ResolveAddressesAsync(record.Exchange, cancellationToken);
+            if (addresses.Records.Any(IsOwnAddress)) ours = Math.Min(ours ?? int.MaxValue, record.Preference);
+        }
+        return ours is { } preference && mx.Records.Any(r => r.Preference < preference);
+    }
+
+    /// <summary>The best host of the route resolves only to Client IP addresses (an IP literal is its own address).</summary>
+    private async Task<bool> BestHostIsClientAsync(RouteResult.Remote remote, NetworkList clients, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(remote.Host, out var literal)) return clients.Contains(literal);
+        if (_dns is null) return false;
+        var host = remote.Host;
+        if (!remote.SkipMxSrv)
+        {
+            var mx = await _dns.ResolveMxAsync(host, cancellationToken);
+            if (mx.Status == DnsStatus.Ok && mx.Records.Count > 0) host = mx.Records.MinBy(r => r.Preference)!.Exchange;
+        }
+        var addresses = await _dns.ResolveAddressesAsync(host, cancellationToken);
+        return addresses.Status == DnsStatus.Ok && addresses.Records.Count > 0 && addresses.Records.All(clients.Contains);
+    }
+
+    private bool IsOwnAddress(IPAddress ip)
+    {
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        // router.md §2.2 N7: every address a listener is bound to, plus 127.0.0.1 and ::1.
+        return IPAddress.IsLoopback(ip) || (_listeners?.IsOwnAddress(ip) ?? false);
+    }
+
+    private static int DefaultPort(RouteKind kind) => kind == RouteKind.Signal ? 5060 : 25;
+
+    private static string Describe(RouterRecord record) => $"line {record.Line}: {record.Text}";
+
+    private static RouteResult NotLocal(RouteKind kind, string text) => kind is RouteKind.Access or RouteKind.Http
+        ? new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", "no such account: " + text)
+        : new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", text);
+
+    private static RouteResult.Reject UnknownUser(string current) =>
+        new(RejectReason.UnknownUser, "5.1.1", $"unknown user {RoutingContext.Show(current)}");
+
+    private static RouteResult.Reject BadSyntax(string error) => new(RejectReason.BadSyntax, "5.1.3", $"bad address syntax: {error}");
+}

@@ -1,0 +1,21 @@
+using System.Net;
+using System.Net.Sockets;
+using Kernel.Abstractions;
+
+namespace Router.Tests;
+
+/// <summary>Own addresses only (router.md §2.2 N7): 192.0.2.10 plus loopback.</summary>
+public sealed class FakeListeners : IListenerRegistry
+{
+    public static readonly IPAddress OwnIp = IPAddress.Parse("192.0.2.10");
+
+    public IReadOnlyList<ListenerBinding> Bindings => [];
+
+    public bool IsOwnAddress(IPAddress address) => address.Equals(OwnIp) || IPAddress.IsLoopback(address);
+
+    public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
+
+    public IReadOnlyList<Socket> BindUdp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
+
+    public void Release(string plugin) => throw new NotSupportedException();
+}
