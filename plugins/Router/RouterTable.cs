@@ -10,6 +10,7 @@ internal sealed class RouterTable
     private readonly Dictionary<string, RouterRecord[]> _exactDomain;
     // Address keys with the star in the local part, grouped by their literal domain: one probe finds the group.
     private readonly Dictionary<string, WildcardIndex> _wildLocalByDomain;
+    private readonly Dictionary<string, WildcardIndex>.AlternateLookup<ReadOnlySpan<char>> _wildLocalLookup;
     // Address keys with the star in the domain part.
     private readonly WildcardIndex _wildAddress;
     // Domain keys "*.suffix" by ".suffix": one probe per label boundary of the domain.
@@ -31,6 +32,7 @@ internal sealed class RouterTable
         _wildLocalByDomain = wildAddress.Where(r => r.Star < r.Key.LastIndexOf('@'))
             .GroupBy(r => r.Key[(r.Key.LastIndexOf('@') + 1)..], StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new WildcardIndex(g.Select(r => (r.Key[..r.Key.LastIndexOf('@')], r))), StringComparer.Ordinal);
+        _wildLocalLookup = _wildLocalByDomain.GetAlternateLookup<ReadOnlySpan<char>>();
         _wildAddress = new WildcardIndex(wildAddress.Where(r => r.Star > r.Key.LastIndexOf('@')));
         var wildDomain = records.Where(r => !r.AddressLevel && r.IsWildcard).ToArray();
         _wildDomainCount = wildDomain.Length;
@@ -57,7 +59,7 @@ internal sealed class RouterTable
     public void WildcardAddress(string lowerAddress, List<RouterRecord> into)
     {
         var at = lowerAddress.LastIndexOf('@');
-        if (at > 0 && _wildLocalByDomain.TryGetValue(lowerAddress[(at + 1)..], out var local)) local.Collect(lowerAddress.AsSpan(0, at), into);
+        if (at > 0 && _wildLocalLookup.TryGetValue(lowerAddress.AsSpan(at + 1), out var local)) local.Collect(lowerAddress.AsSpan(0, at), into);
         _wildAddress.Collect(lowerAddress, into);
     }
 

@@ -44,18 +44,44 @@ public sealed class TableRouter : IAddressRouter
         _dns = dns;
     }
 
-    public async ValueTask<RouteDecision> RouteAsync(RouteRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<RouteDecision> RouteAsync(RouteRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        if (request is null) return RouteSlowAsync(request!, null, default, cancellationToken);
+        var context = NewContext(request);
+        // The common case completes inline: no async state machine is suspended and nothing is boxed.
+        var routing = RouteCoreAsync(context, cancellationToken);
+        if (!routing.IsCompletedSuccessfully) return RouteSlowAsync(request, context, routing, cancellationToken);
+        var result = routing.Result;
+        var verdict = VerdictAsync(context, result, cancellationToken);
+        if (!verdict.IsCompletedSuccessfully) return RouteSlowAsync(request, context, routing, cancellationToken, verdict);
+        return new(Decide(context, result, verdict.Result));
+    }
+
+    private RoutingContext NewContext(RouteRequest request)
+    {
         var source = request.Source;
         var trusted = source.Class == SourceClass.Trusted || source.Internal;
-        var context = new RoutingContext(request, _state.Current, trusted);
+        return new RoutingContext(request, _state.Current, trusted);
+    }
+
+    private static RouteDecision Decide(RoutingContext context, RouteResult result, RelayVerdict verdict)
+    {
+        if (context.Tracing) context.Step("result", null, context.Request.Address, result.Display);
+        return new RouteDecision(result, verdict, context.Trace ?? (IReadOnlyList<RouteTraceStep>)[]);
+    }
+
+    private async ValueTask<RouteDecision> RouteSlowAsync(
+        RouteRequest request, RoutingContext? context, ValueTask<RouteResult> routing, CancellationToken cancellationToken,
+        ValueTask<RelayVerdict>? verdictPending = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        context ??= NewContext(request);
         RouteResult result;
         RelayVerdict verdict;
         try
         {
-            result = await RouteCoreAsync(context, cancellationToken);
-            verdict = await VerdictAsync(context, result, cancellationToken);
+            result = await routing;
+            verdict = await (verdictPending ?? VerdictAsync(context, result, cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -67,8 +93,7 @@ public sealed class TableRouter : IAddressRouter
             result = new RouteResult.Reject(RejectReason.TempFailure, "4.4.3", "directory lookup failed; try again later");
             verdict = RelayVerdict.Allow("not relaying: temporary failure");
         }
-        if (context.Tracing) context.Step("result", null, request.Address, result.Display);
-        return new RouteDecision(result, verdict, context.Trace ?? (IReadOnlyList<RouteTraceStep>)[]);
+        return Decide(context, result, verdict);
     }
 
     private async ValueTask<RouteResult> RouteCoreAsync(RoutingContext context, CancellationToken cancellationToken)
@@ -259,34 +284,50 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>§5.2: the four lookups in order; records hidden by their prefixes and records mapping an address to itself are skipped.</summary>
-    private async ValueTask<(RouterRecord? Record, string? Next)> FindRecordAsync(
+    private ValueTask<(RouterRecord? Record, string? Next)> FindRecordAsync(
+        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+    {
+        if (table.HasBareAddressTargets && context.MainDomain is null)
+            return FindRecordAfterMainDomainAsync(context, table, address, current, cancellationToken);
+        return FindRecordCore(context, table, address, current, cancellationToken);
+    }
+
+    private async ValueTask<(RouterRecord? Record, string? Next)> FindRecordAfterMainDomainAsync(
+        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+    {
+        context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
+        return await FindRecordCore(context, table, address, current, cancellationToken);
+    }
+
+    /// <summary>Synchronous unless a wildcard domain key needs the directory to rule out a local domain.</summary>
+    private ValueTask<(RouterRecord? Record, string? Next)> FindRecordCore(
         RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
     {
         var domainText = address.DomainText!;
-        if (table.HasBareAddressTargets) context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
         if (table.HasAddressKeys)
         {
-            var matchText = address.Local + "@" + domainText;
+            // Unquoted, the current text is exactly local@domain: no new string.
+            var matchText = address.Quoted ? address.Local + "@" + domainText : current;
             var lowerMatch = matchText.ToLowerInvariant();
             foreach (var record in table.ExactAddress(lowerMatch))
             {
-                if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+                if (Try(context, record, address, matchText, current) is { } next) return new((record, next));
             }
             if (table.HasWildcardAddress)
             {
                 var candidates = context.Candidates;
                 candidates.Clear();
                 table.WildcardAddress(lowerMatch, candidates);
-                if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
+                if (candidates.Count > 1) candidates.Sort(ByLine);
                 foreach (var record in candidates)
                 {
-                    if (Try(context, record, address, matchText, current) is { } next) return (record, next);
+                    if (Try(context, record, address, matchText, current) is { } next) return new((record, next));
                 }
             }
         }
         foreach (var record in table.ExactDomain(domainText))
         {
-            if (Try(context, record, address, domainText, current) is { } next) return (record, next);
+            if (Try(context, record, address, domainText, current) is { } next) return new((record, next));
         }
         // §5.2 step 4: a wildcard domain key never applies to a literal, a .via domain, or a local domain or alias.
         if (table.HasWildcardDomain && address.Literal is null && !ViaHost.IsVia(domainText))
@@ -294,17 +335,34 @@ public sealed class TableRouter : IAddressRouter
             var candidates = context.Candidates;
             candidates.Clear();
             table.WildcardDomain(domainText, candidates);
-            if (candidates.Count > 0 && await _accounts.ResolveDomainAsync(domainText, cancellationToken) is null)
+            if (candidates.Count > 0)
             {
-                if (candidates.Count > 1) candidates.Sort((a, b) => a.Line.CompareTo(b.Line));
-                foreach (var record in candidates)
-                {
-                    if (Try(context, record, address, domainText, current) is { } next) return (record, next);
-                }
+                var pending = _accounts.ResolveDomainAsync(domainText, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return WildcardDomainAsync(context, address, domainText, current, pending);
+                return new(WildcardDomain(context, address, domainText, current, pending.Result));
             }
+        }
+        return new((null, null));
+    }
+
+    private static async ValueTask<(RouterRecord? Record, string? Next)> WildcardDomainAsync(
+        RoutingContext context, RouterAddress address, string domainText, string current, Task<string?> pending) =>
+        WildcardDomain(context, address, domainText, current, await pending);
+
+    private static (RouterRecord? Record, string? Next) WildcardDomain(
+        RoutingContext context, RouterAddress address, string domainText, string current, string? local)
+    {
+        if (local is not null) return (null, null);
+        var candidates = context.Candidates;
+        if (candidates.Count > 1) candidates.Sort(ByLine);
+        foreach (var record in candidates)
+        {
+            if (Try(context, record, address, domainText, current) is { } next) return (record, next);
         }
         return (null, null);
     }
+
+    private static readonly Comparison<RouterRecord> ByLine = (a, b) => a.Line.CompareTo(b.Line);
 
     /// <summary>The address a visible record produces, or null when it is hidden or would map the address to itself.</summary>
     private static string? Try(RoutingContext context, RouterRecord record, RouterAddress address, string matched, string current)
@@ -327,12 +385,24 @@ public sealed class TableRouter : IAddressRouter
         {
             // §4.4: a bare word replaces the domain; L2@D2 keeps the old local part and appends L2 after a '%'.
             var at = right.IndexOf('@');
-            next = at < 0 ? address.LocalText + "@" + right : address.LocalText + "%" + right[..at] + "@" + right[(at + 1)..];
+            next = at < 0 ? address.LocalText + "@" + right : JoinPercent(address.LocalText, right, at);
         }
         // §5.2: a record whose result is the very address it was applied to counts as not matching.
         var completed = next.Contains('@') || context.MainDomain is null ? next : next + "@" + context.MainDomain;
         return completed.Equals(current, StringComparison.OrdinalIgnoreCase) ? null : next;
     }
+
+    /// <summary><c>local%L2@D2</c> from <c>local</c> and <c>L2@D2</c> (the '@' at <paramref name="at"/>), in one allocation.</summary>
+    private static string JoinPercent(string local, string right, int at) =>
+        string.Create(local.Length + 1 + right.Length, (local, right, at), static (span, state) =>
+        {
+            state.local.CopyTo(span);
+            span[state.local.Length] = '%';
+            var rest = span[(state.local.Length + 1)..];
+            state.right.AsSpan(0, state.at).CopyTo(rest);
+            rest[state.at] = '@';
+            state.right.AsSpan(state.at + 1).CopyTo(rest[(state.at + 1)..]);
+        });
 
     /// <summary>§4.1 kind prefixes and §4.2 relay prefixes (ignored for logins).</summary>
     private static bool Visible(RoutingContext context, RouterRecord record)

@@ -26,6 +26,18 @@ internal sealed record ViaHost(string Queue, string Host, int? Port, IPAddress? 
             via = new ViaHost(queue, queue, null, null);
             return true;
         }
+        if (lastDot > 0 && lastLabel.Length is > 0 and <= 5 && !lastLabel.ContainsAnyExcept("0123456789") && !queue.StartsWith('.')
+            && !queue.Contains("..") && int.TryParse(lastLabel, out var fastPort) && fastPort is >= 1 and <= 65535)
+        {
+            // host.port with a host whose last label is not numeric (so not a quad): no split needed.
+            var previous = queue.AsSpan(0, lastDot);
+            var hostLabel = previous[(previous.LastIndexOf('.') + 1)..];
+            if (hostLabel.ContainsAnyExcept("0123456789"))
+            {
+                via = new ViaHost(queue, queue[..lastDot], fastPort, null);
+                return true;
+            }
+        }
         var labels = queue.Split('.');
         if (queue.Length == 0 || labels.Any(l => l.Length == 0)) return Fail("empty host before .via", out error);
         var last = labels[^1];
