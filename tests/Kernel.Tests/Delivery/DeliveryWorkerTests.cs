@@ -336,7 +336,10 @@ public sealed class DeliveryWorkerTests
         var id = (await h.Queue.SubmitAsync(envelope, QueueHarness.Body("slow"))).QueueId!;
         for (var i = 1; i <= 4; i++)
         {
-            await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == i, $"attempt {i}");
+            // Wait until the worker has recorded the attempt too: advancing the clock before that would move the
+            // next retry, which is scheduled from the time the failure is recorded.
+            await QueueHarness.WaitUntilAsync(() => transport.Calls.Count == i
+                && (h.Queue.GetAsync(id).Result is not { } entry || entry.Recipients.Single().Attempts >= i), $"attempt {i} recorded");
             h.Time.Advance(TimeSpan.FromHours(3)); // the 2nd attempt is 3 h late (no report), the 3rd 6 h (report), the 4th delivers
         }
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null && h.Local.Appended.Count == 2, "delayed + relayed reports delivered");
