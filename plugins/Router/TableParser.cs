@@ -1,3 +1,5 @@
+using Kernel.Abstractions;
+
 namespace Router;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Router;
 /// </summary>
 internal static class TableParser
 {
-    /// <summary>A line longer than this is refused (an address is at most <see cref="RouterAddress.MaxLength"/>).</summary>
+    /// <summary>A line longer than this is refused (an address is at most <see cref="RoutingAddress.MaxLength"/>).</summary>
     public const int MaxLineLength = 4096;
 
     private static readonly (string Word, KindPrefix Kind)[] KindWords =
@@ -88,8 +90,8 @@ internal static class TableParser
         if (right.Length == 0) return Fail("empty right side", out error);
         if (left.Contains(' ') || left.Contains('\t')) return Fail("whitespace inside the left side", out error);
         if (right.Contains(' ') || right.Contains('\t') || right.Contains('=')) return Fail("whitespace or '=' inside the right side", out error);
-        if (left.Length > RouterAddress.MaxLength + 2 || right.Length > RouterAddress.MaxLength)
-            return Fail($"key or target longer than {RouterAddress.MaxLength} characters", out error);
+        if (left.Length > RoutingAddress.MaxLength + 2 || right.Length > RoutingAddress.MaxLength)
+            return Fail($"key or target longer than {RoutingAddress.MaxLength} characters", out error);
 
         var leftStars = left.Count(c => c == '*');
         if (leftStars > 1) return Fail("more than one '*' on the left side", out error);
@@ -175,7 +177,7 @@ internal static class TableParser
     {
         if (domain.Length == 0) return false;
         if (domain.StartsWith('['))
-            return domain.EndsWith(']') && domain.Length > 2 && RouterAddress.TryParseLiteral(domain[1..^1], out _);
+            return domain.EndsWith(']') && domain.Length > 2 && RoutingAddress.TryParseLiteral(domain[1..^1], out _);
         return domain.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '*');
     }
 

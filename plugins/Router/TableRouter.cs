@@ -99,7 +99,7 @@ public sealed class TableRouter : IAddressRouter
     private async ValueTask<RouteResult> RouteCoreAsync(RoutingContext context, CancellationToken cancellationToken)
     {
         var input = context.Request.Address;
-        if (!RouterAddress.TryParse(input, out var address, out var error)) return BadSyntax(error);
+        if (!RoutingAddress.TryParse(input, out var address, out var error)) return BadSyntax(error);
         context.IsSimple = address!.IsSimple;
         if (context.Tracing) context.Step("normalise", null, input, address.ToString());
         var table = context.Snapshot.Table;
@@ -145,13 +145,13 @@ public sealed class TableRouter : IAddressRouter
                         return new RouteResult.Discard();
                     }
                     if (context.Tracing) context.Step("record", Describe(record), current, next!, record.Grant);
-                    if (!RouterAddress.TryParse(next, out address, out error)) return BadSyntax($"{Describe(record)}: {error}");
+                    if (!RoutingAddress.TryParse(next, out address, out error)) return BadSyntax($"{Describe(record)}: {error}");
                     continue;
                 }
             }
 
             // §6.2: a foreign domain literal (own ones became the Main Domain above).
-            if (address.Literal is { } ip) return Remote(context, current, RouterAddress.LiteralText(ip), ip.ToString(), DefaultPort(context.Kind), ip, address, "literal");
+            if (address.Literal is { } ip) return Remote(context, current, RoutingAddress.LiteralText(ip), ip.ToString(), DefaultPort(context.Kind), ip, address, "literal");
 
             var domain = address.Domain!;
             // §6.1: .via — never a mail domain.
@@ -187,15 +187,15 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>§6.3 in a local domain: percent unwrap, object lookup, Mail to Unknown.</summary>
-    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> RouteLocalAsync(
-        RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
+    private async ValueTask<(bool Done, RouteResult? Result, RoutingAddress? Next)> RouteLocalAsync(
+        RoutingContext context, RoutingAddress address, string domain, string current, CancellationToken cancellationToken)
     {
         var kind = context.Kind;
         // §6.3 step 1: cut the local domain, the last '%' becomes '@', new pass.
         if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
         {
             var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
-            if (!RouterAddress.TryParse(unwrapped, out var next, out var error)) return (true, BadSyntax(error), null);
+            if (!RoutingAddress.TryParse(unwrapped, out var next, out var error)) return (true, BadSyntax(error), null);
             if (context.Tracing) context.Step("percent", null, current, next!.ToString());
             return (false, null, next);
         }
@@ -212,7 +212,7 @@ public sealed class TableRouter : IAddressRouter
                 context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
                 if (context.MainDomain is not null && context.MainDomain != domain)
                 {
-                    var next = new RouterAddress("postmaster", context.MainDomain, null, false, true);
+                    var next = new RoutingAddress("postmaster", context.MainDomain, null, false, true);
                     if (context.Tracing) context.Step("postmaster", null, current, next.ToString());
                     return (false, null, next);
                 }
@@ -241,7 +241,7 @@ public sealed class TableRouter : IAddressRouter
                 // §6.3: a forwarder cannot log in; for mail and signals it is a new pass carrying a Relay: grant.
                 if (kind is RouteKind.Access or RouteKind.Http)
                     return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a forwarder, not an account"), null);
-                if (!RouterAddress.TryParse(target, out var forwarded, out var error))
+                if (!RoutingAddress.TryParse(target, out var forwarded, out var error))
                     return (true, BadSyntax($"forwarder {found.Address}: {error}"), null);
                 context.Grant("Relay");
                 if (context.Tracing) context.Step("object", "forwarder", current, forwarded!.ToString(), "Relay");
@@ -252,8 +252,8 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>router.md §8: the domain's Mail to Unknown setting.</summary>
-    private async ValueTask<(bool Done, RouteResult? Result, RouterAddress? Next)> MailToUnknownAsync(
-        RoutingContext context, RouterAddress address, string domain, string current, CancellationToken cancellationToken)
+    private async ValueTask<(bool Done, RouteResult? Result, RoutingAddress? Next)> MailToUnknownAsync(
+        RoutingContext context, RoutingAddress address, string domain, string current, CancellationToken cancellationToken)
     {
         var setting = (await _accounts.GetSettingAsync(SettingScope.ForDomain(domain), RouterSettingKeys.MailToUnknown, cancellationToken))?.Trim();
         if (string.IsNullOrEmpty(setting) || setting.Equals("Rejected", StringComparison.OrdinalIgnoreCase))
@@ -272,7 +272,7 @@ public sealed class TableRouter : IAddressRouter
         if (setting.StartsWith(rerouted, StringComparison.OrdinalIgnoreCase))
         {
             var target = setting[rerouted.Length..].Trim().Replace("*", address.Local);
-            if (!RouterAddress.TryParse(target, out var next, out var error))
+            if (!RoutingAddress.TryParse(target, out var next, out var error))
                 return (true, BadSyntax($"Mail to Unknown of {domain}: {error}"), null);
             // §8: an administrator's reroute carries a Relay: grant (simple inputs only, §9).
             context.Grant("Relay");
@@ -285,7 +285,7 @@ public sealed class TableRouter : IAddressRouter
 
     /// <summary>§5.2: the four lookups in order; records hidden by their prefixes and records mapping an address to itself are skipped.</summary>
     private ValueTask<(RouterRecord? Record, string? Next)> FindRecordAsync(
-        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+        RoutingContext context, RouterTable table, RoutingAddress address, string current, CancellationToken cancellationToken)
     {
         if (table.HasBareAddressTargets && context.MainDomain is null)
             return FindRecordAfterMainDomainAsync(context, table, address, current, cancellationToken);
@@ -293,7 +293,7 @@ public sealed class TableRouter : IAddressRouter
     }
 
     private async ValueTask<(RouterRecord? Record, string? Next)> FindRecordAfterMainDomainAsync(
-        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+        RoutingContext context, RouterTable table, RoutingAddress address, string current, CancellationToken cancellationToken)
     {
         context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
         return await FindRecordCore(context, table, address, current, cancellationToken);
@@ -301,7 +301,7 @@ public sealed class TableRouter : IAddressRouter
 
     /// <summary>Synchronous unless a wildcard domain key needs the directory to rule out a local domain.</summary>
     private ValueTask<(RouterRecord? Record, string? Next)> FindRecordCore(
-        RoutingContext context, RouterTable table, RouterAddress address, string current, CancellationToken cancellationToken)
+        RoutingContext context, RouterTable table, RoutingAddress address, string current, CancellationToken cancellationToken)
     {
         var domainText = address.DomainText!;
         if (table.HasAddressKeys)
@@ -346,11 +346,11 @@ public sealed class TableRouter : IAddressRouter
     }
 
     private static async ValueTask<(RouterRecord? Record, string? Next)> WildcardDomainAsync(
-        RoutingContext context, RouterAddress address, string domainText, string current, Task<string?> pending) =>
+        RoutingContext context, RoutingAddress address, string domainText, string current, Task<string?> pending) =>
         WildcardDomain(context, address, domainText, current, await pending);
 
     private static (RouterRecord? Record, string? Next) WildcardDomain(
-        RoutingContext context, RouterAddress address, string domainText, string current, string? local)
+        RoutingContext context, RoutingAddress address, string domainText, string current, string? local)
     {
         if (local is not null) return (null, null);
         var candidates = context.Candidates;
@@ -365,7 +365,7 @@ public sealed class TableRouter : IAddressRouter
     private static readonly Comparison<RouterRecord> ByLine = (a, b) => a.Line.CompareTo(b.Line);
 
     /// <summary>The address a visible record produces, or null when it is hidden or would map the address to itself.</summary>
-    private static string? Try(RoutingContext context, RouterRecord record, RouterAddress address, string matched, string current)
+    private static string? Try(RoutingContext context, RouterRecord record, RoutingAddress address, string matched, string current)
     {
         if (!Visible(context, record)) return null;
         if (record.IsError || record.IsNull) return record.Right;
@@ -424,7 +424,7 @@ public sealed class TableRouter : IAddressRouter
     }
 
     /// <summary>§6.1 / §6.2 / §6.4: a Remote result; for logins every remote result means "no such account".</summary>
-    private static RouteResult Remote(RoutingContext context, string current, string queue, string host, int? port, IPAddress? ip, RouterAddress address, string step)
+    private static RouteResult Remote(RoutingContext context, string current, string queue, string host, int? port, IPAddress? ip, RoutingAddress address, string step)
     {
         if (context.Kind is RouteKind.Access or RouteKind.Http)
             return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"no such account: {RoutingContext.Show(current)} is not local");
@@ -434,7 +434,7 @@ public sealed class TableRouter : IAddressRouter
         if (step != "domain" && !address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
             recipient = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
         else
-            recipient = address.LocalText + "@" + (ip is not null ? RouterAddress.LiteralText(ip) : host);
+            recipient = address.LocalText + "@" + (ip is not null ? RoutingAddress.LiteralText(ip) : host);
         var signal = context.Kind == RouteKind.Signal;
         if (signal) recipient = "sip:" + recipient;
         var held = context.Snapshot.Relay.IsHeld(queue);

@@ -1,4 +1,5 @@
 using System.Net;
+using Kernel.Abstractions;
 
 namespace Router;
 
@@ -47,7 +48,7 @@ internal sealed record ViaHost(string Queue, string Host, int? Port, IPAddress? 
             return true;
         }
         // Four numeric labels without a fifth: an IPv4 host, no port.
-        if (labels.Length == 4 && RouterAddress.TryParseQuad(queue, out var quad))
+        if (labels.Length == 4 && RoutingAddress.TryParseQuad(queue, out var quad))
         {
             via = new ViaHost(queue, queue, null, quad);
             return true;
@@ -55,7 +56,7 @@ internal sealed record ViaHost(string Queue, string Host, int? Port, IPAddress? 
         var host = string.Join('.', labels[..^1]);
         if (last.Length > 5 || !int.TryParse(last, out var port) || port is < 1 or > 65535)
             return Fail($"port {Shorten(last)} outside 1-65535 in {Shorten(domain)}", out error);
-        if (labels.Length == 5 && RouterAddress.TryParseQuad(host, out var ip))
+        if (labels.Length == 5 && RoutingAddress.TryParseQuad(host, out var ip))
         {
             via = new ViaHost(queue, host, port, ip);
             return true;

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Kernel.Abstractions;
 
-namespace Router;
+namespace Kernel.Abstractions;
 
 /// <summary>
 /// An address after the syntactic steps of router.md §2.2 (N1–N5, N7's reading of literals, N8): angle brackets and a
@@ -12,8 +11,9 @@ namespace Router;
 /// bang paths rewritten to the percent form (§2.1). <see cref="Domain"/> is null for a bare name (N6 applies later);
 /// <see cref="Literal"/> is set for <c>[a.b.c.d]</c>, <c>[IPv6:…]</c> or a bare dotted quad.
 /// <see cref="IsSimple"/> is §2.3's "simple" for the text as given.
+/// In the SDK so the kernel's default router and the Router plugin read addresses with one parser.
 /// </summary>
-internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Literal, bool Quoted, bool IsSimple)
+public sealed record RoutingAddress(string Local, string? Domain, IPAddress? Literal, bool Quoted, bool IsSimple)
 {
     /// <summary>RFC 5321 §4.5.3.1.3 caps a path at 256 octets; anything much longer is refused before parsing.</summary>
     public const int MaxLength = 512;
@@ -28,12 +28,12 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
     /// <summary>Computed once: every pass compares and looks up this text.</summary>
     public override string ToString() => _text ??= DomainText is { } d ? string.Concat(LocalText, "@", d) : LocalText;
 
-    public RouterAddress WithDomain(string domain) => new(Local, domain, null, Quoted, IsSimple);
+    public RoutingAddress WithDomain(string domain) => new(Local, domain, null, Quoted, IsSimple);
 
     public static string LiteralText(IPAddress ip) =>
         ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[IPv6:{ip}]" : $"[{ip}]";
 
-    public static bool TryParse(string? text, out RouterAddress? address, out string error)
+    public static bool TryParse(string? text, out RoutingAddress? address, out string error)
     {
         address = null;
         error = "";
@@ -60,7 +60,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
             // N4: a UUCP bang path hop!final!user (only without '@') → user%final@hop.
             if (s.Contains('!')) return TryParseBangPath(s, out address, out error);
             if (!IsLocalPart(s)) return Fail("bad characters in local part", out error);
-            address = new RouterAddress(s, null, null, false, !s.Contains('%'));
+            address = new RoutingAddress(s, null, null, false, !s.Contains('%'));
             return true;
         }
         var local = s[..at];
@@ -71,7 +71,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
         return TryParseDomain(s[(at + 1)..], local, false, !local.Contains('%'), out address, out error);
     }
 
-    private static bool TryParseSourceRoute(string s, out RouterAddress? address, out string error)
+    private static bool TryParseSourceRoute(string s, out RoutingAddress? address, out string error)
     {
         address = null;
         var colon = s.IndexOf(':');
@@ -95,7 +95,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
         return TryParseDomain(hopDomains[0], local.ToString(), false, false, out address, out error);
     }
 
-    private static bool TryParseBangPath(string s, out RouterAddress? address, out string error)
+    private static bool TryParseBangPath(string s, out RoutingAddress? address, out string error)
     {
         address = null;
         var parts = s.Split('!');
@@ -110,7 +110,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
     }
 
     /// <summary>N3: a quoted local part is one opaque name; quotes and backslash escapes are removed.</summary>
-    private static bool TryParseQuoted(string s, out RouterAddress? address, out string error)
+    private static bool TryParseQuoted(string s, out RoutingAddress? address, out string error)
     {
         address = null;
         var content = new StringBuilder();
@@ -140,7 +140,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
         var rest = s[(i + 1)..];
         if (rest.Length == 0)
         {
-            address = new RouterAddress(name, null, null, true, simple);
+            address = new RoutingAddress(name, null, null, true, simple);
             error = "";
             return true;
         }
@@ -148,7 +148,7 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
         return TryParseDomain(rest[1..], name, true, simple, out address, out error);
     }
 
-    private static bool TryParseDomain(string domain, string local, bool quoted, bool simple, out RouterAddress? address, out string error)
+    private static bool TryParseDomain(string domain, string local, bool quoted, bool simple, out RoutingAddress? address, out string error)
     {
         address = null;
         if (domain.EndsWith('.')) domain = domain[..^1];
@@ -156,19 +156,19 @@ internal sealed record RouterAddress(string Local, string? Domain, IPAddress? Li
         if (domain.StartsWith('['))
         {
             if (!domain.EndsWith(']') || !TryParseLiteral(domain[1..^1], out var ip)) return Fail("bad domain literal", out error);
-            address = new RouterAddress(local, null, ip, quoted, simple);
+            address = new RoutingAddress(local, null, ip, quoted, simple);
             error = "";
             return true;
         }
         // N7: a domain written as a bare dotted quad is read as the literal [a.b.c.d].
         if (TryParseQuad(domain, out var quad))
         {
-            address = new RouterAddress(local, null, quad, quoted, simple);
+            address = new RoutingAddress(local, null, quad, quoted, simple);
             error = "";
             return true;
         }
         if (!TryNormaliseHost(domain, out var host)) return Fail("bad domain name", out error);
-        address = new RouterAddress(local, host, null, quoted, simple);
+        address = new RoutingAddress(local, host, null, quoted, simple);
         error = "";
         return true;
     }

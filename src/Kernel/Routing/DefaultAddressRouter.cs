@@ -42,7 +42,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
     private async Task<RouteResult> RouteCoreAsync(RouteRequest request, List<RouteTraceStep>? trace, CancellationToken cancellationToken)
     {
         var kind = request.Kind;
-        if (!RouteAddress.TryParse(request.Address, out var address, out var error))
+        if (!RoutingAddress.TryParse(request.Address, out var address, out var error))
             return BadSyntax(error);
         trace?.Add(new RouteTraceStep("normalise", null, Show(request.Address), address!.ToString()));
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -88,7 +88,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
             if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
             {
                 var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
-                if (!RouteAddress.TryParse(unwrapped, out address, out error)) return BadSyntax(error);
+                if (!RoutingAddress.TryParse(unwrapped, out address, out error)) return BadSyntax(error);
                 trace?.Add(new RouteTraceStep("percent", null, $"{key}", address!.ToString()));
                 continue;
             }
@@ -105,7 +105,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
                     mainDomain ??= await accounts.GetMainDomainAsync(cancellationToken);
                     if (mainDomain is not null && mainDomain != real)
                     {
-                        var next = new RouteAddress("postmaster", mainDomain, null, false);
+                        var next = new RoutingAddress("postmaster", mainDomain, null, false, true);
                         trace?.Add(new RouteTraceStep("postmaster", null, key, next.ToString()));
                         address = next;
                         continue;
@@ -130,7 +130,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
                     // §6.3: a forwarder cannot log in; for mail and signals it is a new pass with a Relay: grant.
                     if (kind is RouteKind.Access or RouteKind.Http)
                         return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a forwarder, not an account");
-                    if (!RouteAddress.TryParse(target, out address, out error)) return BadSyntax($"forwarder {found.Address}: {error}");
+                    if (!RoutingAddress.TryParse(target, out address, out error)) return BadSyntax($"forwarder {found.Address}: {error}");
                     trace?.Add(new RouteTraceStep("object", "forwarder", key, address!.ToString(), "Relay"));
                     continue;
                 default:
@@ -165,7 +165,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
 
     private static RouteResult.Reject BadSyntax(string error) => new(RejectReason.BadSyntax, "5.1.3", $"bad address syntax: {error}");
 
-    private static string Local(RouteAddress address) => address.Quoted ? $"\"{address.Local}\"" : address.Local;
+    private static string Local(RoutingAddress address) => address.Quoted ? $"\"{address.Local}\"" : address.Local;
 
     private static string Show(string? text) =>
         text is null ? "" : text.Length <= ShownLength ? text : text[..ShownLength] + "…";
