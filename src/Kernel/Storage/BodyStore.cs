@@ -28,16 +28,21 @@ public sealed class BodyStore
     /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReference"/> commits.</summary>
     public async Task<StoredBody> WriteAsync(Stream source, CancellationToken cancellationToken = default)
     {
+        await using var writer = CreateWriter();
+        await writer.CopyFromAsync(source, cancellationToken);
+        return await writer.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>A body written as it arrives (streaming submission and APPEND); complete it to make it durable.</summary>
+    public BodyWriter CreateWriter()
+    {
         var id = NewId();
-        var tmpPath = Path.Combine(_tmp, id);
-        long length;
-        await using (var file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
-        {
-            await source.CopyToAsync(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            length = file.Length;
-            file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
-        }
+        return new BodyWriter(this, id, Path.Combine(_tmp, id));
+    }
+
+    /// <summary>Renames a completed (fsynced) temporary file into place and makes the name durable.</summary>
+    internal StoredBody Publish(string id, string tmpPath, long length)
+    {
         var finalPath = PathOf(id);
         var folder = Path.GetDirectoryName(finalPath)!;
         EnsureDurableFolder(folder);

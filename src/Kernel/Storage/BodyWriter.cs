@@ -1,0 +1,79 @@
+namespace Kernel.Storage;
+
+/// <summary>
+/// A body being written into the <see cref="BodyStore"/> as it arrives: bytes go to a temporary file under
+/// <c>bodies/tmp/</c>; <see cref="CompleteAsync"/> fsyncs it, renames it into place and fsyncs the folder, so the
+/// body is either whole under its final name or not there. Disposing an uncompleted writer deletes the temporary file.
+/// The one write path for queue submissions and mailbox appends (streamed or not).
+/// </summary>
+public sealed class BodyWriter : IAsyncDisposable
+{
+    private readonly BodyStore _store;
+    private readonly string _tmpPath;
+    private FileStream? _file;
+    private StoredBody? _completed;
+
+    internal BodyWriter(BodyStore store, string id, string tmpPath)
+    {
+        _store = store;
+        Id = id;
+        _tmpPath = tmpPath;
+        _file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 64 * 1024, FileOptions.Asynchronous);
+    }
+
+    public string Id { get; }
+
+    public long Length { get; private set; }
+
+    /// <summary>The temporary file, readable while writing (server-wide rules read the header before the commit).</summary>
+    public string TemporaryPath => _tmpPath;
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var file = _file ?? throw new InvalidOperationException("the body is already completed or aborted");
+        await file.WriteAsync(data, cancellationToken);
+        Length += data.Length;
+    }
+
+    public async Task CopyFromAsync(Stream source, CancellationToken cancellationToken = default)
+    {
+        var file = _file ?? throw new InvalidOperationException("the body is already completed or aborted");
+        var before = file.Position;
+        await source.CopyToAsync(file, cancellationToken);
+        Length += file.Position - before;
+    }
+
+    /// <summary>Makes buffered bytes visible to readers of <see cref="TemporaryPath"/> (not durable yet).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_file is { } file) await file.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>fsync, rename into place, fsync the folder: after this the body is durable under <see cref="Id"/>.</summary>
+    public async Task<StoredBody> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_completed is not null) return _completed;
+        var file = _file ?? throw new InvalidOperationException("the body was aborted");
+        await file.FlushAsync(cancellationToken);
+        file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
+        Length = file.Length;
+        await file.DisposeAsync();
+        _file = null;
+        _completed = _store.Publish(Id, _tmpPath, Length);
+        return _completed;
+    }
+
+    /// <summary>Aborts unless completed: the temporary file is removed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_file is { } file)
+        {
+            _file = null;
+            await file.DisposeAsync();
+        }
+        if (_completed is null)
+        {
+            try { File.Delete(_tmpPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
