@@ -151,7 +151,8 @@ public sealed class TableRouter : IAddressRouter
             }
 
             // §6.2: a foreign domain literal (own ones became the Main Domain above).
-            if (address.Literal is { } ip) return Remote(context, current, RoutingAddress.LiteralText(ip), ip.ToString(), DefaultPort(context.Kind), ip, address, "literal");
+            // §6.2: no port of its own — the transport's configured default remote port applies.
+            if (address.Literal is { } ip) return Remote(context, current, RoutingAddress.LiteralText(ip), ip.ToString(), null, ip, address, "literal");
 
             var domain = address.Domain!;
             // §6.1: .via — never a mail domain.
@@ -159,8 +160,8 @@ public sealed class TableRouter : IAddressRouter
             {
                 if (!ViaHost.TryParse(domain, out var via, out error))
                     return new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", error);
-                var port = via!.Port ?? (via.Ip is not null ? DefaultPort(context.Kind) : null);
-                return Remote(context, current, via.Queue, via.Host, port, via.Ip, address, "via");
+                // §6.1: only a port label names a port; otherwise the transport's default applies.
+                return Remote(context, current, via!.Queue, via.Host, via.Port, via.Ip, address, "via");
             }
 
             // §6.3: a local domain, or an alias of one (replaced by the real name first).
@@ -271,8 +272,7 @@ public sealed class TableRouter : IAddressRouter
         const string rerouted = "Rerouted:";
         if (setting.StartsWith(rerouted, StringComparison.OrdinalIgnoreCase))
         {
-            var target = setting[rerouted.Length..].Trim().Replace("*", address.Local);
-            if (!RoutingAddress.TryParse(target, out var next, out var error))
+            if (!TryReroute(setting[rerouted.Length..].Trim(), address, out var next, out var error))
                 return (true, BadSyntax($"Mail to Unknown of {domain}: {error}"), null);
             // §8: an administrator's reroute carries a Relay: grant (simple inputs only, §9).
             context.Grant("Relay");
@@ -281,6 +281,26 @@ public sealed class TableRouter : IAddressRouter
         }
         // An unreadable setting must not open anything: treat it as the default.
         return (true, UnknownUser(current), null);
+    }
+
+    /// <summary>
+    /// §8 "Rerouted to": every <c>*</c> becomes the unknown name as it was written — in its quoted form when it was
+    /// quoted — and the produced address goes through N2 and N6–N8 only: a quoted name is never re-parsed for '@' (N3),
+    /// so <c>"ghost@far.test"@our.dom</c> with <c>*%our.dom@host.via</c> gives <c>"ghost@far.test"%our.dom@host.via</c>.
+    /// </summary>
+    private static bool TryReroute(string pattern, RoutingAddress unknown, out RoutingAddress? next, out string error)
+    {
+        if (!unknown.Quoted) return RoutingAddress.TryParse(pattern.Replace("*", unknown.Local), out next, out error);
+        next = null;
+        var at = pattern.LastIndexOf('@');
+        var localPattern = at < 0 ? pattern : pattern[..at];
+        // The pattern is the administrator's: read its shape with a plain stand-in for the name (N2, N6–N8 and the
+        // characters of the local part around '*').
+        if (!RoutingAddress.TryParse(localPattern.Replace("*", "x") + (at < 0 ? "" : pattern[at..]), out var shape, out error)) return false;
+        next = localPattern == "*"
+            ? new RoutingAddress(unknown.Local, shape!.Domain, shape.Literal, quoted: true, unknown.IsSimple)
+            : new RoutingAddress(localPattern.Replace("*", unknown.LocalText), shape!.Domain, shape.Literal, quoted: false, unknown.IsSimple);
+        return true;
     }
 
     /// <summary>§5.2: the four lookups in order; records hidden by their prefixes and records mapping an address to itself are skipped.</summary>
@@ -510,12 +530,12 @@ public sealed class TableRouter : IAddressRouter
 
     private bool IsOwnAddress(IPAddress ip)
     {
+        // router.md §2.2 N7 is the listener registry's rule (the one implementation); without a registry (a bare
+        // test harness) only 127.0.0.1 and ::1 are ours — never the rest of 127.0.0.0/8.
+        if (_listeners is not null) return _listeners.IsOwnAddress(ip);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        // router.md §2.2 N7: every address a listener is bound to, plus 127.0.0.1 and ::1.
-        return IPAddress.IsLoopback(ip) || (_listeners?.IsOwnAddress(ip) ?? false);
+        return ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback);
     }
-
-    private static int DefaultPort(RouteKind kind) => kind == RouteKind.Signal ? 5060 : 25;
 
     private static string Describe(RouterRecord record) => $"line {record.Line}: {record.Text}";
 

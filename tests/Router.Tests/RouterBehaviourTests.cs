@@ -27,6 +27,29 @@ public sealed class RouterBehaviourTests
         Assert.StartsWith("501 5.1.3 ", RouteTestOutput.Display(decision.Result));
     }
 
+    [Theory]
+    [InlineData("x@[192.0.2.9]", null)]                       // router.md §6.2: a literal names no port
+    [InlineData("x@192.0.2.9.via", null)]                     // §6.1: a .via IP without a port label
+    [InlineData("x@relay.example.via", null)]
+    [InlineData("x@relay.example.2526.via", 2526)]           // only a port label names one
+    public async Task Only_the_address_names_a_port_otherwise_the_transport_default_applies(string input, int? port)
+    {
+        var decision = await new RouterHarness("").RouteAsync(input, "mail", "T");
+        var remote = Assert.IsType<RouteResult.Remote>(decision.Result);
+        Assert.Equal(port, remote.Port);
+    }
+
+    [Fact]
+    public void Equal_addresses_stay_equal_after_one_is_printed()
+    {
+        Assert.True(RoutingAddress.TryParse("Alice@Domain.DOM", out var a, out _));
+        Assert.True(RoutingAddress.TryParse("Alice@domain.dom", out var b, out _));
+        Assert.Equal("Alice@domain.dom", a!.ToString());
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b!.GetHashCode());
+        Assert.Equal("Alice@other.dom", a.WithDomain("other.dom").ToString());
+    }
+
     [Fact]
     public async Task More_than_ten_passes_is_a_loop()
     {

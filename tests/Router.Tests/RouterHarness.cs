@@ -76,6 +76,13 @@ public sealed class RouterHarness
                 Dns.A["mx.backup.dom"] = [IPAddress.Parse("198.51.100.20")];
                 Dns.A["us.example"] = [FakeListeners.OwnIp];
                 break;
+            case "backup-sibling":
+                // The better MX is a sibling MTA on another loopback address: 127.0.0.9 is not us (N7).
+                Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
+                Dns.Mx["sibling.dom"] = [new MxRecord(10, "mx.sibling.dom"), new MxRecord(20, "us.example")];
+                Dns.A["mx.sibling.dom"] = [IPAddress.Parse("127.0.0.9")];
+                Dns.A["us.example"] = [FakeListeners.OwnIp];
+                break;
             default: throw new ArgumentException($"unknown setup command {command}");
         }
     }

@@ -81,6 +81,16 @@ public sealed class SpecRowTests
         { "E27", "old.example = new.example", "", "u@old.example", "mail", "T", "SMTP(new.example)u@new.example", "allowed" },
         { "E28", "", "", "x@nodots", "mail", "U", "550 5.1.2", "" },
         { "E29a", "<*@shop.dom> = orders@shop.dom", "domain shop.dom; account orders@shop.dom", "x@shop.dom", "mail", "U", "LOCAL(orders@shop.dom)", "allowed" },
+        // Issue 9 §1: own addresses are 127.0.0.1, ::1 and the listeners' — not all of 127.0.0.0/8 (N7).
+        { "E30a", "", "", "postmaster@[127.0.0.1]", "mail", "U", "LOCAL(postmaster@main.dom)", "allowed" },
+        { "E30b", "", "", "user@[127.0.0.9]", "mail", "U", "SMTP([127.0.0.9])user@[127.0.0.9]", "denied" },
+        { "E30c", "", "", "user@[127.0.0.9]", "mail", "T", "SMTP([127.0.0.9])user@[127.0.0.9]", "allowed" },
+        { "E30d", "", "backup-sibling", "x@sibling.dom", "mail", "U", "SMTP(sibling.dom)x@sibling.dom", "allowed" },
+        // Issue 9 §1 / §8: a quoted unknown name is rerouted in its quoted form, never re-parsed for '@' (N3).
+        { "E31a", "", "unknown our.dom=Rerouted:*%our.dom@host.via", "\"ghost@far.test\"@our.dom", "mail", "T", "SMTP(host)\"ghost@far.test\"@our.dom", "allowed" },
+        { "E31b", "", "unknown our.dom=Rerouted:*%our.dom@host.via", "\"ghost@far.test\"@our.dom", "mail", "U", "SMTP(host)\"ghost@far.test\"@our.dom", "denied" },
+        { "E31c", "", "unknown our.dom=Rerouted:*%our.dom@host.via", "\"gh ost\"@our.dom", "mail", "U", "SMTP(host)\"gh ost\"@our.dom", "allowed" },
+        { "E31d", "", "unknown our.dom=Rerouted:*@host.via", "\"gh ost\"@our.dom", "mail", "U", "SMTP(host)\"gh ost\"@host", "allowed" },
         { "E29b", "<*@shop.dom> = orders@shop.dom", "domain shop.dom; account orders@shop.dom", "orders@shop.dom", "mail", "U", "LOCAL(orders@shop.dom)", "allowed" },
     };
 

@@ -13,20 +13,51 @@ namespace Kernel.Abstractions;
 /// <see cref="IsSimple"/> is §2.3's "simple" for the text as given.
 /// In the SDK so the kernel's default router and the Router plugin read addresses with one parser.
 /// </summary>
-public sealed record RoutingAddress(string Local, string? Domain, IPAddress? Literal, bool Quoted, bool IsSimple)
+public sealed record RoutingAddress
 {
     /// <summary>RFC 5321 §4.5.3.1.3 caps a path at 256 octets; anything much longer is refused before parsing.</summary>
     public const int MaxLength = 512;
+
+    private readonly string _text;
+
+    /// <summary>
+    /// An address whose parts are already normalised. <paramref name="local"/> is the unquoted content when
+    /// <paramref name="quoted"/>; otherwise the local part exactly as it is written on the wire (a produced address may
+    /// hold a quoted segment, router.md §8: <c>"ghost@far.test"%our.dom</c>).
+    /// </summary>
+    public RoutingAddress(string local, string? domain, IPAddress? literal, bool quoted, bool isSimple)
+    {
+        Local = local;
+        Domain = domain;
+        Literal = literal;
+        Quoted = quoted;
+        IsSimple = isSimple;
+        // Fixed at construction (get-only properties, no `with`): every pass compares and looks up this text, and two
+        // equal addresses stay equal whichever of them was printed first.
+        var localText = quoted ? Quote(local) : local;
+        var domainText = literal is not null ? LiteralText(literal) : domain;
+        _text = domainText is null ? localText : string.Concat(localText, "@", domainText);
+    }
+
+    public string Local { get; }
+
+    /// <summary>The lower-cased domain name; null for a bare name (N6 applies later) or a literal.</summary>
+    public string? Domain { get; }
+
+    /// <summary>Set for <c>[a.b.c.d]</c>, <c>[IPv6:…]</c> or a bare dotted quad (N7).</summary>
+    public IPAddress? Literal { get; }
+
+    public bool Quoted { get; }
+
+    /// <summary>§2.3's "simple", decided on the input as the client sent it.</summary>
+    public bool IsSimple { get; }
 
     /// <summary>The domain as a table key sees it: the name, or the literal in brackets.</summary>
     public string? DomainText => Literal is not null ? LiteralText(Literal) : Domain;
 
     public string LocalText => Quoted ? Quote(Local) : Local;
 
-    private string? _text;
-
-    /// <summary>Computed once: every pass compares and looks up this text.</summary>
-    public override string ToString() => _text ??= DomainText is { } d ? string.Concat(LocalText, "@", d) : LocalText;
+    public override string ToString() => _text;
 
     public RoutingAddress WithDomain(string domain) => new(Local, domain, null, Quoted, IsSimple);
 

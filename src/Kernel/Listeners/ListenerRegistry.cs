@@ -31,12 +31,35 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
     public bool IsOwnAddress(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) && (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback))) return true;
+        // router.md §2.2 N7: 127.0.0.1, ::1 and every address a listener is bound to — not the rest of 127.0.0.0/8,
+        // where tests and operators run sibling MTAs (127.0.0.9 is another host).
+        if (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback)) return true;
+        var wildcard = false;
         foreach (var (binding, _) in _bound)
         {
-            if (binding.EndPoint.Address.Equals(address)) return true;
+            var bound = binding.EndPoint.Address;
+            if (bound.Equals(address)) return true;
+            wildcard |= bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any);
         }
-        return false;
+        // A listener on 0.0.0.0 or :: answers on every interface address: those are all ours.
+        return wildcard && InterfaceAddresses().Contains(address);
+    }
+
+    private static HashSet<IPAddress> InterfaceAddresses()
+    {
+        var addresses = new HashSet<IPAddress>();
+        try
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses) addresses.Add(unicast.Address);
+            }
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            // Unreadable interface list: only the explicit bindings count.
+        }
+        return addresses;
     }
 
     /// <summary>The configured endpoints of a plugin's service, or the default; a malformed entry is an error naming the key.</summary>

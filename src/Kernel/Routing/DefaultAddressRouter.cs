@@ -149,9 +149,11 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
 
     private bool IsOwnAddress(IPAddress ip)
     {
+        // router.md §2.2 N7 is the listener registry's rule (the one implementation); without a registry only
+        // 127.0.0.1 and ::1 are ours — never the rest of 127.0.0.0/8.
+        if (listeners is not null) return listeners.IsOwnAddress(ip);
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        // router.md §2.2 N7: every address a listener is bound to, plus 127.0.0.1 and ::1.
-        return IPAddress.IsLoopback(ip) || (listeners?.IsOwnAddress(ip) ?? false);
+        return ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback);
     }
 
     private static RouteResult NotLocal(string domain, RouteKind kind) => kind is RouteKind.Access or RouteKind.Http

@@ -178,6 +178,22 @@ public sealed class DefaultAddressRouterTests : IAsyncLifetime
         var router = new DefaultAddressRouter(_h.Store);
         Assert.Equal("LOCAL(boss@main.dom)", (await router.RouteAsync(new RouteRequest("boss@[127.0.0.1]", RouteKind.Mail, Untrusted))).Result.Display);
         Assert.StartsWith("REJECT(UnknownDomain", (await router.RouteAsync(new RouteRequest("boss@[192.0.2.10]", RouteKind.Mail, Untrusted))).Result.Display);
+        // router.md §2.2 N7: 127.0.0.9 is another host (a sibling MTA), not us.
+        Assert.StartsWith("REJECT(UnknownDomain", (await router.RouteAsync(new RouteRequest("boss@[127.0.0.9]", RouteKind.Mail, Untrusted))).Result.Display);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("127.0.0.9", false)]
+    [InlineData("127.1.2.3", false)]
+    [InlineData("192.0.2.77", false)]
+    public void The_listener_registry_owns_127_0_0_1_and_its_bindings_not_all_of_127_0_0_0_8(string ip, bool own)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        var registry = new Kernel.Listeners.ListenerRegistry(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Kernel.Listeners.ListenerRegistry>.Instance);
+        Assert.Equal(own, registry.IsOwnAddress(IPAddress.Parse(ip)));
+        Assert.Equal(own, new Kernel.Plugins.UnavailableListenerRegistry().IsOwnAddress(IPAddress.Parse(ip)));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class FakeListenerRegistry(params IPAddress[] own) : IListenerRegi
 {
     public IReadOnlyList<ListenerBinding> Bindings => throw new NotSupportedException();
 
-    public bool IsOwnAddress(IPAddress address) => own.Contains(address) || IPAddress.IsLoopback(address);
+    public bool IsOwnAddress(IPAddress address) => own.Contains(address) || address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback);
 
     public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
 
