@@ -4,7 +4,7 @@ namespace Kernel.Abstractions;
 
 /// <summary>
 /// Exports an <see cref="IModule"/> with its metadata: <c>[Module("Finger", "1.0.0")]</c>.
-/// The SDK version defaults to the SDK the plugin was compiled against (a const, so it is baked into the plugin).
+/// <see cref="SdkVersion"/> records (for display) the SDK the plugin was compiled against; the host decides from the assembly reference.
 /// </summary>
 [MetadataAttribute]
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]

@@ -11,7 +11,7 @@ public sealed class PluginAdministrationTests
         await using var h = new PluginHostHarness();
         var admin = new PluginAdministration(h.PluginsDirectory);
 
-        var error = Assert.Throws<PluginAdministrationException>(() => admin.Install(TestPlugins.BuiltFolder("SdkTwo")));
+        var error = Assert.Throws<PluginAdministrationException>(() => admin.Install(TestPlugins.BuiltFolder("SdkOne")));
 
         Assert.Contains("SDK 2.0.0", error.Message);
         Assert.DoesNotContain('\n', error.Message);
@@ -67,7 +67,7 @@ public sealed class PluginAdministrationTests
         var list = new PluginAdministration(h.PluginsDirectory, new PluginStateTable(database)).List(cli);
 
         Assert.Equal(["Healthy", "ThrowingStart"], list.Select(s => s.Name));
-        Assert.Equal(new PluginStatus("Healthy", PluginState.Active, "1.2.3", "1.0.0", null), list[0]);
+        Assert.Equal(new PluginStatus("Healthy", PluginState.Active, "1.2.3", Kernel.Abstractions.SdkVersion.Current, null), list[0]);
         Assert.Equal(PluginState.Failed, list[1].State);
         Assert.Contains("start refuses to run", list[1].Reason);
         Assert.Equal("failed", list[1].StateText);

@@ -28,19 +28,19 @@ public sealed class PluginHostTests
     public async Task A_plugin_built_for_another_SDK_major_is_refused_with_both_versions_and_the_rest_runs()
     {
         await using var h = new PluginHostHarness();
-        h.Install("SdkTwo");
+        h.Install("SdkOne");
         h.Install("Healthy");
         var host = h.CreateHost();
 
         await host.StartAsync(CancellationToken.None);
 
-        var refused = host.Find("SdkTwo");
+        var refused = host.Find("SdkOne");
         Assert.Equal(PluginState.Failed, refused?.State);
         Assert.Contains("SDK 2.0.0", refused!.Reason);
         Assert.Contains("SDK 1.0.0", refused.Reason);
         Assert.DoesNotContain('\n', refused.Reason!);
         Assert.Equal(PluginState.Active, host.Find("Healthy")?.State);
-        Assert.Contains(h.Logs.Lines, l => l.Contains("SdkTwo", StringComparison.Ordinal) && l.Contains("SDK 2.0.0", StringComparison.Ordinal));
+        Assert.Contains(h.Logs.Lines, l => l.Contains("SdkOne", StringComparison.Ordinal) && l.Contains("SDK 1.0.0", StringComparison.Ordinal));
         await host.StopAsync(CancellationToken.None);
     }
 
@@ -142,7 +142,7 @@ public sealed class PluginHostTests
 
         await host.StartAsync(CancellationToken.None);
         Assert.Equal("Healthy", File.ReadAllText(h.PluginData("Healthy", "started")));
-        Assert.Equal(new PluginStatus("Healthy", PluginState.Active, "1.2.3", "1.0.0", null), host.Find("Healthy"));
+        Assert.Equal(new PluginStatus("Healthy", PluginState.Active, "1.2.3", SdkVersion.Current, null), host.Find("Healthy"));
         Assert.Equal("1.2.3", (await loaded.Task.WaitAsync(Bound)).Version);
         await host.StopAsync(CancellationToken.None);
 

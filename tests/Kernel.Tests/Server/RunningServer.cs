@@ -8,7 +8,7 @@ namespace Kernel.Tests.Server;
 /// One <c>kernel serve</c> process for a test class, on a data folder prepared with the CLI before it starts
 /// (test.dom, alice "Alice Liddell", bob, and a message to alice submitted while no server ran), with the Finger
 /// sample on a free port, the Healthy test plugin (it exports <c>kernel healthy ping</c>), and two broken plugins:
-/// ThrowingStart (StartAsync throws) and SdkTwo (built for SDK 2.x). Debug logging shows the configuration watcher.
+/// ThrowingStart (StartAsync throws) and SdkOne (built for SDK 1.x). Debug logging shows the configuration watcher.
 /// </summary>
 public sealed class RunningServer : IAsyncLifetime
 {
@@ -32,7 +32,7 @@ public sealed class RunningServer : IAsyncLifetime
         _kernel = await KernelProcess.StartAsync(new KernelProcessOptions
         {
             DataDirectory = _data.Path,
-            Plugins = ["Finger", "Healthy", "ThrowingStart", "SdkTwo"],
+            Plugins = ["Finger", "Healthy", "ThrowingStart", "SdkOne"],
             Settings = new Dictionary<string, string>
             {
                 ["Finger:Listen:0"] = "127.0.0.1:0",

@@ -1,6 +1,6 @@
 namespace Kernel.Abstractions;
 
-/// <summary>The fake SDK 2.0 entry point: only its assembly version matters to the host.</summary>
+/// <summary>The fake SDK 1.0 entry point: only its assembly version matters to the host.</summary>
 public interface IModule
 {
     Task StartAsync(CancellationToken cancellationToken);
