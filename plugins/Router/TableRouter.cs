@@ -18,7 +18,8 @@ public sealed class TableRouter : IAddressRouter
 
     // Verdicts with a constant reason are shared: an answer per request costs no allocation.
     private static readonly RelayVerdict LocalDelivery = RelayVerdict.Allow("local delivery is not relaying");
-    private static readonly RelayVerdict Rejected = RelayVerdict.Allow("rejected: nothing is relayed");
+    // A refused address is not relaying: the verdict allows, and the result itself carries the refusal.
+    private static readonly RelayVerdict NothingRelayed = RelayVerdict.Allow("rejected: nothing is relayed");
     private static readonly RelayVerdict NothingLeaves = RelayVerdict.Allow("not relaying: nothing leaves the server");
     private static readonly RelayVerdict InternalSource = RelayVerdict.Allow("internal source");
     private static readonly RelayVerdict RelayAllGrant = RelayVerdict.Allow("RelayAll: grant");
@@ -472,7 +473,7 @@ public sealed class TableRouter : IAddressRouter
             return result switch
             {
                 RouteResult.Local or RouteResult.Group or RouteResult.MailingList => LocalDelivery,
-                RouteResult.Reject => Rejected,
+                RouteResult.Reject => NothingRelayed,
                 _ => NothingLeaves,
             };
         }
