@@ -7,7 +7,8 @@ namespace Kernel.Mailboxes;
 /// <summary>
 /// An open mailbox (<see cref="IMailboxView"/>). Holds what was resolved at open — id, owner, UIDVALIDITY, the name
 /// as typed — and the principal's rights, which it recomputes only when the bus says they may have changed: an
-/// <see cref="MailboxChangeKind.AclChanged"/> for this mailbox, or administrator rights of the principal or the owner.
+/// <see cref="MailboxChangeKind.AclChanged"/> for this mailbox, administrator rights of the principal or the owner, or
+/// an account/group change announced as a nameless <see cref="ConfigurationChanged"/> (made by another process).
 /// Every call goes to <see cref="SqliteMailboxStore"/>, which checks these rights with the same rules as the
 /// name-based calls. One bus subscription per view feeds both its own state and the session's handlers, so a handler
 /// sees the rights already updated.
@@ -19,6 +20,7 @@ internal sealed class MailboxView : IMailboxView
     private readonly string? _prefix;
     private readonly IDisposable _mailboxEvents;
     private readonly IDisposable _accountEvents;
+    private readonly IDisposable _configurationEvents;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private ImmutableList<Func<MailboxChanged, CancellationToken, ValueTask>> _handlers = [];
     private volatile string _name;
@@ -41,6 +43,7 @@ internal sealed class MailboxView : IMailboxView
         _prefix = prefix;
         _mailboxEvents = bus.Subscribe<MailboxChanged>(OnMailboxChangedAsync);
         _accountEvents = bus.Subscribe<AccountChanged>(OnAccountChangedAsync);
+        _configurationEvents = bus.Subscribe<ConfigurationChanged>(OnConfigurationChangedAsync);
     }
 
     public Principal Principal { get; }
@@ -118,6 +121,17 @@ internal sealed class MailboxView : IMailboxView
         await RefreshRightsAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Accounts, administrator rights and groups changed somewhere — possibly by the CLI in another process, which
+    /// reaches this process only as a configuration change without a document name — so §10's "revocation takes
+    /// effect without reconnecting" holds across processes too.
+    /// </summary>
+    private async ValueTask OnConfigurationChangedAsync(ConfigurationChanged changed, CancellationToken cancellationToken)
+    {
+        if (_disposed || changed.Name is not null) return;
+        await RefreshRightsAsync(cancellationToken);
+    }
+
     public Task<MailboxStatus> GetStatusAsync(CancellationToken cancellationToken = default) => _store.ViewStatusAsync(this, cancellationToken);
 
     public Task<IReadOnlyList<MessageSummary>> FetchAsync(UidSet uids, ulong? changedSince = null, CancellationToken cancellationToken = default) =>
@@ -157,6 +171,7 @@ internal sealed class MailboxView : IMailboxView
         _disposed = true;
         _mailboxEvents.Dispose();
         _accountEvents.Dispose();
+        _configurationEvents.Dispose();
         _handlers = [];
         return ValueTask.CompletedTask;
     }

@@ -45,11 +45,12 @@ public sealed partial class SqliteMailboxStore
             if (!MailboxName.Matches(canonical, row.Name)) continue;
             result.Add(new MailboxListItem(row.Name, Attributes(row.IsSelectable, parents.Contains(row.Name)), (SpecialUse)row.SpecialUse, (int)row.Messages));
         }
+        var cache = new LookupCache(); // many aliases often point into the same few accounts
         foreach (var alias in LoadAliases(connection, null, self))
         {
             if (!MailboxName.Matches(canonical, alias.Alias)) continue;
             // §7: an alias whose target the user cannot open is listed \Noselect.
-            var access = await AccessAsync(connection, principal, alias.Alias, cancellationToken);
+            var access = await AccessAsync(connection, principal, alias.Alias, cancellationToken, cache);
             var canOpen = access.Row is { IsSelectable: true } && access.Rights.Has(MailboxRights.Read);
             var attributes = MailboxAttributes.Alias | MailboxAttributes.HasNoChildren | (canOpen ? MailboxAttributes.None : MailboxAttributes.NoSelect);
             result.Add(new MailboxListItem(alias.Alias, attributes, SpecialUse.None, canOpen ? (int)access.Row!.Messages : 0));

@@ -91,6 +91,21 @@ public sealed class MailboxViewTests : IDisposable
     }
 
     [Fact]
+    public async Task Administrator_rights_granted_or_revoked_elsewhere_reach_an_open_view()
+    {
+        await ShareBobsInboxAsync("lr");
+        await using var view = await _bed.Store.OpenAsync(Alice, "~bob/INBOX");
+        _bed.Accounts.SetAdmin(A("alice"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
+        // Same process: the account store announces it as AccountChanged(RightsChanged).
+        _bed.Bus.Publish(new AccountChanged(A("alice"), AccountChange.RightsChanged));
+        await EventuallyAsync(() => view.Rights == MailboxRights.All, "the administrator rights");
+        // Another process (the CLI): it reaches this one as a nameless configuration change.
+        _bed.Accounts.SetAdmin(A("alice"), AdminRights.None);
+        _bed.Bus.Publish(new ConfigurationChanged(null, 42));
+        await EventuallyAsync(() => view.Rights == (MailboxRights.Lookup | MailboxRights.Read), "the revocation");
+    }
+
+    [Fact]
     public async Task A_view_on_a_foreign_inbox_sees_a_delivery_a_flag_change_and_an_expunge_by_another_view()
     {
         await ShareBobsInboxAsync();
