@@ -17,6 +17,19 @@ public interface IMailboxStore
     Task<MailboxRights> GetRightsAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The principal's rights on many names in one call (LIST and LSUB over a long subscription list): each name as
+    /// <see cref="GetRightsAsync(Principal, string, CancellationToken)"/> answers it, keyed by the name as given;
+    /// accounts, aliases and ACLs are looked up once per call, not once per name.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, MailboxRights>> GetRightsAsync(Principal principal, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens a mailbox for a session (SELECT/EXAMINE): resolves the name and computes the rights once. Needs <c>r</c>
+    /// (mailboxes.md §5.4): visible without it → NOPERM; absent or invisible → NONEXISTENT; not selectable → CANNOT.
+    /// </summary>
+    Task<IMailboxView> OpenAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// IMAP LIST semantics over the principal's view: <c>*</c> matches anything, <c>%</c> anything but '/'. Own names
     /// and aliases for plain patterns; foreign mailboxes the principal may see (<c>l</c>) for patterns starting with <c>~</c>.
     /// </summary>
@@ -44,6 +57,13 @@ public interface IMailboxStore
     Task<AppendResult> AppendAsync(Principal principal, string mailbox, MessageBody body, MessageFlags flags = MessageFlags.None, IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Starts a streamed APPEND: checks <c>i</c> on the target now, before the client sends the literal (RFC 3501
+    /// §6.3.11: a refusal comes before the data), and returns the message to write into as the bytes arrive. The
+    /// commit checks the rights again and the owner's quota; flags the principal may not set are dropped (§5.3).
+    /// </summary>
+    Task<IMailboxAppend> BeginAppendAsync(Principal principal, string mailbox, MessageFlags flags = MessageFlags.None, IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Changes flags (STORE). Each flag needs its right (<c>s</c> for \Seen, <c>t</c> for \Deleted, <c>w</c> for the rest).
     /// With <paramref name="unchangedSince"/> (RFC 7162) messages modified later are left alone and reported in <see cref="StoreResult.Modified"/>.
     /// </summary>
@@ -69,6 +89,12 @@ public interface IMailboxStore
     /// <summary>DELETEACL; an absent entry is not an error.</summary>
     Task DeleteAclAsync(Principal principal, string mailbox, string identifier, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// LISTRIGHTS (RFC 4314 §3.7, mailboxes.md §5.5) for <paramref name="identifier"/>: the owner line when it names
+    /// the mailbox's owner, otherwise the optional groups. The store resolves <c>~name</c> and aliases itself. Needs <c>a</c>.
+    /// </summary>
+    Task<MailboxRightsList> ListRightsAsync(Principal principal, string mailbox, string identifier, CancellationToken cancellationToken = default);
+
     /// <summary>Copies the mailbox's ACL onto every existing descendant (WebUser "apply to sub-Mailboxes").</summary>
     Task ApplyAclToChildrenAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default);
 
@@ -79,6 +105,13 @@ public interface IMailboxStore
     Task SubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default);
 
     Task UnsubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Saves a whole subscription list (the WebUser Subscription page), all or nothing (mailboxes.md §6): every entry
+    /// is checked as SUBSCRIBE checks it; one refused entry throws and leaves the old list intact. Duplicates are
+    /// stored once; the order is kept.
+    /// </summary>
+    Task ReplaceSubscriptionsAsync(Principal principal, AccountAddress account, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default);
 
     // --- Mailbox aliases (mailboxes.md §7) ---
 

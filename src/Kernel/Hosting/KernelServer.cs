@@ -1,5 +1,6 @@
 using Kernel.Configuration;
 using Kernel.Delivery;
+using Kernel.Mailboxes;
 using Kernel.Plugins;
 using Kernel.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Kernel.Hosting;
 
 /// <summary>
-/// <c>kernel serve</c>: opens the stores, starts the configuration watcher, the delivery pipeline and the plugins
+/// <c>kernel serve</c>: opens the stores, starts the configuration and mailbox change watchers, the delivery pipeline and the plugins
 /// (which bind their listeners), logs <c>kernel started</c>, and on SIGTERM/Ctrl+C stops in the order design.md
 /// gives: plugins first (listeners close), then the pipeline drains in-flight work with a deadline, then the stores.
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
         var swept = services.GetRequiredService<BodyStore>().SweepOrphans(database, TimeSpan.FromHours(1));
         if (swept > 0) logger.LogWarning("removed {Count} unreferenced body files left by an earlier crash", swept);
         await services.GetRequiredService<ConfigurationChangeWatcher>().StartAsync(cancellationToken);
+        await services.GetRequiredService<MailboxChangeWatcher>().StartAsync(cancellationToken);
         await services.GetRequiredService<DeliveryWorker>().StartAsync(cancellationToken);
         var plugins = services.GetRequiredService<PluginHost>();
         await plugins.StartAsync(cancellationToken);
@@ -37,6 +39,7 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
         await Step("plugins", () => services.GetRequiredService<PluginHost>().StopAsync(deadline.Token));
         await Step("delivery", () => services.GetRequiredService<DeliveryWorker>().StopAsync(deadline.Token));
         await Step("configuration watcher", () => services.GetRequiredService<ConfigurationChangeWatcher>().StopAsync(deadline.Token));
+        await Step("mailbox change watcher", () => services.GetRequiredService<MailboxChangeWatcher>().StopAsync(deadline.Token));
         logger.LogInformation("kernel stopped");
     }
 

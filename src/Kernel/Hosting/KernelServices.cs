@@ -59,6 +59,7 @@ public static class KernelServices
         services.AddSingleton<IMailboxStore>(sp => sp.GetRequiredService<SqliteMailboxStore>());
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<SqliteMailboxStore>());
         services.AddSingleton<IAccountLifecycle>(sp => sp.GetRequiredService<SqliteMailboxStore>());
+        services.AddSingleton<MailboxChangeWatcher>();
         services.AddSingleton<DiskFileStore>();
         services.AddSingleton<IFileStore>(sp => sp.GetRequiredService<DiskFileStore>());
         services.AddSingleton<IAccountLifecycle>(sp => sp.GetRequiredService<DiskFileStore>());

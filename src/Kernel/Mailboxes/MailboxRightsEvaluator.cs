@@ -6,6 +6,7 @@ namespace Kernel.Mailboxes;
 /// The one effective-rights function (mailboxes.md §4.3). Every mailbox operation of <see cref="SqliteMailboxStore"/>
 /// goes through it, so IMAP, HTTP, rules and the CLI enforce the same rights. Nothing is cached between calls:
 /// administrator rights and group members are read again each time, so a revocation takes effect at once (§10).
+/// One call that evaluates many mailboxes (<see cref="RightsLookups"/>) reads each of them once.
 /// </summary>
 internal sealed class MailboxRightsEvaluator(IAccountStore accounts)
 {
@@ -16,26 +17,27 @@ internal sealed class MailboxRightsEvaluator(IAccountStore accounts)
     /// Rights of <paramref name="principal"/> on a mailbox of <paramref name="owner"/> with the stored entries
     /// <paramref name="acl"/>; with a null ACL only the owner and administrator rows are applied.
     /// </summary>
-    public async Task<EffectiveRights> EvaluateAsync(Principal principal, AccountAddress owner, IReadOnlyList<AclEntry>? acl, CancellationToken cancellationToken)
+    public async Task<EffectiveRights> EvaluateAsync(Principal principal, AccountAddress owner, IReadOnlyList<AclEntry>? acl, CancellationToken cancellationToken,
+        RightsLookups? lookups = null)
     {
         if (principal.Kind == PrincipalKind.System) return new(MailboxRights.All, false);
         var user = principal.Account!;
         if (user == owner) return new(MailboxRights.All, false);
 
-        var admin = await AdminRightsOfAsync(user, cancellationToken);
+        var admin = await AdminRightsOfAsync(user, lookups, cancellationToken);
         if ((admin.Server & (ServerRights.Master | ServerRights.AllUsers)) != 0) return new(MailboxRights.All, true);
         const DomainAdminRights mailboxAdmin = DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes;
         if ((admin.Domain & mailboxAdmin) == mailboxAdmin && user.Domain == owner.Domain)
         {
             // §10 [Decision]: a Domain Administrator cannot open the mailboxes of accounts holding server rights.
-            var ownerAdmin = await AdminRightsOfAsync(owner, cancellationToken);
+            var ownerAdmin = await AdminRightsOfAsync(owner, lookups, cancellationToken);
             if (ownerAdmin.Server == ServerRights.None) return new(MailboxRights.All, true);
         }
 
         if (acl is null || acl.Count == 0) return new(MailboxRights.None, false);
         var plus = MailboxRights.None;
         var minus = MailboxRights.None;
-        Dictionary<AccountAddress, bool>? groups = null;
+        var groups = lookups?.Groups;
         foreach (var entry in acl)
         {
             if (!AclIdentifier.TryParse(entry.Identifier, out var id)) continue;
@@ -99,15 +101,19 @@ internal sealed class MailboxRightsEvaluator(IAccountStore accounts)
         return false;
     }
 
-    private async Task<AdminRights> AdminRightsOfAsync(AccountAddress account, CancellationToken cancellationToken)
+    private async Task<AdminRights> AdminRightsOfAsync(AccountAddress account, RightsLookups? lookups, CancellationToken cancellationToken)
     {
+        if (lookups is not null && lookups.Admin.TryGetValue(account, out var known)) return known;
+        AdminRights rights;
         try
         {
-            return await accounts.GetAdminRightsAsync(account, cancellationToken);
+            rights = await accounts.GetAdminRightsAsync(account, cancellationToken);
         }
         catch (DirectoryException)
         {
-            return AdminRights.None;
+            rights = AdminRights.None;
         }
+        if (lookups is not null) lookups.Admin[account] = rights;
+        return rights;
     }
 }

@@ -4,7 +4,8 @@ namespace Kernel.Mailboxes;
 
 /// <summary>
 /// Every statement of <see cref="SqliteMailboxStore"/>, in one place so another provider (PostgreSQL, a later issue)
-/// is a new file, not a rewrite. Tables: Storage/Migrations/003_mailboxes.sql and 007_delivery_keys.sql
+/// is a new file, not a rewrite. Tables: Storage/Migrations/003_mailboxes.sql, 007_delivery_keys.sql and
+/// 008_mailbox_changes.sql
 /// (<c>bodies</c>, 001, is read here only for a body's size; its reference counts belong to <see cref="Storage.BodyStore"/>).
 /// SQLite-specific, to be replaced in another provider:
 /// <list type="bullet">
@@ -15,6 +16,8 @@ namespace Kernel.Mailboxes;
 /// <item>Several statements in one command, separated by ';' (<see cref="ReplaceAclWithParents"/>,
 /// <see cref="DeleteMailboxAndAcl"/>, <see cref="DeleteAccountRows"/>).</item>
 /// <item><c>substr</c>/<c>length</c>/<c>||</c> for name prefixes, <c>AND 0</c> as "false".</item>
+/// <item><c>AUTOINCREMENT</c> on <c>mailbox_changes</c>, <c>INSERT … SELECT … ON CONFLICT</c> (<see cref="UpsertStructure"/>),
+/// <c>INSERT OR REPLACE</c> (<see cref="InsertTombstone"/>), <c>LIMIT</c>, <c>lower()</c> and <c>LIKE … ESCAPE</c> (<see cref="SearchMessages"/>).</item>
 /// </list>
 /// </summary>
 internal static class MailboxStoreSql
@@ -49,7 +52,8 @@ internal static class MailboxStoreSql
     /// <summary>DELETE of a mailbox with children: only the store facet goes (its messages are removed separately).</summary>
     public const string RemoveStoreFacet = "UPDATE mailboxes SET selectable = 0, messages = 0, size = 0 WHERE id = @id";
 
-    public const string DeleteMailboxAndAcl = "DELETE FROM mailbox_acl WHERE mailbox_id = @id; DELETE FROM mailboxes WHERE id = @id";
+    public const string DeleteMailboxAndAcl =
+        "DELETE FROM mailbox_acl WHERE mailbox_id = @id; DELETE FROM mailbox_expunged WHERE mailbox_id = @id; DELETE FROM mailboxes WHERE id = @id";
 
     /// <summary>RENAME of INBOX: only the one row moves (its children stay where they are).</summary>
     public const string RenameMailbox = "UPDATE mailboxes SET name = @newName WHERE id = @id";
@@ -111,13 +115,45 @@ internal static class MailboxStoreSql
         var sql = $"SELECT {MessageColumns} FROM mailbox_messages WHERE mailbox_id = @mailboxId";
         if (changedSince is not null) sql += $" AND modseq > {changedSince.Value}";
         if (deletedOnly) sql += $" AND (flags & {(int)MessageFlags.Deleted}) <> 0";
-        if (uidRanges is { } count)
-        {
-            var clauses = new List<string>(count);
-            for (var i = 0; i < count; i++) clauses.Add($"uid BETWEEN @f{i} AND @l{i}");
-            sql += clauses.Count == 0 ? " AND 0" : " AND (" + string.Join(" OR ", clauses) + ")";
-        }
-        return sql + " ORDER BY uid";
+        return sql + UidCondition(uidRanges) + " ORDER BY uid";
+    }
+
+    /// <summary><c> AND (uid BETWEEN @f0 AND @l0 OR …)</c> for <paramref name="uidRanges"/> ranges; none → false; null → no condition.</summary>
+    private static string UidCondition(int? uidRanges)
+    {
+        if (uidRanges is not { } count) return "";
+        var clauses = new List<string>(count);
+        for (var i = 0; i < count; i++) clauses.Add($"uid BETWEEN @f{i} AND @l{i}");
+        return clauses.Count == 0 ? " AND 0" : " AND (" + string.Join(" OR ", clauses) + ")";
+    }
+
+    /// <summary>
+    /// SEARCH in the store (<see cref="MessageQuery"/>): UIDs ascending of <c>@mailboxId</c>. UID ranges as in
+    /// <see cref="SelectMessages"/>; flags <c>@flagsSet</c>/<c>@flagsNotSet</c>; keyword <c>i</c> as <c>@kw{i}</c> and
+    /// <c>@nkw{i}</c>, each a LIKE pattern over the space-padded lower-case keyword list (see <see cref="KeywordPattern"/>);
+    /// <c>@since</c>, <c>@before</c> (Unix ms), <c>@larger</c>, <c>@smaller</c>, <c>@modseq</c>. Only the shape comes from the caller, never user text.
+    /// </summary>
+    public static string SearchMessages(int? uidRanges, bool flagsSet, bool flagsNotSet, int keywords, int notKeywords,
+        bool since, bool before, bool larger, bool smaller, bool modseq)
+    {
+        var sql = new System.Text.StringBuilder("SELECT uid FROM mailbox_messages WHERE mailbox_id = @mailboxId");
+        if (flagsSet) sql.Append(" AND (flags & @flagsSet) = @flagsSet");
+        if (flagsNotSet) sql.Append(" AND (flags & @flagsNotSet) = 0");
+        for (var i = 0; i < keywords; i++) sql.Append($" AND (' ' || lower(keywords) || ' ') LIKE @kw{i} ESCAPE '\\'");
+        for (var i = 0; i < notKeywords; i++) sql.Append($" AND (' ' || lower(keywords) || ' ') NOT LIKE @nkw{i} ESCAPE '\\'");
+        if (since) sql.Append(" AND internal_date >= @since");
+        if (before) sql.Append(" AND internal_date < @before");
+        if (larger) sql.Append(" AND size > @larger");
+        if (smaller) sql.Append(" AND size < @smaller");
+        if (modseq) sql.Append(" AND modseq >= @modseq");
+        return sql.Append(UidCondition(uidRanges)).Append(" ORDER BY uid").ToString();
+    }
+
+    /// <summary>The LIKE pattern matching one whole keyword (keywords are case-insensitive atoms, stored space separated).</summary>
+    public static string KeywordPattern(string keyword)
+    {
+        var escaped = keyword.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+        return "% " + escaped + " %";
     }
 
     public const string InsertMessage =
@@ -140,7 +176,45 @@ internal static class MailboxStoreSql
 
     public const string SelectBodySize = "SELECT size FROM bodies WHERE id = @id";
 
+    // --- Expunge tombstones (RFC 7162 QRESYNC) ---
+
+    public const string InsertTombstone = "INSERT OR REPLACE INTO mailbox_expunged (mailbox_id, uid, modseq) VALUES (@id, @uid, @modseq)";
+
+    public const string DeleteTombstones = "DELETE FROM mailbox_expunged WHERE mailbox_id = @id";
+
+    /// <summary>UIDs of <c>@mailboxId</c> expunged with a modseq above <c>@since</c>, ascending; UID ranges as in <see cref="SelectMessages"/>.</summary>
+    public static string SelectVanished(int? uidRanges) =>
+        "SELECT uid FROM mailbox_expunged WHERE mailbox_id = @mailboxId AND modseq > @since" + UidCondition(uidRanges) + " ORDER BY uid";
+
+    // --- Change log (other processes' changes reach a running server) ---
+
+    public const string InsertChange =
+        "INSERT INTO mailbox_changes (origin, kind, account, mailbox_id, name, old_name, highest_modseq, uid_next, messages, created) " +
+        "VALUES (@Origin, @Kind, @Account, @MailboxId, @Name, @OldName, @HighestModseq, @UidNext, @Messages, @Created)";
+
+    public const string SelectLastChange = "SELECT COALESCE(MAX(seq), 0) FROM mailbox_changes";
+
+    // Column aliases match MailboxChangeRow's properties.
+    public const string SelectChangesAfter =
+        "SELECT seq AS Seq, origin AS Origin, kind AS Kind, account AS Account, mailbox_id AS MailboxId, name AS Name, old_name AS OldName, " +
+        "highest_modseq AS HighestModseq, uid_next AS UidNext, messages AS Messages, created AS Created " +
+        "FROM mailbox_changes WHERE seq > @after ORDER BY seq LIMIT @limit";
+
+    public const string DeleteOldChanges = "DELETE FROM mailbox_changes WHERE created < @cutoff";
+
+    // --- Cached message structures (one per stored body) ---
+
+    public const string SelectStructure = "SELECT structure FROM message_structures WHERE body_id = @id AND format = @format";
+
+    /// <summary>Stores a structure only while its body exists (a body removed meanwhile leaves nothing behind).</summary>
+    public const string UpsertStructure =
+        "INSERT INTO message_structures (body_id, format, structure) SELECT @id, @format, @structure WHERE EXISTS (SELECT 1 FROM bodies WHERE id = @id) " +
+        "ON CONFLICT (body_id) DO UPDATE SET format = excluded.format, structure = excluded.structure";
+
     // --- Subscriptions ---
+
+    /// <summary>Saving a whole list: the old entries go, the new ones are inserted in order, in one transaction.</summary>
+    public const string DeleteSubscriptionsOfAccount = "DELETE FROM mailbox_subscriptions WHERE account = @account";
 
     public const string ListSubscriptions = "SELECT name FROM mailbox_subscriptions WHERE account = @account ORDER BY id";
 
@@ -184,6 +258,7 @@ internal static class MailboxStoreSql
     public const string DeleteAccountRows =
         "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
         "DELETE FROM mailbox_acl WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
+        "DELETE FROM mailbox_expunged WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account = @account); " +
         "DELETE FROM mailboxes WHERE account = @account; " +
         "DELETE FROM mailbox_subscriptions WHERE account = @account; " +
         "DELETE FROM mailbox_aliases WHERE account = @account;";

@@ -30,13 +30,42 @@ public sealed partial class SqliteMailboxStore
             if (!access.Visible) throw MailboxException.NonExistent();
         }
         // RFC 3501 §6.3.6: an own name is accepted even when it does not exist (yet).
-        await WriteAsync((connection, transaction, _) =>
+        await WriteAsync((connection, transaction, effects) =>
         {
             var parameters = new { account = account.ToString(), name };
             if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptionsNamed, parameters, transaction) > 0) return;
             if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptions, parameters, transaction) >= MaxSubscriptions)
                 throw Cannot($"At most {MaxSubscriptions} subscriptions");
             connection.Execute(MailboxStoreSql.InsertSubscription, parameters, transaction);
+            effects.SubscriptionsChanged(account);
+        }, cancellationToken);
+    }
+
+    public async Task ReplaceSubscriptionsAsync(Principal principal, AccountAddress account, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
+    {
+        await RequireAccountAccessAsync(principal, account, cancellationToken);
+        // §6: all or nothing — every entry is checked as SUBSCRIBE checks it before anything is written.
+        var names = new List<string>(mailboxes.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using (var connection = await _database.OpenAsync(cancellationToken))
+        {
+            var owner = Principal.User(account);
+            var cache = new LookupCache();
+            foreach (var mailbox in mailboxes)
+            {
+                var name = SubscriptionName(mailbox);
+                if (!seen.Add(name)) continue; // §6: an exact duplicate is stored once
+                if (name[0] == '~' && !(await AccessAsync(connection, owner, name, cancellationToken, cache)).Visible)
+                    throw MailboxException.NonExistent();
+                names.Add(name);
+            }
+        }
+        if (names.Count > MaxSubscriptions) throw Cannot($"At most {MaxSubscriptions} subscriptions");
+        await WriteAsync((connection, transaction, effects) =>
+        {
+            connection.Execute(MailboxStoreSql.DeleteSubscriptionsOfAccount, new { account = account.ToString() }, transaction);
+            foreach (var name in names) connection.Execute(MailboxStoreSql.InsertSubscription, new { account = account.ToString(), name }, transaction);
+            effects.SubscriptionsChanged(account);
         }, cancellationToken);
     }
 
@@ -44,10 +73,11 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var name = SubscriptionName(mailbox);
-        await WriteAsync((connection, transaction, _) =>
+        await WriteAsync((connection, transaction, effects) =>
         {
             var removed = connection.Execute(MailboxStoreSql.DeleteSubscription, new { account = account.ToString(), name }, transaction);
             if (removed == 0) throw MailboxException.NonExistent();
+            effects.SubscriptionsChanged(account);
         }, cancellationToken);
     }
 

@@ -23,10 +23,12 @@ public sealed partial class SqliteMailboxStore
         if (!AclIdentifier.TryParse(identifier, out var id)) throw BadIdentifier(identifier);
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Administer);
-        var stored = await StoredIdentifierAsync(id, access.Target!.Owner, cancellationToken);
-        await WriteAsync((connection, transaction, _) =>
+        var owner = access.Target!.Owner;
+        var stored = await StoredIdentifierAsync(id, owner, cancellationToken);
+        await WriteAsync((connection, transaction, effects) =>
         {
             var row = Reload(connection, transaction, access.Row!);
+            effects.Changed(owner, row, MailboxChangeKind.AclChanged);
             var current = (MailboxRights?)connection.ExecuteScalar<long?>(
                 MailboxStoreSql.SelectAclRights, new { id = row.Id, stored }, transaction);
             var next = mode switch
@@ -59,11 +61,13 @@ public sealed partial class SqliteMailboxStore
         if (!AclIdentifier.TryParse(identifier, out var id)) throw BadIdentifier(identifier);
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Administer);
-        var stored = await StoredIdentifierAsync(id, access.Target!.Owner, cancellationToken);
-        await WriteAsync((connection, transaction, _) =>
+        var owner = access.Target!.Owner;
+        var stored = await StoredIdentifierAsync(id, owner, cancellationToken);
+        await WriteAsync((connection, transaction, effects) =>
         {
             var row = Reload(connection, transaction, access.Row!);
-            connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction);
+            if (connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction) > 0)
+                effects.Changed(owner, row, MailboxChangeKind.AclChanged);
         }, cancellationToken);
     }
 
@@ -83,15 +87,42 @@ public sealed partial class SqliteMailboxStore
                 if (rights.Has(MailboxRights.Administer)) children.Add(row.Id);
             }
         }
-        await WriteAsync((connection, transaction, _) =>
+        await WriteAsync((connection, transaction, effects) =>
         {
             var row = Reload(connection, transaction, access.Row!);
             foreach (var child in children)
             {
                 connection.Execute(MailboxStoreSql.ReplaceAclWithParents, new { child, id = row.Id }, transaction);
+                if (connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = child }, transaction) is { } childRow)
+                    effects.Changed(owner, childRow, MailboxChangeKind.AclChanged);
             }
         }, cancellationToken);
     }
+
+    public async Task<MailboxRightsList> ListRightsAsync(Principal principal, string mailbox, string identifier, CancellationToken cancellationToken = default)
+    {
+        if (!AclIdentifier.TryParse(identifier, out var id)) throw BadIdentifier(identifier);
+        var access = await AccessAsync(principal, mailbox, cancellationToken);
+        Require(access, MailboxRights.Administer);
+        var owner = access.Target!.Owner;
+        // §4.2 stored form (domain aliases resolved, the owner's domain dropped), so "bob", "BOB@company.dom" and
+        // "bob@alias-of-company.dom" all name the owner bob.
+        var stored = await StoredIdentifierAsync(id, owner, cancellationToken);
+        AclIdentifier.TryParse(stored, out var canonical);
+        var isOwner = canonical is { Negative: false, Kind: AclIdentifierKind.Account, Domain: null } && canonical.Name == owner.Name;
+        // §5.5 [Decision]: the owner has everything, always (nothing optional); anybody else has nothing required and
+        // each stored right is a group of its own, the tied RFC 4314 letters printed together (kc, xted).
+        return isOwner
+            ? new MailboxRightsList { Mailbox = access.Target.Display, Identifier = identifier, Required = MailboxRights.All }
+            : new MailboxRightsList { Mailbox = access.Target.Display, Identifier = identifier, Required = MailboxRights.None, Optional = OptionalGroups };
+    }
+
+    /// <summary>§5.5: <c>l r s w i p kc xted a</c>, in the canonical order.</summary>
+    private static readonly IReadOnlyList<MailboxRights> OptionalGroups =
+    [
+        MailboxRights.Lookup, MailboxRights.Read, MailboxRights.Seen, MailboxRights.Write, MailboxRights.Insert,
+        MailboxRights.Post, MailboxRights.Create, MailboxRights.Delete, MailboxRights.Administer,
+    ];
 
     /// <summary>§4.2 stored form: lower case, a domain alias replaced by its domain, the owner's domain dropped.</summary>
     private async Task<string> StoredIdentifierAsync(AclIdentifier id, AccountAddress owner, CancellationToken cancellationToken)

@@ -89,7 +89,7 @@ public sealed partial class SqliteMailboxStore
             {
                 if (row is null || !touched.Contains(row.Id)) continue;
                 SaveCounters(connection, transaction, row);
-                effects.Changed(owner, row);
+                effects.Changed(owner, row, MailboxChangeKind.Appended);
             }
             PruneDeliveryKeys(connection, transaction, now);
         }, cancellationToken);

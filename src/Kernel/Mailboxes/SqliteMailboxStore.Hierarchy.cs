@@ -13,6 +13,21 @@ public sealed partial class SqliteMailboxStore
         return access.Exists ? access.Rights.Rights : MailboxRights.None;
     }
 
+    public async Task<IReadOnlyDictionary<string, MailboxRights>> GetRightsAsync(Principal principal, IReadOnlyList<string> mailboxes, CancellationToken cancellationToken = default)
+    {
+        // One connection and one lookup cache for the whole list (LIST/LSUB over a long subscription list).
+        var result = new Dictionary<string, MailboxRights>(StringComparer.Ordinal);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var cache = new LookupCache();
+        foreach (var mailbox in mailboxes)
+        {
+            if (result.ContainsKey(mailbox)) continue;
+            var access = await AccessAsync(connection, principal, mailbox, cancellationToken, cache);
+            result[mailbox] = access.Exists ? access.Rights.Rights : MailboxRights.None;
+        }
+        return result;
+    }
+
     public async Task<IReadOnlyList<MailboxListItem>> ListAsync(Principal principal, string pattern, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
@@ -30,11 +45,12 @@ public sealed partial class SqliteMailboxStore
             if (!MailboxName.Matches(canonical, row.Name)) continue;
             result.Add(new MailboxListItem(row.Name, Attributes(row.IsSelectable, parents.Contains(row.Name)), (SpecialUse)row.SpecialUse, (int)row.Messages));
         }
+        var cache = new LookupCache(); // many aliases often point into the same few accounts
         foreach (var alias in LoadAliases(connection, null, self))
         {
             if (!MailboxName.Matches(canonical, alias.Alias)) continue;
             // §7: an alias whose target the user cannot open is listed \Noselect.
-            var access = await AccessAsync(connection, principal, alias.Alias, cancellationToken);
+            var access = await AccessAsync(connection, principal, alias.Alias, cancellationToken, cache);
             var canOpen = access.Row is { IsSelectable: true } && access.Rights.Has(MailboxRights.Read);
             var attributes = MailboxAttributes.Alias | MailboxAttributes.HasNoChildren | (canOpen ? MailboxAttributes.None : MailboxAttributes.NoSelect);
             result.Add(new MailboxListItem(alias.Alias, attributes, SpecialUse.None, canOpen ? (int)access.Row!.Messages : 0));
@@ -107,7 +123,7 @@ public sealed partial class SqliteMailboxStore
             (owner, name) = await CreationTargetAsync(connection, principal, typed, cancellationToken);
             await RequireCreateRightAsync(connection, principal, owner, name, cancellationToken);
         }
-        await WriteAsync((connection, transaction, _) =>
+        await WriteAsync((connection, transaction, effects) =>
         {
             var existing = LoadRow(connection, transaction, owner, name);
             if (existing is not null)
@@ -116,10 +132,12 @@ public sealed partial class SqliteMailboxStore
                 // A directory-only name gains its store facet, with a fresh UIDVALIDITY.
                 connection.Execute(MailboxStoreSql.AddStoreFacet,
                     new { id = existing.Id, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) }, transaction);
+                effects.Changed(owner, Reload(connection, transaction, existing), MailboxChangeKind.Created);
                 return;
             }
-            EnsureAncestors(connection, transaction, owner, name);
+            EnsureAncestors(connection, transaction, owner, name, effects);
             InsertMailbox(connection, transaction, owner, name, !directoryOnly, specialUse);
+            effects.Changed(owner, LoadRow(connection, transaction, owner, name)!, MailboxChangeKind.Created);
         }, cancellationToken);
     }
 
@@ -202,10 +220,14 @@ public sealed partial class SqliteMailboxStore
                 if (!row.IsSelectable) throw Cannot("Mailbox has children");
                 RemoveAllMessages(connection, transaction, row.Id, effects);
                 connection.Execute(MailboxStoreSql.RemoveStoreFacet, new { id = row.Id }, transaction);
+                connection.Execute(MailboxStoreSql.DeleteTombstones, new { id = row.Id }, transaction);
+                effects.Changed(owner, Reload(connection, transaction, row), MailboxChangeKind.Deleted);
                 return;
             }
             RemoveAllMessages(connection, transaction, row.Id, effects);
             connection.Execute(MailboxStoreSql.DeleteMailboxAndAcl, new { id = row.Id }, transaction);
+            row.Messages = 0;
+            effects.Changed(owner, row, MailboxChangeKind.Deleted);
         }, cancellationToken);
     }
 
@@ -239,7 +261,7 @@ public sealed partial class SqliteMailboxStore
         {
             var row = Reload(connection, transaction, source.Row!);
             if (LoadRow(connection, transaction, owner, newName) is not null) throw new MailboxException(MailboxError.AlreadyExists, "Mailbox already exists");
-            EnsureAncestors(connection, transaction, owner, newName);
+            EnsureAncestors(connection, transaction, owner, newName, effects);
             if (row.Name == MailboxName.Inbox)
             {
                 // §1, RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name, leaves its children where they
@@ -247,11 +269,20 @@ public sealed partial class SqliteMailboxStore
                 connection.Execute(MailboxStoreSql.RenameMailbox, new { newName, id = row.Id }, transaction);
                 InsertMailbox(connection, transaction, owner, MailboxName.Inbox, selectable: true, SpecialUse.None);
                 row.Name = newName;
-                effects.Changed(owner, row);
+                effects.Changed(owner, row, MailboxChangeKind.Renamed, MailboxName.Inbox);
+                effects.Changed(owner, LoadRow(connection, transaction, owner, MailboxName.Inbox)!, MailboxChangeKind.Created);
                 return;
             }
+            // The row and every child keep their ids; each is announced under its new name.
+            var moving = LoadRows(connection, transaction, owner).Where(r => MailboxName.IsSameOrUnder(r.Name, row.Name)).ToList();
             connection.Execute(MailboxStoreSql.RenameMailboxAndChildren,
                 new { newName, oldName = row.Name, account = owner.ToString() }, transaction);
+            foreach (var moved in moving)
+            {
+                var oldName = moved.Name;
+                moved.Name = newName + oldName[row.Name.Length..];
+                effects.Changed(owner, moved, MailboxChangeKind.Renamed, oldName);
+            }
         }, cancellationToken);
     }
 

@@ -45,6 +45,17 @@ public sealed partial class SqliteMailboxStore
             connection.Execute(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
         }
 
+        // Announced through the change log with the shared origin: every server's watcher publishes them once this
+        // (the account store's) transaction has committed — there is no after-commit hook here to publish from.
+        var created = LoadRows(connection, transaction, account)
+            .Select(r => (KernelEvent)new MailboxChanged
+            {
+                MailboxId = r.Id, Owner = account, Mailbox = r.Name, Kind = MailboxChangeKind.Created,
+                HighestModSeq = (ulong)r.HighestModseq, UidNext = (uint)r.UidNext, Messages = (int)r.Messages,
+            }).ToList();
+        if (subscriptions.Count > 0) created.Add(new SubscriptionsChanged { Account = account });
+        RecordChanges(connection, transaction, created, SharedOrigin);
+
         foreach (var (alias, target) in template.MailboxAliases)
         {
             try
@@ -64,6 +75,11 @@ public sealed partial class SqliteMailboxStore
     {
         var effects = new Effects();
         var parameters = new { account = account.ToString() };
+        // As in OnCreating: the deletions reach every watcher (this process's too) through the change log.
+        var deleted = LoadRows(connection, transaction, account)
+            .Select(r => (KernelEvent)new MailboxChanged { MailboxId = r.Id, Owner = account, Mailbox = r.Name, Kind = MailboxChangeKind.Deleted })
+            .ToList();
+        RecordChanges(connection, transaction, deleted, SharedOrigin);
         var bodyIds = connection.Query<string>(MailboxStoreSql.SelectBodyIdsOfAccount, parameters, transaction).AsList();
         ReleaseBodies(connection, transaction, bodyIds, effects);
         connection.Execute(MailboxStoreSql.DeleteAccountRows, parameters, transaction);

@@ -6,6 +6,8 @@ using Microsoft.Data.Sqlite;
 namespace Kernel.Mailboxes;
 
 // STATUS/SELECT, FETCH, APPEND, STORE, EXPUNGE, COPY/MOVE (mailboxes.md §5.3, §5.4; RFC 3501, RFC 4315, RFC 6851, RFC 7162).
+// Each operation is split into the access check by name and the work on a resolved mailbox, which an open view
+// (SqliteMailboxStore.View.cs) calls with the rights it computed at open: one implementation for both.
 public sealed partial class SqliteMailboxStore
 {
     public async Task<MailboxStatus> GetStatusAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default)
@@ -14,13 +16,17 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        var row = access.Row!;
+        return Status(connection, access.Target!.Display, access.Row!, access.Rights.Rights);
+    }
+
+    private static MailboxStatus Status(SqliteConnection connection, string display, MailboxRow row, MailboxRights rights)
+    {
         var (unseen, firstUnseen) = connection.QuerySingle<(long, long?)>(
             MailboxStoreSql.CountUnseen, new { id = row.Id, seen = (int)MessageFlags.Seen });
         var keywords = connection.Query<string>(MailboxStoreSql.SelectKeywordLists, new { id = row.Id })
             .SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        return new MailboxStatus(access.Target!.Display, (uint)row.UidValidity, (uint)row.UidNext, (ulong)row.HighestModseq, (int)row.Messages,
-            (int)unseen, firstUnseen is null ? null : (uint)firstUnseen.Value, row.Size, access.Rights.Rights, keywords);
+        return new MailboxStatus(display, (uint)row.UidValidity, (uint)row.UidNext, (ulong)row.HighestModseq, (int)row.Messages,
+            (int)unseen, firstUnseen is null ? null : (uint)firstUnseen.Value, row.Size, rights, keywords);
     }
 
     public async Task<IReadOnlyList<MessageSummary>> FetchAsync(Principal principal, string mailbox, UidSet uids, ulong? changedSince = null, CancellationToken cancellationToken = default)
@@ -29,8 +35,11 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return LoadMessages(connection, null, access.Row!.Id, uids, (long?)changedSince).Select(m => m.ToSummary()).ToList();
+        return Summaries(connection, access.Row!.Id, uids, changedSince);
     }
+
+    private static List<MessageSummary> Summaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince) =>
+        LoadMessages(connection, null, mailboxId, uids, (long?)changedSince).Select(m => m.ToSummary()).ToList();
 
     public async Task<MessageBody?> OpenMessageAsync(Principal principal, string mailbox, uint uid, CancellationToken cancellationToken = default)
     {
@@ -38,7 +47,13 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        var message = LoadMessages(connection, null, access.Row!.Id, UidSet.Of(uid)).FirstOrDefault();
+        return OpenBody(connection, access.Row!.Id, uid);
+    }
+
+    /// <summary>The stored body of one message; null when the UID is not there.</summary>
+    private StoredBody? OpenBody(SqliteConnection connection, long mailboxId, uint uid)
+    {
+        var message = LoadMessages(connection, null, mailboxId, UidSet.Of(uid)).FirstOrDefault();
         if (message is null) return null;
         var length = connection.ExecuteScalar<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.Size;
         return _bodies.Open(message.BodyId, length);
@@ -47,26 +62,42 @@ public sealed partial class SqliteMailboxStore
     public async Task<AppendResult> AppendAsync(Principal principal, string mailbox, MessageBody body, MessageFlags flags = MessageFlags.None,
         IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
     {
+        // Bodies are stored once: a body the kernel already holds only gains a reference.
+        if (body is StoredBody stored) return await CommitAppendAsync(principal, mailbox, stored, owned: false, flags, keywords, internalDate, cancellationToken);
+        // Any other is copied through the streaming path (BodyWriter), after the rights were checked.
+        await using var append = await BeginAppendAsync(principal, mailbox, flags, keywords, internalDate, cancellationToken);
+        await using (var source = body.OpenRead()) await ((MailboxAppend)append).CopyFromAsync(source, cancellationToken);
+        return await append.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IMailboxAppend> BeginAppendAsync(Principal principal, string mailbox, MessageFlags flags = MessageFlags.None,
+        IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
+    {
+        // RFC 3501 §6.3.11 / mailboxes.md §5.4: refuse before the client sends the literal.
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         RequireInsert(access);
-        var owner = access.Target!.Owner;
-        // §5.3: flags the principal may not set on the target are dropped silently.
-        var rights = access.Rights.Rights;
-        flags &= ChangeableFlags(rights);
-        var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(keywords) : "";
-        var limit = await QuotaLimitAsync(owner, cancellationToken);
+        var keywordList = keywords?.ToArray();
+        return new MailboxAppend(_bodies.CreateWriter(), (stored, ct) =>
+            CommitAppendAsync(principal, mailbox, stored, owned: true, flags, keywordList, internalDate, ct));
+    }
 
-        // Bodies are stored once: a body the kernel already holds only gains a reference; any other is written first.
-        var stored = body as StoredBody;
-        var written = false;
-        if (stored is null)
-        {
-            await using var source = body.OpenRead();
-            stored = await _bodies.WriteAsync(source, cancellationToken);
-            written = true;
-        }
+    /// <summary>
+    /// Adds a stored body to a mailbox: rights again (they may have changed while the body arrived), flags the
+    /// principal may not set dropped (§5.3), the owner's quota. <paramref name="owned"/>: the file was written for
+    /// this append, so a refusal deletes it (nothing else references it).
+    /// </summary>
+    private async Task<AppendResult> CommitAppendAsync(Principal principal, string mailbox, StoredBody stored, bool owned, MessageFlags flags,
+        IReadOnlyList<string>? keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken)
+    {
         try
         {
+            var access = await AccessAsync(principal, mailbox, cancellationToken);
+            RequireInsert(access);
+            var owner = access.Target!.Owner;
+            var rights = access.Rights.Rights;
+            flags &= ChangeableFlags(rights);
+            var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(keywords) : "";
+            var limit = await QuotaLimitAsync(owner, cancellationToken);
             var date = (internalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
             return await WriteAsync((connection, transaction, effects) =>
             {
@@ -76,13 +107,13 @@ public sealed partial class SqliteMailboxStore
                 var uid = InsertMessage(connection, transaction, row, stored, flags, keywordText, date);
                 BodyStore.AddReference(connection, transaction, stored);
                 SaveCounters(connection, transaction, row);
-                effects.Changed(owner, row);
+                effects.Changed(owner, row, MailboxChangeKind.Appended);
                 return new AppendResult((uint)row.UidValidity, uid);
             }, cancellationToken);
         }
-        catch when (written)
+        catch when (owned)
         {
-            _bodies.DeleteFile(stored.Id); // nothing references the file we wrote
+            _bodies.DeleteFile(stored.Id); // nothing references the file written for this append
             throw;
         }
     }
@@ -104,8 +135,15 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        var allowed = ChangeableFlags(access.Rights.Rights);
-        var keywordsAllowed = access.Rights.Has(MailboxRights.Write);
+        return await StoreFlagsAsync(access.Rights, access.Target!.Owner, (c, t) => Reload(c, t, access.Row!), uids, change, unchangedSince, cancellationToken);
+    }
+
+    /// <summary>STORE on a resolved mailbox (<paramref name="reload"/> finds its row inside the write transaction) with the principal's <paramref name="rights"/>.</summary>
+    private Task<StoreResult> StoreFlagsAsync(EffectiveRights rights, AccountAddress owner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reload,
+        UidSet uids, FlagChange change, ulong? unchangedSince, CancellationToken cancellationToken)
+    {
+        var allowed = ChangeableFlags(rights.Rights);
+        var keywordsAllowed = rights.Has(MailboxRights.Write);
         const MessageFlags everyFlag = MessageFlags.Seen | MessageFlags.Answered | MessageFlags.Flagged | MessageFlags.Deleted | MessageFlags.Draft;
         var requestedFlags = change.Mode == FlagChangeMode.Replace ? everyFlag : change.Flags;
         var requestedKeywords = change.Mode == FlagChangeMode.Replace || change.Keywords.Count > 0;
@@ -113,11 +151,10 @@ public sealed partial class SqliteMailboxStore
         if ((requestedFlags != MessageFlags.None || requestedKeywords) && (requestedFlags & allowed) == 0 && !(requestedKeywords && keywordsAllowed))
             throw NoPerm();
         var flagMask = change.Flags & allowed;
-        var owner = access.Target!.Owner;
 
-        return await WriteAsync((connection, transaction, effects) =>
+        return WriteAsync((connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, access.Row!);
+            var row = reload(connection, transaction);
             var messages = LoadMessages(connection, transaction, row.Id, uids);
             var updated = new List<MessageSummary>(messages.Count);
             var modified = new List<uint>();
@@ -154,7 +191,7 @@ public sealed partial class SqliteMailboxStore
             {
                 row.HighestModseq = modseq;
                 SaveCounters(connection, transaction, row);
-                effects.Changed(owner, row);
+                effects.Changed(owner, row, MailboxChangeKind.FlagsChanged);
             }
             return new StoreResult(updated, modified);
         }, cancellationToken);
@@ -172,26 +209,33 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Delete);
         RequireSelectable(access);
-        var owner = access.Target!.Owner;
-        return await WriteAsync((connection, transaction, effects) =>
-        {
-            var row = Reload(connection, transaction, access.Row!);
-            var gone = LoadMessages(connection, transaction, row.Id, uids ?? UidSet.All, deletedOnly: true);
-            if (gone.Count == 0) return (IReadOnlyList<uint>)[];
-            RemoveMessages(connection, transaction, row, gone, effects);
-            row.HighestModseq++;
-            SaveCounters(connection, transaction, row);
-            effects.Changed(owner, row);
-            return gone.Select(m => (uint)m.Uid).ToList();
-        }, cancellationToken);
+        return await ExpungeAsync(access.Target!.Owner, (c, t) => Reload(c, t, access.Row!), uids, cancellationToken);
     }
 
-    /// <summary>Deletes the given messages of a mailbox and releases their bodies (counters updated in memory).</summary>
+    /// <summary>EXPUNGE on a resolved mailbox; the removed UIDs get tombstones with the new HIGHESTMODSEQ (RFC 7162 §3.2.10).</summary>
+    private Task<IReadOnlyList<uint>> ExpungeAsync(AccountAddress owner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reload, UidSet? uids, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction, effects) =>
+        {
+            var row = reload(connection, transaction);
+            var gone = LoadMessages(connection, transaction, row.Id, uids ?? UidSet.All, deletedOnly: true);
+            if (gone.Count == 0) return (IReadOnlyList<uint>)[];
+            row.HighestModseq++;
+            RemoveMessages(connection, transaction, row, gone, effects);
+            SaveCounters(connection, transaction, row);
+            effects.Changed(owner, row, MailboxChangeKind.Expunged);
+            return gone.Select(m => (uint)m.Uid).ToList();
+        }, cancellationToken);
+
+    /// <summary>
+    /// Deletes the given messages of a mailbox, leaves a tombstone per UID with the row's (already raised)
+    /// HIGHESTMODSEQ for QRESYNC, and releases their bodies (counters updated in memory).
+    /// </summary>
     private static void RemoveMessages(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, List<MessageRow> messages, Effects effects)
     {
         foreach (var message in messages)
         {
             connection.Execute(MailboxStoreSql.DeleteMessage, new { id = row.Id, uid = message.Uid }, transaction);
+            connection.Execute(MailboxStoreSql.InsertTombstone, new { id = row.Id, uid = message.Uid, modseq = row.HighestModseq }, transaction);
             row.Messages--;
             row.Size -= message.Size;
         }
@@ -211,7 +255,13 @@ public sealed partial class SqliteMailboxStore
             // RFC 6851: MOVE also needs the right to expunge from the source.
             if (move && !source.Rights.Has(MailboxRights.Delete)) throw NoPerm();
         }
-        var sourceOwner = source.Target!.Owner;
+        return await CopyAsync(source.Target!.Owner, (c, t) => Reload(c, t, source.Row!), target, uids, move, cancellationToken);
+    }
+
+    /// <summary>COPY/MOVE from a resolved source into a target whose <c>i</c> was checked.</summary>
+    private async Task<CopyResult> CopyAsync(AccountAddress sourceOwner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reloadSource, Access target,
+        UidSet uids, bool move, CancellationToken cancellationToken)
+    {
         var targetOwner = target.Target!.Owner;
         var limit = move && sourceOwner == targetOwner ? null : await QuotaLimitAsync(targetOwner, cancellationToken);
         var targetRights = target.Rights.Rights;
@@ -220,7 +270,7 @@ public sealed partial class SqliteMailboxStore
 
         return await WriteAsync((connection, transaction, effects) =>
         {
-            var sourceRow = Reload(connection, transaction, source.Row!);
+            var sourceRow = reloadSource(connection, transaction);
             var targetRow = sourceRow.Id == target.Row!.Id ? sourceRow : Reload(connection, transaction, target.Row!);
             var messages = LoadMessages(connection, transaction, sourceRow.Id, uids);
             if (messages.Count == 0) return new CopyResult((uint)targetRow.UidValidity, [], []);
@@ -236,15 +286,15 @@ public sealed partial class SqliteMailboxStore
             }
             if (move)
             {
-                RemoveMessages(connection, transaction, sourceRow, messages, effects);
                 sourceRow.HighestModseq++;
+                RemoveMessages(connection, transaction, sourceRow, messages, effects);
             }
             SaveCounters(connection, transaction, targetRow);
-            effects.Changed(targetOwner, targetRow);
-            if (!ReferenceEquals(sourceRow, targetRow) && move)
+            effects.Changed(targetOwner, targetRow, MailboxChangeKind.Appended);
+            if (move)
             {
-                SaveCounters(connection, transaction, sourceRow);
-                effects.Changed(sourceOwner, sourceRow);
+                if (!ReferenceEquals(sourceRow, targetRow)) SaveCounters(connection, transaction, sourceRow);
+                effects.Changed(sourceOwner, sourceRow, MailboxChangeKind.Expunged);
             }
             return new CopyResult((uint)targetRow.UidValidity, messages.Select(m => (uint)m.Uid).ToList(), targetUids);
         }, cancellationToken);

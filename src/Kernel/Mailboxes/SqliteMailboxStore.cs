@@ -14,6 +14,8 @@ namespace Kernel.Mailboxes;
 /// Every call goes through <see cref="MailboxRightsEvaluator"/>, the one effective-rights function (§4.3).
 /// Writes take the database write lock up front (BEGIN IMMEDIATE) and, within this process, one writer at a time,
 /// so UIDs are strictly increasing and no flag update is lost; events are published and files deleted after commit.
+/// Each change is also written to the change log (<c>mailbox_changes</c>) in the same transaction, tagged with
+/// <see cref="Origin"/>, so a server's <see cref="MailboxChangeWatcher"/> publishes what another process (the CLI) did.
 /// </summary>
 public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycle, ILocalDelivery
 {
@@ -27,6 +29,19 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
 
     // One writer at a time in this process: SQLite allows one anyway, and waiting here is cheaper than its busy handler's sleeps.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>How long change-log rows are kept: far longer than a watcher's poll, short enough to keep the table small.</summary>
+    public static readonly TimeSpan ChangeRetention = TimeSpan.FromHours(1);
+
+    private static readonly TimeSpan ChangePruneInterval = TimeSpan.FromMinutes(5);
+
+    private long _nextChangePrune;
+
+    /// <summary>This store instance's tag on the change-log rows it writes (one store per process), so its own watcher skips them.</summary>
+    internal string Origin { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The origin of rows written inside another store's transaction (account creation and removal): every watcher publishes them, the writer's own included, because no after-commit hook exists there.</summary>
+    internal const string SharedOrigin = "";
 
     public SqliteMailboxStore(SqliteDatabase database, BodyStore bodies, IAccountStore accounts, IAddressRouter router, IMessageBus bus, ILogger<SqliteMailboxStore> logger)
     {
@@ -45,14 +60,17 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// Resolves a typed name: a foreign name through the Router (Access, only a Local result counts), an own name
     /// relative to the principal, a mailbox alias one hop to its target. Null means "no such mailbox".
     /// </summary>
-    private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken)
+    private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken, LookupCache? cache = null)
     {
         if (string.IsNullOrEmpty(typed)) return null;
         if (typed[0] == '~')
         {
             var slash = typed.IndexOf(MailboxName.Separator);
             if (slash < 0) return null;
-            var owner = await ResolveAccountAsync(principal, typed[1..slash], cancellationToken);
+            var accountPart = typed[1..slash];
+            AccountAddress? owner;
+            if (cache is null) owner = await ResolveAccountAsync(principal, accountPart, cancellationToken);
+            else if (!cache.Accounts.TryGetValue(accountPart, out owner)) cache.Accounts[accountPart] = owner = await ResolveAccountAsync(principal, accountPart, cancellationToken);
             if (owner is null) return null;
             var rest = MailboxName.Canonical(typed[(slash + 1)..]);
             return new MailboxTarget(owner, rest, typed, IsOwnName: false, IsAliasName: false);
@@ -60,12 +78,12 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         if (principal.Kind == PrincipalKind.System) return null; // the System has no own mailboxes
         var self = principal.Account!;
         var name = MailboxName.Canonical(typed);
-        var alias = FindAlias(connection, self, name);
+        var alias = FindAlias(connection, self, name, cache);
         if (alias is null) return new MailboxTarget(self, name, typed, IsOwnName: true, IsAliasName: false);
         if (!followAlias) return null; // §7: a target that is itself an alias is not followed and behaves as absent
         // §7: sub-names map through (mkt-announce/2024 → ~marketing/announce/2024).
         var mapped = alias.Target + name[alias.Alias.Length..];
-        var target = await ResolveAsync(connection, principal, mapped, followAlias: false, cancellationToken);
+        var target = await ResolveAsync(connection, principal, mapped, followAlias: false, cancellationToken, cache);
         return target is null ? null : target with { Display = typed, IsOwnName = false, IsAliasName = name.Length == alias.Alias.Length };
     }
 
@@ -82,10 +100,13 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         return decision.Result is RouteResult.Local local ? local.Account : null;
     }
 
-    private static MailboxAlias? FindAlias(SqliteConnection connection, AccountAddress account, string name)
+    private static MailboxAlias? FindAlias(SqliteConnection connection, AccountAddress account, string name, LookupCache? cache = null)
     {
+        List<MailboxAlias> aliases;
+        if (cache is null) aliases = LoadAliases(connection, null, account);
+        else if (!cache.Aliases.TryGetValue(account, out aliases!)) cache.Aliases[account] = aliases = LoadAliases(connection, null, account);
         MailboxAlias? best = null;
-        foreach (var alias in LoadAliases(connection, null, account))
+        foreach (var alias in aliases)
         {
             if (MailboxName.IsSameOrUnder(name, alias.Alias) && (best is null || alias.Alias.Length > best.Alias.Length)) best = alias;
         }
@@ -102,13 +123,45 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         public bool Visible => Row is not null && Rights.Visible;
     }
 
-    private async Task<Access> AccessAsync(SqliteConnection connection, Principal principal, string mailbox, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lookups one call repeats for many names (the rights of a list of names, a whole subscription list): accounts,
+    /// aliases, mailbox rows and ACLs are read once per owner and call, administrator rights and group members once
+    /// per account. Never kept beyond the call, so a change is seen by the next one.
+    /// </summary>
+    private sealed class LookupCache
     {
-        var target = await ResolveAsync(connection, principal, mailbox, followAlias: true, cancellationToken);
+        public Dictionary<string, AccountAddress?> Accounts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public Dictionary<AccountAddress, List<MailboxAlias>> Aliases { get; } = [];
+
+        public Dictionary<AccountAddress, Dictionary<string, MailboxRow>> Rows { get; } = [];
+
+        public Dictionary<AccountAddress, Dictionary<long, List<AclEntry>>> Acls { get; } = [];
+
+        public RightsLookups Rights { get; } = new();
+    }
+
+    private async Task<Access> AccessAsync(SqliteConnection connection, Principal principal, string mailbox, CancellationToken cancellationToken, LookupCache? cache = null)
+    {
+        var target = await ResolveAsync(connection, principal, mailbox, followAlias: true, cancellationToken, cache);
         if (target is null) return new Access(null, null, default);
-        var row = LoadRow(connection, null, target.Owner, target.Name);
-        if (row is null) return new Access(target, null, default);
-        var rights = await _rights.EvaluateAsync(principal, target.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
+        MailboxRow? row;
+        IReadOnlyList<AclEntry> acl;
+        if (cache is null)
+        {
+            row = LoadRow(connection, null, target.Owner, target.Name);
+            if (row is null) return new Access(target, null, default);
+            acl = LoadAcl(connection, null, row.Id);
+        }
+        else
+        {
+            if (!cache.Rows.TryGetValue(target.Owner, out var rows))
+                cache.Rows[target.Owner] = rows = LoadRows(connection, null, target.Owner).ToDictionary(r => r.Name, StringComparer.Ordinal);
+            if (!rows.TryGetValue(target.Name, out row)) return new Access(target, null, default);
+            if (!cache.Acls.TryGetValue(target.Owner, out var acls)) cache.Acls[target.Owner] = acls = LoadAccountAcls(connection, target.Owner);
+            acl = acls.GetValueOrDefault(row.Id) ?? [];
+        }
+        var rights = await _rights.EvaluateAsync(principal, target.Owner, acl, cancellationToken, cache?.Rights);
         if (rights.AsAdministrator) LogAdministratorAccess(principal, target.Owner, target.Name);
         return new Access(target, row, rights);
     }
@@ -127,8 +180,15 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// <summary>§5.4: absent and invisible give the same error; visible without the right gives NOPERM.</summary>
     private static void Require(Access access, MailboxRights right)
     {
-        if (!access.Visible) throw MailboxException.NonExistent();
-        if (!access.Rights.Has(right)) throw NoPerm();
+        if (!access.Exists) throw MailboxException.NonExistent();
+        Require(access.Rights, right);
+    }
+
+    /// <summary>The same rule for a mailbox known to exist (an open view): invisible → NONEXISTENT, visible without the right → NOPERM.</summary>
+    private static void Require(EffectiveRights rights, MailboxRights right)
+    {
+        if (!rights.Visible) throw MailboxException.NonExistent();
+        if (!rights.Has(right)) throw NoPerm();
     }
 
     private static void RequireSelectable(Access access)
@@ -168,15 +228,39 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
 
     // ---------------------------------------------------------------- writes
 
-    /// <summary>What a write does after its commit: body files to delete, events to publish (last state per mailbox).</summary>
+    /// <summary>
+    /// What a write does after its commit: body files to delete, events to publish in order (one per mailbox and kind,
+    /// with the last state). The events are also written to the change log before the commit.
+    /// </summary>
     private sealed class Effects
     {
+        private readonly Dictionary<(long, MailboxChangeKind), int> _index = [];
+
         public List<string> Files { get; } = [];
 
-        public Dictionary<long, MailboxChanged> Events { get; } = [];
+        public List<KernelEvent> Events { get; } = [];
 
-        public void Changed(AccountAddress owner, MailboxRow row) =>
-            Events[row.Id] = new MailboxChanged(owner, row.Name, (ulong)row.HighestModseq, (uint)row.UidNext, (int)row.Messages);
+        public void Changed(AccountAddress owner, MailboxRow row, MailboxChangeKind kind, string? oldName = null)
+        {
+            var changed = new MailboxChanged
+            {
+                MailboxId = row.Id, Owner = owner, Mailbox = row.Name, Kind = kind, OldName = oldName,
+                HighestModSeq = (ulong)row.HighestModseq, UidNext = (uint)row.UidNext, Messages = (int)row.Messages,
+            };
+            // A rename is kept per step (each has its own old name); other kinds keep only the last state.
+            if (kind != MailboxChangeKind.Renamed && _index.TryGetValue((row.Id, kind), out var i))
+            {
+                Events[i] = changed;
+                return;
+            }
+            _index[(row.Id, kind)] = Events.Count;
+            Events.Add(changed);
+        }
+
+        public void SubscriptionsChanged(AccountAddress account)
+        {
+            if (!Events.Exists(e => e is SubscriptionsChanged s && s.Account == account)) Events.Add(new SubscriptionsChanged { Account = account });
+        }
     }
 
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Effects, T> work, CancellationToken cancellationToken)
@@ -190,6 +274,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
             using var transaction = connection.BeginTransaction(deferred: false);
             result = work(connection, transaction, effects);
+            RecordChanges(connection, transaction, effects.Events, Origin);
             transaction.Commit();
         }
         finally
@@ -197,8 +282,34 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             _writeGate.Release();
         }
         foreach (var id in effects.Files) _bodies.DeleteFile(id);
-        foreach (var changed in effects.Events.Values) _bus.Publish(changed);
+        if (effects.Events.Exists(e => e is MailboxChanged { Kind: MailboxChangeKind.AclChanged })) NoteRightsChange();
+        foreach (var changed in effects.Events) _bus.Publish(changed);
         return result;
+    }
+
+    /// <summary>Writes the change-log rows in the writer's transaction (so a change and its row commit together) and now and then prunes old rows.</summary>
+    private void RecordChanges(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<KernelEvent> events, string origin)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var e in events) connection.Execute(MailboxStoreSql.InsertChange, MailboxChangeRow.From(e, origin, now), transaction);
+        if (now < Interlocked.Read(ref _nextChangePrune)) return;
+        Interlocked.Exchange(ref _nextChangePrune, now + (long)ChangePruneInterval.TotalMilliseconds);
+        connection.Execute(MailboxStoreSql.DeleteOldChanges, new { cutoff = now - (long)ChangeRetention.TotalMilliseconds }, transaction);
+    }
+
+    /// <summary>The last change-log sequence (a watcher starts after it).</summary>
+    internal async Task<long> LastChangeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(MailboxStoreSql.SelectLastChange, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Change-log rows after <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>
+    internal async Task<IReadOnlyList<MailboxChangeRow>> ChangesAfterAsync(long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<MailboxChangeRow>(
+            new CommandDefinition(MailboxStoreSql.SelectChangesAfter, new { after, limit }, cancellationToken: cancellationToken))).AsList();
     }
 
     private Task WriteAsync(Action<SqliteConnection, SqliteTransaction, Effects> work, CancellationToken cancellationToken) =>
@@ -215,6 +326,14 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     {
         var now = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
         if (now is null || now.Name != row.Name || now.Account != row.Account) throw MailboxException.NonExistent();
+        return now;
+    }
+
+    /// <summary>The row of an open view inside a write transaction: found by id (a rename keeps the view working); gone → no such mailbox.</summary>
+    private static MailboxRow ReloadById(SqliteConnection connection, SqliteTransaction? transaction, long id, AccountAddress owner, long uidValidity)
+    {
+        var now = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id }, transaction);
+        if (now is null || !now.IsSelectable || now.UidValidity != uidValidity || now.Account != owner.ToString()) throw MailboxException.NonExistent();
         return now;
     }
 
@@ -270,11 +389,13 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     /// <summary>§2.1: creating <c>X/Y</c> creates the directory facet of <c>X</c> when <c>X</c> does not exist.</summary>
-    private static void EnsureAncestors(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name)
+    private static void EnsureAncestors(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, Effects? effects = null)
     {
         foreach (var ancestor in MailboxName.Ancestors(name))
         {
-            if (LoadRow(connection, transaction, owner, ancestor) is null) InsertMailbox(connection, transaction, owner, ancestor, selectable: false, SpecialUse.None);
+            if (LoadRow(connection, transaction, owner, ancestor) is not null) continue;
+            InsertMailbox(connection, transaction, owner, ancestor, selectable: false, SpecialUse.None);
+            effects?.Changed(owner, LoadRow(connection, transaction, owner, ancestor)!, MailboxChangeKind.Created);
         }
     }
 

@@ -1,0 +1,229 @@
+using Dapper;
+using Kernel.Abstractions;
+using Kernel.Mailboxes.Structure;
+using Microsoft.Data.Sqlite;
+
+namespace Kernel.Mailboxes;
+
+// The mailbox view (IMailboxView, issue 7 §3): open once, then work by mailbox id with the rights computed at open.
+// The checks are the name-based ones (Require, RequireInsert; mailboxes.md §5.3) applied to the view's rights, and the
+// work is the same code (Status, Summaries, StoreFlagsAsync, ExpungeAsync, CopyAsync in SqliteMailboxStore.Messages.cs).
+public sealed partial class SqliteMailboxStore
+{
+    // Bumped before an ACL change is published, so OpenAsync can tell whether one slipped in between its rights
+    // computation and the view's bus subscription (and then computes again).
+    private long _rightsEpoch;
+
+    public async Task<IMailboxView> OpenAsync(Principal principal, string mailbox, CancellationToken cancellationToken = default)
+    {
+        var epoch = Interlocked.Read(ref _rightsEpoch);
+        var access = await AccessAsync(principal, mailbox, cancellationToken);
+        // §5.4: SELECT/EXAMINE need r (visible without it → NOPERM; absent or invisible → NONEXISTENT).
+        Require(access, MailboxRights.Read);
+        RequireSelectable(access);
+        var target = access.Target!;
+        // After a rename the view's name follows for an own or ~acct/ name; an alias name stays as typed.
+        var prefix = target.IsOwnName ? "" : target.Display.StartsWith('~') ? target.Display[..(target.Display.IndexOf(MailboxName.Separator) + 1)] : null;
+        var view = new MailboxView(this, _bus, _logger, principal, access.Row!.Id, target.Owner, target.Display, (uint)access.Row.UidValidity, access.Rights.Rights, prefix);
+        if (Interlocked.Read(ref _rightsEpoch) != epoch) await view.RefreshRightsAsync(cancellationToken);
+        return view;
+    }
+
+    /// <summary>Called for every ACL change this process publishes or relays (see <see cref="_rightsEpoch"/>).</summary>
+    internal void NoteRightsChange() => Interlocked.Increment(ref _rightsEpoch);
+
+    /// <summary>The view's rights now (the one rights function, §4.3); null when its mailbox is gone or was re-created.</summary>
+    internal async Task<MailboxRights?> ViewRightsAsync(MailboxView view, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        var row = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId });
+        if (row is null || !row.IsSelectable || row.UidValidity != view.UidValidity || row.Account != view.Owner.ToString()) return null;
+        var rights = await _rights.EvaluateAsync(view.Principal, view.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
+        return rights.Rights;
+    }
+
+    /// <summary>A read through a view: usable, <c>r</c> held, the mailbox still there; returns an open connection and its row.</summary>
+    private async Task<(SqliteConnection Connection, MailboxRow Row)> ViewReadAsync(MailboxView view, CancellationToken cancellationToken)
+    {
+        view.ThrowIfUnusable();
+        Require(view.EffectiveRights, MailboxRights.Read);
+        var connection = await _database.OpenAsync(cancellationToken);
+        try
+        {
+            return (connection, ReloadById(connection, null, view.MailboxId, view.Owner, view.UidValidity));
+        }
+        catch (MailboxException)
+        {
+            view.MarkDeleted();
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal async Task<MailboxStatus> ViewStatusAsync(MailboxView view, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection) return Status(connection, view.Name, row, view.Rights);
+    }
+
+    internal async Task<IReadOnlyList<MessageSummary>> ViewFetchAsync(MailboxView view, UidSet uids, ulong? changedSince, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection) return Summaries(connection, row.Id, uids, changedSince);
+    }
+
+    internal async Task<IReadOnlyList<uint>> ViewVanishedAsync(MailboxView view, ulong sinceModSeq, UidSet? uids, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection)
+        {
+            var parameters = new DynamicParameters();
+            parameters.Add("mailboxId", row.Id);
+            parameters.Add("since", (long)Math.Min(sinceModSeq, long.MaxValue));
+            var ranges = UidRanges(parameters, uids);
+            var found = connection.Query<long>(MailboxStoreSql.SelectVanished(ranges), parameters).Select(u => (uint)u);
+            return (uids is not null && ranges is null ? found.Where(uids.Contains) : found).ToList();
+        }
+    }
+
+    /// <summary>Binds up to 32 UID ranges as <c>@f{i}</c>/<c>@l{i}</c>; more (a long sequence set) → null, and the caller filters.</summary>
+    private static int? UidRanges(DynamicParameters parameters, UidSet? uids)
+    {
+        if (uids is null || uids.Ranges.Count > 32) return null;
+        for (var i = 0; i < uids.Ranges.Count; i++)
+        {
+            parameters.Add($"f{i}", (long)uids.Ranges[i].First);
+            parameters.Add($"l{i}", (long)uids.Ranges[i].Last);
+        }
+        return uids.Ranges.Count;
+    }
+
+    internal async Task<MessageBody?> ViewOpenMessageAsync(MailboxView view, uint uid, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection) return OpenBody(connection, row.Id, uid);
+    }
+
+    internal async Task<Stream?> ViewOpenRangeAsync(MailboxView view, uint uid, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        Storage.StoredBody? body;
+        await using (connection) body = OpenBody(connection, row.Id, uid);
+        if (body is null) return null;
+        return new BodyRangeStream(body.OpenRead(), offset, length);
+    }
+
+    internal async Task<MessageStructure?> ViewStructureAsync(MailboxView view, uint uid, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection)
+        {
+            var body = OpenBody(connection, row.Id, uid);
+            return body is null ? null : await StructureAsync(connection, body, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The structure of a stored body: from the cache (<c>message_structures</c>, one row per body, gone with it), or
+    /// parsed now with MimeKit and cached, so each body is parsed once however many mailboxes hold it.
+    /// </summary>
+    private static async Task<MessageStructure> StructureAsync(SqliteConnection connection, Storage.StoredBody body, CancellationToken cancellationToken)
+    {
+        var json = connection.QuerySingleOrDefault<string>(MailboxStoreSql.SelectStructure, new { id = body.Id, format = MessageStructureReader.Format });
+        if (json is not null && MessageStructureReader.Deserialize(json) is { } cached) return cached;
+        MessageStructure structure;
+        await using (var stream = body.OpenRead()) structure = await MessageStructureReader.ReadAsync(stream, cancellationToken);
+        connection.Execute(MailboxStoreSql.UpsertStructure, new { id = body.Id, format = MessageStructureReader.Format, structure = MessageStructureReader.Serialize(structure) });
+        return structure;
+    }
+
+    internal async Task<IReadOnlyList<uint>> ViewSearchAsync(MailboxView view, MessageQuery query, CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        await using (connection)
+        {
+            var parameters = new DynamicParameters();
+            parameters.Add("mailboxId", row.Id);
+            var ranges = UidRanges(parameters, query.Uids);
+            if (query.FlagsSet != MessageFlags.None) parameters.Add("flagsSet", (int)query.FlagsSet);
+            if (query.FlagsNotSet != MessageFlags.None) parameters.Add("flagsNotSet", (int)query.FlagsNotSet);
+            var keywords = SearchKeywords(query.Keywords, out var impossible);
+            if (impossible) return []; // a keyword that cannot be stored (empty, with a space) is set on no message
+            var notKeywords = SearchKeywords(query.NotKeywords, out _);
+            for (var i = 0; i < keywords.Count; i++) parameters.Add($"kw{i}", MailboxStoreSql.KeywordPattern(keywords[i]));
+            for (var i = 0; i < notKeywords.Count; i++) parameters.Add($"nkw{i}", MailboxStoreSql.KeywordPattern(notKeywords[i]));
+            if (query.InternalDateSince is { } since) parameters.Add("since", since.ToUnixTimeMilliseconds());
+            if (query.InternalDateBefore is { } before) parameters.Add("before", before.ToUnixTimeMilliseconds());
+            if (query.LargerThan is { } larger) parameters.Add("larger", larger);
+            if (query.SmallerThan is { } smaller) parameters.Add("smaller", smaller);
+            if (query.ModSeqAtLeast is { } modseq) parameters.Add("modseq", (long)Math.Min(modseq, long.MaxValue));
+            var sql = MailboxStoreSql.SearchMessages(ranges,
+                query.FlagsSet != MessageFlags.None, query.FlagsNotSet != MessageFlags.None, keywords.Count, notKeywords.Count,
+                query.InternalDateSince is not null, query.InternalDateBefore is not null, query.LargerThan is not null,
+                query.SmallerThan is not null, query.ModSeqAtLeast is not null);
+            var found = connection.Query<long>(sql, parameters).Select(u => (uint)u);
+            if (query.Uids is { } uids && ranges is null) found = found.Where(uids.Contains);
+            return found.ToList();
+        }
+    }
+
+    /// <summary>Keywords as they are stored (trimmed atoms); <paramref name="impossible"/> when one could never be stored.</summary>
+    private static List<string> SearchKeywords(IReadOnlyList<string>? keywords, out bool impossible)
+    {
+        impossible = false;
+        var result = new List<string>();
+        foreach (var keyword in keywords ?? [])
+        {
+            var k = keyword.Trim();
+            if (k.Length == 0 || k.Contains(' ') || k.StartsWith('\\')) { impossible = true; continue; }
+            result.Add(k);
+        }
+        return result;
+    }
+
+    internal Task<StoreResult> ViewStoreFlagsAsync(MailboxView view, UidSet uids, FlagChange change, ulong? unchangedSince, CancellationToken cancellationToken)
+    {
+        view.ThrowIfUnusable();
+        var rights = view.EffectiveRights;
+        Require(rights, MailboxRights.Read);
+        return StoreFlagsAsync(rights, view.Owner, (c, t) => ReloadForView(c, t, view), uids, change, unchangedSince, cancellationToken);
+    }
+
+    internal Task<IReadOnlyList<uint>> ViewExpungeAsync(MailboxView view, UidSet? uids, CancellationToken cancellationToken)
+    {
+        view.ThrowIfUnusable();
+        Require(view.EffectiveRights, MailboxRights.Delete);
+        return ExpungeAsync(view.Owner, (c, t) => ReloadForView(c, t, view), uids, cancellationToken);
+    }
+
+    internal async Task<CopyResult> ViewCopyAsync(MailboxView view, UidSet uids, string to, bool move, CancellationToken cancellationToken)
+    {
+        view.ThrowIfUnusable();
+        var rights = view.EffectiveRights;
+        Require(rights, MailboxRights.Read);
+        Access target;
+        await using (var connection = await _database.OpenAsync(cancellationToken))
+        {
+            target = await AccessAsync(connection, view.Principal, to, cancellationToken);
+        }
+        RequireInsert(target);
+        // RFC 6851: MOVE also needs the right to expunge from the source.
+        if (move && !rights.Has(MailboxRights.Delete)) throw NoPerm();
+        return await CopyAsync(view.Owner, (c, t) => ReloadForView(c, t, view), target, uids, move, cancellationToken);
+    }
+
+    private static MailboxRow ReloadForView(SqliteConnection connection, SqliteTransaction transaction, MailboxView view)
+    {
+        try
+        {
+            return ReloadById(connection, transaction, view.MailboxId, view.Owner, view.UidValidity);
+        }
+        catch (MailboxException)
+        {
+            view.MarkDeleted();
+            throw;
+        }
+    }
+}
