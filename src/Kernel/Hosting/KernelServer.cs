@@ -2,6 +2,7 @@ using Kernel.Configuration;
 using Kernel.Delivery;
 using Kernel.Plugins;
 using Kernel.Storage;
+using Kernel.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,8 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
         if (swept > 0) logger.LogWarning("removed {Count} unreferenced body files left by an earlier crash", swept);
         await services.GetRequiredService<ConfigurationChangeWatcher>().StartAsync(cancellationToken);
         await services.GetRequiredService<DeliveryWorker>().StartAsync(cancellationToken);
+        // Before the plugins listen: a wrong certificate path fails the start with the key to fix.
+        await services.GetRequiredService<ServerCertificates>().PrepareAsync(cancellationToken);
         var plugins = services.GetRequiredService<PluginHost>();
         await plugins.StartAsync(cancellationToken);
         logger.LogInformation("kernel started with data {Data}, plugins {Plugins}",

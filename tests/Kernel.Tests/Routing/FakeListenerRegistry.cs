@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Kernel.Abstractions;
 
 namespace Kernel.Tests.Routing;
@@ -10,10 +9,4 @@ public sealed class FakeListenerRegistry(params IPAddress[] own) : IListenerRegi
     public IReadOnlyList<ListenerBinding> Bindings => throw new NotSupportedException();
 
     public bool IsOwnAddress(IPAddress address) => own.Contains(address) || IPAddress.IsLoopback(address);
-
-    public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
-
-    public IReadOnlyList<Socket> BindUdp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
-
-    public void Release(string plugin) => throw new NotSupportedException();
 }
