@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Composition;
-using System.Net.Sockets;
+using System.IO.Pipelines;
 using System.Text;
 using Kernel.Abstractions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Finger;
@@ -10,24 +12,18 @@ namespace Finger;
 /// RFC 1288 finger over TCP: one query line, one answer, close. Answers from the account store: an account that
 /// exists gets its address and real name; an unknown or malformed name gets nothing (finger must not confirm or deny
 /// more than it means to, RFC 1288 §3.2.5). Forwarding (<c>user@otherhost</c>) and the user list are refused (§3.2.1, §3.2.2).
-/// Listeners: <c>Finger:Listen</c> (default port 79); <c>Finger:ReadTimeoutSeconds</c> (default 10).
+/// The kernel hosts the connections: <c>Finger:Listen</c> (default port 79) and, when configured, finger over TLS on
+/// <c>Finger:Tls:Listen</c>. Limits and the idle timeout are the kernel's (<c>Finger:IdleTimeoutSeconds</c>, default 10;
+/// <c>Finger:MaxConnections</c>, <c>Finger:MaxConnectionsPerIp</c>).
 /// </summary>
-[Module("Finger", "1.0.0")]
+[Module("Finger", "2.0.0")]
 public sealed class FingerModule : IModule
 {
     /// <summary>Longest query line accepted, CRLF included; a longer one gets an error line and the connection closes.</summary>
     public const int MaxLineLength = 512;
 
-    private const int MaxConnections = 64;
-
     private readonly IAccountStore _accounts;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _loops = [];
-    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
-    private IReadOnlyList<Socket> _sockets = [];
     private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-    private TimeSpan _readTimeout = TimeSpan.FromSeconds(10);
-    private int _active;
 
     [ImportingConstructor]
     public FingerModule(IAccountStore accounts) => _accounts = accounts;
@@ -35,118 +31,64 @@ public sealed class FingerModule : IModule
     public Task StartAsync(IModuleContext context, CancellationToken cancellationToken)
     {
         _logger = context.LoggerFactory.CreateLogger("Finger");
-        if (int.TryParse(context.Settings["ReadTimeoutSeconds"], out var seconds) && seconds > 0) _readTimeout = TimeSpan.FromSeconds(seconds);
-        _sockets = context.Listeners.BindTcp("Finger", null, 79);
-        foreach (var socket in _sockets) _loops.Add(AcceptLoopAsync(socket, _stopping.Token));
+        var options = new ConnectionListenerOptions
+        {
+            DefaultPort = 79,
+            MaxConnections = 256,
+            MaxConnectionsPerIp = 8,
+            IdleTimeout = TimeSpan.FromSeconds(10),
+            RefusalReply = "finger: too many connections, try again later\r\n"u8.ToArray(),
+        };
+        context.Connections.Listen(options, ServeAsync);
+        // Finger over TLS is off unless the operator gives it an address (there is no standard port for it).
+        if (context.Settings.GetSection("Tls:Listen").Exists())
+            context.Connections.Listen(options with { Role = "Tls", DefaultPort = 0, ImplicitTls = true }, ServeAsync);
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Nothing to do: the kernel drains the listeners before it stops the module.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task ServeAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        foreach (var socket in _sockets) socket.Dispose();
-        // Drain: the accept loops end at once; sessions in flight finish (each is bounded by the read timeout).
-        try
-        {
-            await Task.WhenAll(_loops).WaitAsync(cancellationToken);
-            while (Volatile.Read(ref _active) > 0) await Task.Delay(20, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            _logger.LogWarning("finger sessions still running at the stop deadline");
-        }
+        var line = await ReadLineAsync(connection.Input, cancellationToken);
+        if (line is null) return; // the client closed (or the idle timeout did) before a full line
+        var answer = line.TooLong ? "finger: query too long\r\n" : await AnswerAsync(line.Text, cancellationToken);
+        if (answer.Length > 0) await connection.Output.WriteAsync(Encoding.ASCII.GetBytes(answer), cancellationToken);
+        // Returning closes the connection gracefully: the kernel flushes, half-closes and discards what is still coming.
     }
 
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.AcceptAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            if (!_connections.Wait(0))
-            {
-                client.Dispose();
-                continue;
-            }
-            Interlocked.Increment(ref _active);
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await ServeAsync(client, cancellationToken);
-                }
-                finally
-                {
-                    client.Dispose();
-                    _connections.Release();
-                    Interlocked.Decrement(ref _active);
-                }
-            }, CancellationToken.None);
-        }
-    }
+    /// <summary>A query line without its CRLF, or TooLong once <see cref="MaxLineLength"/> bytes pass without one.</summary>
+    private sealed record QueryLine(string Text, bool TooLong);
 
-    private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
+    /// <summary>Reads up to LF from the pipe, never buffering more than <see cref="MaxLineLength"/> bytes. Null at end of stream.</summary>
+    private static async Task<QueryLine?> ReadLineAsync(PipeReader input, CancellationToken cancellationToken)
     {
-        await using var stream = new NetworkStream(client, ownsSocket: false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_readTimeout);
-        try
-        {
-            var line = await ReadLineAsync(stream, timeout.Token);
-            var answer = line is null ? "finger: query too long\r\n" : await AnswerAsync(line, timeout.Token);
-            if (answer.Length > 0) await stream.WriteAsync(Encoding.ASCII.GetBytes(answer), timeout.Token);
-            if (line is null) await LingerAsync(client, stream, timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Read timeout or server stopping: close without an answer.
-        }
-        catch (IOException)
-        {
-        }
-        catch (Exception e)
-        {
-            // Never leak an internal error to the client; log it for the operator.
-            _logger.LogError(e, "finger query failed");
-        }
-    }
-
-    /// <summary>
-    /// After refusing an over-long line: closing with unread input would reset the connection and the client could
-    /// lose the error line. Half-close, then discard what is still coming (bounded in bytes and time).
-    /// </summary>
-    private static async Task LingerAsync(Socket client, NetworkStream stream, CancellationToken cancellationToken)
-    {
-        client.Shutdown(SocketShutdown.Send);
-        var discard = new byte[4096];
-        for (var total = 0; total < 64 * 1024;)
-        {
-            var read = await stream.ReadAsync(discard, cancellationToken);
-            if (read == 0) return;
-            total += read;
-        }
-    }
-
-    /// <summary>Reads up to CRLF (or LF). Null when the line exceeds <see cref="MaxLineLength"/>.</summary>
-    private static async Task<string?> ReadLineAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxLineLength];
-        var length = 0;
         while (true)
         {
-            if (length == buffer.Length) return null;
-            var read = await stream.ReadAsync(buffer.AsMemory(length, buffer.Length - length), cancellationToken);
-            if (read == 0) return Encoding.ASCII.GetString(buffer, 0, length).TrimEnd('\r');
-            var end = Array.IndexOf(buffer, (byte)'\n', length, read);
-            length += read;
-            if (end >= 0) return Encoding.ASCII.GetString(buffer, 0, end).TrimEnd('\r');
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var newline = buffer.PositionOf((byte)'\n');
+            if (newline is { } end)
+            {
+                var text = Encoding.ASCII.GetString(buffer.Slice(0, end)).TrimEnd('\r');
+                input.AdvanceTo(buffer.GetPosition(1, end));
+                return new QueryLine(text, buffer.Slice(0, end).Length >= MaxLineLength);
+            }
+            if (buffer.Length >= MaxLineLength)
+            {
+                input.AdvanceTo(buffer.End);
+                return new QueryLine("", TooLong: true);
+            }
+            if (result.IsCompleted)
+            {
+                // RFC 1288 asks for CRLF, but a client that half-closes after its query still gets an answer.
+                if (buffer.Length == 0) return null;
+                var text = Encoding.ASCII.GetString(buffer).TrimEnd('\r');
+                input.AdvanceTo(buffer.End);
+                return new QueryLine(text, false);
+            }
+            input.AdvanceTo(buffer.Start, buffer.End); // need more
         }
     }
 
@@ -169,6 +111,7 @@ public sealed class FingerModule : IModule
         if (domain is null || !AccountAddress.TryParse(query.User, domain, out var address) || address is null) return "";
         var account = await _accounts.GetAccountAsync(address, cancellationToken);
         if (account is null) return "";
+        _logger.LogDebug("finger answered for {Account}", account.Address);
         var text = new StringBuilder();
         text.Append("Login: ").Append(account.Address).Append("\r\n");
         text.Append("Name: ").Append(Printable(account.RealName ?? "")).Append("\r\n");

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Kernel.Abstractions;
 
 namespace Router.Tests;
@@ -12,10 +11,4 @@ public sealed class FakeListeners : IListenerRegistry
     public IReadOnlyList<ListenerBinding> Bindings => [];
 
     public bool IsOwnAddress(IPAddress address) => address.Equals(OwnIp) || address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback);
-
-    public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
-
-    public IReadOnlyList<Socket> BindUdp(string plugin, string? role, int defaultPort) => throw new NotSupportedException();
-
-    public void Release(string plugin) => throw new NotSupportedException();
 }

@@ -20,6 +20,9 @@ public interface IModuleContext
     /// <summary>A folder under the data directory that belongs to this module alone.</summary>
     string DataDirectory { get; }
 
-    /// <summary>Binds the listeners configured for this module and reports them.</summary>
+    /// <summary>The server's bound listeners and own addresses.</summary>
     IListenerRegistry Listeners { get; }
+
+    /// <summary>TCP hosting: listen on a role, and the kernel accepts, limits, times out, encrypts and drains.</summary>
+    IConnectionHost Connections { get; }
 }

@@ -3,6 +3,7 @@ using Kernel.Delivery;
 using Kernel.Mailboxes;
 using Kernel.Plugins;
 using Kernel.Storage;
+using Kernel.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +26,8 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
         await services.GetRequiredService<ConfigurationChangeWatcher>().StartAsync(cancellationToken);
         await services.GetRequiredService<MailboxChangeWatcher>().StartAsync(cancellationToken);
         await services.GetRequiredService<DeliveryWorker>().StartAsync(cancellationToken);
+        // Before the plugins listen: a wrong certificate path fails the start with the key to fix.
+        await services.GetRequiredService<ServerCertificates>().PrepareAsync(cancellationToken);
         var plugins = services.GetRequiredService<PluginHost>();
         await plugins.StartAsync(cancellationToken);
         logger.LogInformation("kernel started with data {Data}, plugins {Plugins}",

@@ -1,7 +1,9 @@
 using Kernel.Abstractions;
 using Kernel.Accounts;
+using Kernel.Authentication;
 using Kernel.Bus;
 using Kernel.Configuration;
+using Kernel.Connections;
 using Kernel.Delivery;
 using Kernel.Dns;
 using Kernel.Files;
@@ -13,6 +15,7 @@ using Kernel.Queue;
 using Kernel.Routing;
 using Kernel.Signals;
 using Kernel.Storage;
+using Kernel.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -71,6 +74,16 @@ public static class KernelServices
         services.AddSingleton<IMessageFactory, MimeMessageFactory>();
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<IListenerRegistry>(sp => sp.GetRequiredService<ListenerRegistry>());
+
+        // Connection hosting (issue 7 §1): the kernel owns every TCP listener; one certificate service and one login
+        // throttle for every protocol.
+        services.AddSingleton(sp => new ServerCertificates(configuration, paths.DataDirectory, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ServerCertificates>>(), sp.GetRequiredService<IAccountStore>()));
+        services.AddSingleton<ICertificateProvider>(sp => sp.GetRequiredService<ServerCertificates>());
+        services.AddSingleton(sp => new LoginThrottle(LoginThrottleOptions.FromConfiguration(configuration), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LoginThrottle>>()));
+        services.AddSingleton<ILoginThrottle>(sp => sp.GetRequiredService<LoginThrottle>());
+        services.AddSingleton<ConnectionServer>();
 
         // Routing: everyone holds the ActiveAddressRouter, which asks the Router plugin when one is loaded and the
         // kernel default otherwise.

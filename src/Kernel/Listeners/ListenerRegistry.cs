@@ -1,32 +1,24 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Net.Sockets;
 using Kernel.Abstractions;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace Kernel.Listeners;
 
 /// <summary>
-/// Binds every plugin's listeners the one way design.md describes: <c>&lt;Plugin&gt;:Listen</c> or
-/// <c>&lt;Plugin&gt;:&lt;Role&gt;:Listen</c> is a list of <c>address:port</c> (a single string is accepted too); without it,
-/// 127.0.0.1 on the plugin's standard port. Each bound socket is logged as <c>listening plugin[/role] address:port</c>
-/// with the real port, which is how tests and scripts find ports taken with port 0.
+/// The server's bound listeners, as the kernel's connection hosting reports them, and the one reading of the listener
+/// configuration design.md describes: <c>&lt;Plugin&gt;:Listen</c> or <c>&lt;Plugin&gt;:&lt;Role&gt;:Listen</c> is a list
+/// of <c>address:port</c> (a single string is accepted too); without it, 127.0.0.1 on the plugin's standard port.
 /// </summary>
-public sealed class ListenerRegistry(IConfiguration configuration, ILogger<ListenerRegistry> logger) : IListenerRegistry
+public sealed class ListenerRegistry : IListenerRegistry
 {
-    private ImmutableList<(ListenerBinding Binding, Socket Socket)> _bound = ImmutableList<(ListenerBinding, Socket)>.Empty;
+    private ImmutableList<ListenerBinding> _bound = ImmutableList<ListenerBinding>.Empty;
 
-    public IReadOnlyList<ListenerBinding> Bindings => _bound.Select(b => b.Binding).ToList();
+    public IReadOnlyList<ListenerBinding> Bindings => _bound;
 
-    public IReadOnlyList<Socket> BindTcp(string plugin, string? role, int defaultPort) =>
-        Bind(plugin, role, defaultPort, ProtocolType.Tcp);
+    public void Add(IEnumerable<ListenerBinding> bindings) => ImmutableInterlocked.Update(ref _bound, list => list.AddRange(bindings));
 
-    public IReadOnlyList<Socket> BindUdp(string plugin, string? role, int defaultPort) =>
-        Bind(plugin, role, defaultPort, ProtocolType.Udp);
-
-    public void Release(string plugin) =>
-        ImmutableInterlocked.Update(ref _bound, list => list.RemoveAll(b => string.Equals(b.Binding.Plugin, plugin, StringComparison.OrdinalIgnoreCase)));
+    public void Remove(IEnumerable<ListenerBinding> bindings) => ImmutableInterlocked.Update(ref _bound, list => list.RemoveRange(bindings));
 
     public bool IsOwnAddress(IPAddress address)
     {
@@ -35,7 +27,7 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
         // where tests and operators run sibling MTAs (127.0.0.9 is another host).
         if (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback)) return true;
         var wildcard = false;
-        foreach (var (binding, _) in _bound)
+        foreach (var binding in _bound)
         {
             var bound = binding.EndPoint.Address;
             if (bound.Equals(address)) return true;
@@ -63,7 +55,7 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
     }
 
     /// <summary>The configured endpoints of a plugin's service, or the default; a malformed entry is an error naming the key.</summary>
-    public IReadOnlyList<IPEndPoint> ConfiguredEndPoints(string plugin, string? role, int defaultPort)
+    public static IReadOnlyList<IPEndPoint> ConfiguredEndPoints(IConfiguration configuration, string plugin, string? role, int defaultPort)
     {
         var key = ListenKey(plugin, role);
         var section = configuration.GetSection(key);
@@ -81,45 +73,9 @@ public sealed class ListenerRegistry(IConfiguration configuration, ILogger<Liste
         return endPoints;
     }
 
-    private static string ListenKey(string plugin, string? role) => role is null ? $"{plugin}:Listen" : $"{plugin}:{role}:Listen";
+    public static string ListenKey(string plugin, string? role) => role is null ? $"{plugin}:Listen" : $"{plugin}:{role}:Listen";
 
-    private IReadOnlyList<Socket> Bind(string plugin, string? role, int defaultPort, ProtocolType protocol)
-    {
-        var sockets = new List<Socket>();
-        var added = new List<(ListenerBinding, Socket)>();
-        try
-        {
-            foreach (var endPoint in ConfiguredEndPoints(plugin, role, defaultPort))
-            {
-                var socket = protocol == ProtocolType.Tcp
-                    ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-                    : new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                sockets.Add(socket);
-                if (protocol == ProtocolType.Tcp) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                try
-                {
-                    socket.Bind(endPoint);
-                    if (protocol == ProtocolType.Tcp) socket.Listen(512);
-                }
-                catch (SocketException e)
-                {
-                    // "Address already in use" alone does not tell the operator which setting to change.
-                    throw new ListenerConfigurationException($"{ListenKey(plugin, role)}: cannot listen on {endPoint}: {e.Message}", e);
-                }
-                var bound = (IPEndPoint)socket.LocalEndPoint!;
-                var binding = new ListenerBinding(plugin, role, protocol, bound);
-                added.Add((binding, socket));
-                ImmutableInterlocked.Update(ref _bound, list => list.Add((binding, socket)));
-                var name = role is null ? plugin.ToLowerInvariant() : $"{plugin.ToLowerInvariant()}/{role.ToLowerInvariant()}";
-                logger.LogInformation("listening {Listener} {EndPoint}", name, bound);
-            }
-            return sockets;
-        }
-        catch
-        {
-            foreach (var socket in sockets) socket.Dispose();
-            ImmutableInterlocked.Update(ref _bound, list => list.RemoveRange(added));
-            throw;
-        }
-    }
+    /// <summary>How a listener appears in the log and to tests: <c>smtp</c>, <c>smtp/odmr</c>.</summary>
+    public static string DisplayName(string plugin, string? role) =>
+        role is null ? plugin.ToLowerInvariant() : $"{plugin.ToLowerInvariant()}/{role.ToLowerInvariant()}";
 }

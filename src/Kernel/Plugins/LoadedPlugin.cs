@@ -1,6 +1,7 @@
 using System.Composition.Hosting;
 using System.Runtime.Loader;
 using Kernel.Abstractions;
+using Kernel.Connections;
 using McMaster.NETCore.Plugins;
 
 namespace Kernel.Plugins;
@@ -50,6 +51,9 @@ internal sealed class LoadedPlugin : IDisposable
 
     public IReadOnlyList<ICliCommands> CliCommands { get; private set; }
 
+    /// <summary>The connection host of the started plugin (null until started, or without a connection server).</summary>
+    public PluginConnectionHost? Connections { get; set; }
+
     /// <summary>
     /// The exports of <typeparamref name="T"/> whose implementation lives in the plugin's own load context: the kernel's
     /// own services exported into the container (its router, for one) are not the plugin's.
@@ -65,6 +69,7 @@ internal sealed class LoadedPlugin : IDisposable
         MailTransports = [];
         SignalTransports = [];
         CliCommands = [];
+        Connections = null;
         _container?.Dispose();
         _container = null;
         _loader?.Dispose();

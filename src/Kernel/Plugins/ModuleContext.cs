@@ -4,10 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Kernel.Plugins;
 
-/// <summary>What the host hands a module at start: its name, configuration, logging, own data folder and listeners.</summary>
+/// <summary>What the host hands a module at start: its name, configuration, logging, own data folder, listeners and connection host.</summary>
 public sealed class ModuleContext : IModuleContext
 {
-    public ModuleContext(string name, IConfiguration configuration, ILoggerFactory loggerFactory, string dataDirectory, IListenerRegistry listeners)
+    public ModuleContext(string name, IConfiguration configuration, ILoggerFactory loggerFactory, string dataDirectory, IListenerRegistry listeners, IConnectionHost connections)
     {
         Name = name;
         Configuration = configuration;
@@ -15,6 +15,7 @@ public sealed class ModuleContext : IModuleContext
         LoggerFactory = loggerFactory;
         DataDirectory = dataDirectory;
         Listeners = listeners;
+        Connections = connections;
     }
 
     public string Name { get; }
@@ -28,4 +29,6 @@ public sealed class ModuleContext : IModuleContext
     public string DataDirectory { get; }
 
     public IListenerRegistry Listeners { get; }
+
+    public IConnectionHost Connections { get; }
 }

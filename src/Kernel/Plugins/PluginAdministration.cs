@@ -68,10 +68,18 @@ public sealed class PluginAdministration(string pluginsDirectory, PluginStateTab
             CopyFolder(source, staging);
             if (Directory.Exists(target))
             {
-                var old = Path.Combine(PluginsDirectory, $"{StagingPrefix}{name}-replaced-{Guid.NewGuid():N}");
-                Directory.Move(target, old);
-                Directory.Move(staging, target);
-                Directory.Delete(old, recursive: true);
+                if (FolderExchange.TrySwap(staging, target))
+                {
+                    // The old version now sits under the staging name; the folder was never missing.
+                    Directory.Delete(staging, recursive: true);
+                }
+                else
+                {
+                    var old = Path.Combine(PluginsDirectory, $"{StagingPrefix}{name}-replaced-{Guid.NewGuid():N}");
+                    Directory.Move(target, old);
+                    Directory.Move(staging, target);
+                    Directory.Delete(old, recursive: true);
+                }
             }
             else
             {

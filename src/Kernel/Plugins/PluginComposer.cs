@@ -55,6 +55,8 @@ internal sealed class PluginComposer
             var factory = kernelServices.GetService(typeof(IMessageFactory)) as IMessageFactory;
             var listeners = kernelServices.GetService(typeof(IListenerRegistry)) as IListenerRegistry;
             var configurationStore = kernelServices.GetService(typeof(IConfigurationStore)) as IConfigurationStore;
+            var certificates = kernelServices.GetService(typeof(ICertificateProvider)) as ICertificateProvider;
+            var loginThrottle = kernelServices.GetService(typeof(ILoginThrottle)) as ILoginThrottle;
             return c =>
             {
                 Export(c, accounts);
@@ -68,6 +70,8 @@ internal sealed class PluginComposer
                 Export(c, factory);
                 Export(c, listeners);
                 Export(c, configurationStore);
+                Export(c, certificates);
+                Export(c, loginThrottle);
                 Export(c, loggerFactory);
                 Export(c, configuration);
             };

@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Plugins;
@@ -22,6 +23,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     private readonly IMessageBus _bus;
     private readonly IAddressRouter _defaultRouter;
     private readonly IListenerRegistry _listeners;
+    private readonly ConnectionServer? _connections;
     private readonly PluginStateTable? _stateTable;
     private readonly PluginComposer _composer;
     private readonly SemaphoreSlim _mutex = new(1, 1);
@@ -49,6 +51,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         _defaultRouter = defaultRouter;
         _stateTable = stateTable;
         _listeners = kernelServices.GetService(typeof(IListenerRegistry)) as IListenerRegistry ?? new UnavailableListenerRegistry();
+        _connections = kernelServices.GetService(typeof(ConnectionServer)) as ConnectionServer;
         _enabled = options.Enabled is { Count: > 0 } names ? new HashSet<string>(names, StringComparer.OrdinalIgnoreCase) : null;
         _extensions = new Extensions(defaultRouter, null, [], [], []);
         _composer = new PluginComposer(kernelServices, loggerFactory, options.Configuration, bus, new CurrentRouter(this));
@@ -224,6 +227,12 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                     continue;
                 }
                 entry.Pending = null;
+                if (_started && entry.State == PluginState.Active)
+                {
+                    await ReplaceActiveAsync(entry, folder, fingerprint, cancellationToken);
+                    changed = true;
+                    continue;
+                }
                 if (entry.Loaded is not null) await UnloadEntryAsync(entry, "folder replaced", cancellationToken);
                 LoadEntry(entry, folder, fingerprint);
                 if (_started && entry.State == PluginState.Loaded) await StartEntryAsync(entry, cancellationToken);
@@ -319,7 +328,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         try
         {
             Directory.CreateDirectory(dataDirectory);
-            var context = new ModuleContext(entry.Name, _options.Configuration, _loggerFactory, dataDirectory, _listeners);
+            var context = CreateContext(entry.Name, loaded, dataDirectory);
             foreach (var module in loaded.Modules)
             {
                 await module.StartAsync(context, cancellationToken);
@@ -330,7 +339,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             started.Reverse();
             foreach (var module in started) await StopModuleAsync(entry.Name, module, CancellationToken.None);
-            ReleaseListeners(entry.Name);
+            await DrainConnectionsAsync(entry.Name, loaded, CancellationToken.None);
             DisposeLoaded(entry, PluginState.Failed, "StartAsync threw: " + PluginComposer.OneLine(e));
             _logger.LogError(e, "plugin {Plugin} failed: {Reason}", entry.Name, entry.Reason);
             return;
@@ -349,8 +358,9 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         var wasActive = entry.State == PluginState.Active;
         if (wasActive)
         {
+            // Listeners first (design.md): stop accepting, let connections in flight finish, then stop the modules.
+            await DrainConnectionsAsync(entry.Name, loaded, cancellationToken);
             foreach (var module in loaded.Modules.Reverse()) await StopModuleAsync(entry.Name, module, cancellationToken);
-            ReleaseListeners(entry.Name);
         }
         _startOrder.Remove(entry.Name);
         DisposeLoaded(entry, PluginState.Unloaded, reason);
@@ -377,16 +387,83 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         }
     }
 
-    private void ReleaseListeners(string name)
+    private ModuleContext CreateContext(string name, LoadedPlugin loaded, string dataDirectory)
     {
+        loaded.Connections = _connections?.CreateHost(name, _options.Configuration);
+        return new ModuleContext(name, _options.Configuration, _loggerFactory, dataDirectory, _listeners,
+            (IConnectionHost?)loaded.Connections ?? UnavailableConnectionHost.Instance);
+    }
+
+    /// <summary>Stops the plugin's listeners and lets its connections finish, within the stop deadline; the rest are aborted.</summary>
+    private async Task DrainConnectionsAsync(string name, LoadedPlugin loaded, CancellationToken cancellationToken)
+    {
+        if (loaded.Connections is not { } connections) return;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.StopTimeout);
         try
         {
-            _listeners.Release(name);
+            await connections.DrainAsync(deadline.Token);
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "releasing the listeners of plugin {Plugin} failed", name);
+            _logger.LogWarning(e, "draining the connections of plugin {Plugin} failed", name);
         }
+    }
+
+    /// <summary>
+    /// A newer version replaces an active plugin without a refused connection (issue 7 §1): the new version is loaded
+    /// and started first, and its listeners take over the kernel-owned sockets of the same roles; then the old version
+    /// drains (its connections finish or time out), stops and is unloaded. When the new version fails to load or
+    /// start, the old one keeps serving and the failure is logged; the same content is not retried until it changes.
+    /// </summary>
+    private async Task ReplaceActiveAsync(PluginEntry entry, string folder, string fingerprint, CancellationToken cancellationToken)
+    {
+        var old = entry.Loaded!;
+        var oldVersion = entry.Version;
+        entry.Fingerprint = fingerprint;
+        LoadedPlugin next;
+        try
+        {
+            next = _composer.Load(entry.Name, folder);
+        }
+        catch (PluginLoadException e)
+        {
+            _logger.LogError("plugin {Plugin}: the replacement does not load ({Reason}); version {Version} keeps serving", entry.Name, e.Message, oldVersion);
+            return;
+        }
+        var started = new List<IModule>();
+        try
+        {
+            var dataDirectory = Path.Combine(_options.DataDirectory, "plugins", entry.Name);
+            Directory.CreateDirectory(dataDirectory);
+            var context = CreateContext(entry.Name, next, dataDirectory);
+            foreach (var module in next.Modules)
+            {
+                await module.StartAsync(context, cancellationToken);
+                started.Add(module);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            started.Reverse();
+            foreach (var module in started) await StopModuleAsync(entry.Name, module, CancellationToken.None);
+            await DrainConnectionsAsync(entry.Name, next, CancellationToken.None);
+            next.Dispose();
+            _logger.LogError(e, "plugin {Plugin}: the replacement failed to start ({Reason}); version {Version} keeps serving", entry.Name, PluginComposer.OneLine(e), oldVersion);
+            return;
+        }
+        entry.Loaded = next;
+        entry.Version = next.Metadata.Version;
+        entry.SdkVersion = PluginAssemblyCheck.Format(next.SdkVersion);
+        entry.Set(PluginState.Active, null);
+        Recompute();
+        _logger.LogInformation("plugin {Plugin} {Version} active, replacing {OldVersion}", entry.Name, entry.Version, oldVersion);
+        await DrainConnectionsAsync(entry.Name, old, cancellationToken);
+        foreach (var module in old.Modules.Reverse()) await StopModuleAsync(entry.Name, module, cancellationToken);
+        old.Dispose();
+        _logger.LogInformation("plugin {Plugin} {OldVersion} unloaded: replaced by {Version}", entry.Name, oldVersion, entry.Version);
+        _bus.Publish(new PluginUnloaded(entry.Name));
+        _bus.Publish(new PluginLoaded(entry.Name, entry.Version ?? ""));
     }
 
     /// <summary>Drops every reference to the plugin's objects, then unloads its context (collected once nothing else holds it).</summary>

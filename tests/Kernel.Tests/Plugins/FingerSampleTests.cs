@@ -15,7 +15,7 @@ public sealed class FingerSampleTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _harness.Install("Finger");
-        _host = _harness.CreateHost(new() { ["Finger:ReadTimeoutSeconds"] = "1" });
+        _host = _harness.CreateHost(new() { ["Finger:IdleTimeoutSeconds"] = "1", ["Finger:Listen"] = "127.0.0.1:0" });
         await _host.StartAsync(CancellationToken.None);
         Assert.Equal(PluginState.Active, _host.Find("Finger")?.State);
         _endPoint = Assert.Single(_harness.Listeners.Bindings, b => b.Plugin == "Finger").EndPoint;

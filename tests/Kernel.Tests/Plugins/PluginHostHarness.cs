@@ -1,7 +1,10 @@
 using Kernel.Abstractions;
 using Kernel.Bus;
+using Kernel.Connections;
+using Kernel.Listeners;
 using Kernel.Plugins;
 using Kernel.Tests.Storage;
+using Kernel.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,9 +23,12 @@ internal sealed class PluginHostHarness : IAsyncDisposable
         Directory.CreateDirectory(PluginsDirectory);
         Directory.CreateDirectory(DataDirectory);
         Bus = new InProcessMessageBus(NullLogger<InProcessMessageBus>.Instance);
+        Certificates = new ServerCertificates(new ConfigurationBuilder().Build(), DataDirectory, TimeProvider.System, NullLogger<ServerCertificates>.Instance);
+        Connections = new ConnectionServer(Listeners, Certificates, Logs);
         Services = new FakeServices()
             .Add<IAccountStore>(Accounts)
-            .Add<IListenerRegistry>(Listeners);
+            .Add<IListenerRegistry>(Listeners)
+            .Add(Connections);
     }
 
     public string PluginsDirectory { get; }
@@ -31,7 +37,12 @@ internal sealed class PluginHostHarness : IAsyncDisposable
 
     public FakeAccountStore Accounts { get; } = new("test.dom", new AccountInfo(new AccountAddress("alice", "test.dom"), "Alice Liddell", DateTimeOffset.UnixEpoch));
 
-    public LoopbackListenerRegistry Listeners { get; } = new();
+    /// <summary>The kernel's real registry and connection server: plugins listen where <c>&lt;Name&gt;:Listen</c> says (tests give 127.0.0.1:0).</summary>
+    public ListenerRegistry Listeners { get; } = new();
+
+    public ServerCertificates Certificates { get; }
+
+    public ConnectionServer Connections { get; }
 
     public InProcessMessageBus Bus { get; }
 

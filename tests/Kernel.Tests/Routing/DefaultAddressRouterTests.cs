@@ -190,9 +190,11 @@ public sealed class DefaultAddressRouterTests : IAsyncLifetime
     [InlineData("192.0.2.77", false)]
     public void The_listener_registry_owns_127_0_0_1_and_its_bindings_not_all_of_127_0_0_0_8(string ip, bool own)
     {
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
-        var registry = new Kernel.Listeners.ListenerRegistry(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Kernel.Listeners.ListenerRegistry>.Instance);
+        var registry = new Kernel.Listeners.ListenerRegistry();
         Assert.Equal(own, registry.IsOwnAddress(IPAddress.Parse(ip)));
+        // A listener bound to another loopback address makes that one ours too.
+        registry.Add([new ListenerBinding("Smtp", null, System.Net.Sockets.ProtocolType.Tcp, new IPEndPoint(IPAddress.Parse("127.0.0.9"), 25))]);
+        Assert.True(registry.IsOwnAddress(IPAddress.Parse("127.0.0.9")));
         Assert.Equal(own, new Kernel.Plugins.UnavailableListenerRegistry().IsOwnAddress(IPAddress.Parse(ip)));
     }
 

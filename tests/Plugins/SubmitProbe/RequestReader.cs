@@ -1,37 +1,46 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 
 namespace SubmitProbe;
 
-/// <summary>Buffered reads of request lines (LF or CRLF ended) and exact-length message bytes from one connection.</summary>
-internal sealed class RequestReader(Stream stream)
+/// <summary>Request lines (LF or CRLF ended) and exact-length message bytes from one connection's input pipe.</summary>
+internal sealed class RequestReader(PipeReader input)
 {
-    private readonly byte[] _buffer = new byte[16 * 1024];
-    private int _start;
-    private int _end;
-
     /// <summary>One request line: <see cref="Text"/> without its line end, null at end of stream; <see cref="TooLong"/> past the limit.</summary>
     public readonly record struct Line(string? Text, bool TooLong);
 
     /// <summary>The next line; reading stops (TooLong) once it exceeds <paramref name="maxLength"/> bytes.</summary>
     public async Task<Line> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {
-        var line = new List<byte>();
         while (true)
         {
-            if (_start == _end)
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (buffer.PositionOf((byte)'\n') is { } end)
             {
-                if (!await FillAsync(cancellationToken)) return new Line(line.Count == 0 ? null : Decode(line), false);
+                var line = buffer.Slice(0, end);
+                if (line.Length > maxLength)
+                {
+                    input.AdvanceTo(buffer.GetPosition(1, end));
+                    return new Line(null, true);
+                }
+                var text = Encoding.Latin1.GetString(line).TrimEnd('\r');
+                input.AdvanceTo(buffer.GetPosition(1, end));
+                return new Line(text, false);
             }
-            var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-            var take = (newline < 0 ? _end : newline) - _start;
-            line.AddRange(new ArraySegment<byte>(_buffer, _start, take));
-            _start += take;
-            if (line.Count > maxLength) return new Line(null, true);
-            if (newline >= 0)
+            if (buffer.Length > maxLength)
             {
-                _start++; // the LF
-                return new Line(Decode(line), false);
+                input.AdvanceTo(buffer.End);
+                return new Line(null, true);
             }
+            if (result.IsCompleted)
+            {
+                var text = buffer.Length == 0 ? null : Encoding.Latin1.GetString(buffer).TrimEnd('\r');
+                input.AdvanceTo(buffer.End);
+                return new Line(text, false);
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
@@ -41,25 +50,14 @@ internal sealed class RequestReader(Stream stream)
         var filled = 0;
         while (filled < target.Length)
         {
-            if (_start == _end && !await FillAsync(cancellationToken)) return false;
-            var take = Math.Min(_end - _start, target.Length - filled);
-            Buffer.BlockCopy(_buffer, _start, target, filled, take);
-            _start += take;
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var take = (int)Math.Min(buffer.Length, target.Length - filled);
+            buffer.Slice(0, take).CopyTo(target.AsSpan(filled));
             filled += take;
+            input.AdvanceTo(buffer.GetPosition(take));
+            if (filled < target.Length && result.IsCompleted) return false;
         }
         return true;
-    }
-
-    private async Task<bool> FillAsync(CancellationToken cancellationToken)
-    {
-        _start = 0;
-        _end = await stream.ReadAsync(_buffer, cancellationToken);
-        return _end > 0;
-    }
-
-    private static string Decode(List<byte> line)
-    {
-        var count = line.Count > 0 && line[^1] == '\r' ? line.Count - 1 : line.Count;
-        return Encoding.Latin1.GetString(line.GetRange(0, count).ToArray());
     }
 }
