@@ -22,7 +22,7 @@ public static class ServeCommand
 
     public static async Task<int> RunAsync(string[] args, KernelPaths paths, IConfigurationRoot configuration, TextWriter output, TextWriter error)
     {
-        var parse = new RootCommand { Options = { Kernel.Cli.CliOptions.Data }, Subcommands = { Create() } }.Parse(args);
+        var parse = new RootCommand { Options = { Kernel.Cli.CliOptions.Data }, Subcommands = { Create() } }.Parse(args, KernelCommandLine.Parsing);
         if (parse.Errors.Count > 0)
         {
             await error.WriteLineAsync($"error: {parse.Errors[0].Message}");
@@ -82,9 +82,14 @@ public static class ServeCommand
             _ = services.GetRequiredService<Storage.SqliteDatabase>(); // opens and migrates now, so a bad data folder fails here
             return services;
         }
+        catch (Storage.DataFolderException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return null;
+        }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"error: data folder {paths.DataDirectory}: {e.Message}");
+            error.WriteLine($"error: data folder {paths.DataDirectory}: {KernelCommandLine.Describe(e, paths)}");
             return null;
         }
     }

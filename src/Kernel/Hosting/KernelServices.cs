@@ -34,9 +34,11 @@ public static class KernelServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(paths);
 
-        services.AddSingleton(_ =>
+        // The data folder is validated here, where it is opened, for serve and every CLI command alike (DataFolder).
+        services.AddSingleton(_ => DataFolder.Open(paths.DataDirectory, paths.Access, paths.QuickCheck));
+        services.AddSingleton(sp =>
         {
-            var database = new SqliteDatabase(paths.DataDirectory);
+            var database = new SqliteDatabase(sp.GetRequiredService<DataFolder>().Path);
             database.Migrate();
             return database;
         });

@@ -31,12 +31,19 @@ public sealed class BodyStore
         var id = NewId();
         var tmpPath = Path.Combine(_tmp, id);
         long length;
-        await using (var file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        try
         {
+            await using var file = new FileStream(tmpPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
             await source.CopyToAsync(file, cancellationToken);
             await file.FlushAsync(cancellationToken);
             length = file.Length;
             file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
+        }
+        catch
+        {
+            // A full disk (or a cancelled copy) leaves no half-written file behind.
+            try { File.Delete(tmpPath); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
         }
         var finalPath = PathOf(id);
         var folder = Path.GetDirectoryName(finalPath)!;
@@ -84,8 +91,14 @@ public sealed class BodyStore
     }
 
     /// <summary>Removes files no row references (left by a crash between write and commit) and stale temporary files older than <paramref name="minAge"/>.</summary>
+    /// <remarks>
+    /// Never against a database created by this process: with no rows yet, every body on disk would look unreferenced
+    /// (issue 8 §1 — a lost <c>kernel.db</c> must never turn into lost mail). <see cref="DataFolder"/> refuses such a
+    /// folder before it gets here; this is the second line.
+    /// </remarks>
     public int SweepOrphans(SqliteDatabase database, TimeSpan minAge)
     {
+        if (database.CreatedInThisProcess) return 0;
         using var connection = database.Open();
         var known = connection.Query<string>("SELECT id FROM bodies").ToHashSet(StringComparer.Ordinal);
         var cutoff = DateTime.UtcNow - minAge;
