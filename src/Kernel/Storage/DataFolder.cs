@@ -155,7 +155,8 @@ public sealed class DataFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataFolderException($"data folder {folder} is not writable by this user ({OneLine(e.Message)}): fix its owner or permissions");
+            var why = e is UnauthorizedAccessException ? "permission denied" : OneLine(e.Message);
+            throw new DataFolderException($"data folder {folder} is not writable by this user ({why}): fix its owner or permissions");
         }
     }
 
@@ -167,7 +168,8 @@ public sealed class DataFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataFolderException($"database {database} is not writable by this user ({OneLine(e.Message)}): fix its owner or permissions");
+            var why = e is UnauthorizedAccessException ? "permission denied" : OneLine(e.Message);
+            throw new DataFolderException($"database {database} is not writable by this user ({why}): fix its owner or permissions");
         }
     }
 
