@@ -85,7 +85,7 @@ public static class KernelServices
             sp.GetRequiredService<IMessageBus>(),
             sp.GetRequiredService<DefaultAddressRouter>(),
             sp.GetRequiredService<PluginStateTable>()));
-        services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>()));
+        services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>(), sp.GetRequiredService<DataFolder>().Path));
         services.AddSingleton<IKernelExtensions>(sp => sp.GetRequiredService<PluginHost>());
 
         services.AddSingleton<SqliteMessageQueue>();
