@@ -213,7 +213,13 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     /// when the host runs — once it looks the same on two passes in a row, so a half-copied folder is never loaded;
     /// a folder that failed is retried when its content changes. Names starting with '.' (staging) are ignored.
     /// </summary>
-    internal async Task ScanAsync(CancellationToken cancellationToken)
+    internal async Task ScanAsync(CancellationToken cancellationToken) => await Task.WhenAll(await BeginScanAsync(cancellationToken));
+
+    /// <summary>
+    /// Plans one pass and starts its per-plugin operations, returning them unawaited: the watcher does not wait for a
+    /// plugin stuck in its start before looking at the folder again (the busy plugin is skipped until it is done).
+    /// </summary>
+    private async Task<Task[]> BeginScanAsync(CancellationToken cancellationToken)
     {
         // Decide under the lock (cheap: folder listings and fingerprints), act outside it, one task per plugin, so a
         // plugin that blocks in its constructor or StartAsync delays nobody else.
@@ -280,8 +286,9 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             _mutex.Release();
         }
-        if (work.Count > 0) await Task.WhenAll(work.Select(w => w()));
-        if (changed || work.Count > 0) await LockedAsync(() => { Recompute(); RecordStates(); });
+        if (changed) await LockedAsync(() => { Recompute(); RecordStates(); });
+        // Each operation takes its plugin's gate before its first await, so the next pass already sees it busy.
+        return work.Select(w => w()).ToArray();
     }
 
     /// <summary>Runs one plugin's operation under its gate, then publishes the new extension snapshot and states.</summary>
@@ -666,7 +673,12 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             try
             {
                 await Task.Delay(_options.ScanInterval, cancellationToken);
-                await ScanAsync(cancellationToken);
+                foreach (var operation in await BeginScanAsync(cancellationToken))
+                {
+                    _ = operation.ContinueWith(
+                        t => _logger.LogError(t.Exception, "a plugin operation of the folder watcher failed"),
+                        CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
