@@ -69,7 +69,7 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     // issue 8 §4: errors that exited 0, and @words read as response files
     [InlineData(null, "no queue nosuch-queue", "queue", "release", "nosuch-queue")]
     [InlineData(null, "'a*%b' is not a valid mailbox name: '*' and '%' are IMAP LIST wildcards", "mailbox", "create", "alice@test.dom", "a*%b")]
-    [InlineData(null, "'x%' is not a valid mailbox name", "mailbox", "create", "~alice/Work/x%")]
+    [InlineData(null, "'Work/x%' is not a valid mailbox name", "mailbox", "create", "~alice/Work/x%")]
     [InlineData(null, "'@test.dom' is not a valid address", "account", "add", "@test.dom", "--password", "x")]
     [InlineData(null, "'@accounts.txt' is not a valid address", "account", "add", "@accounts.txt", "--password", "x")]
     [InlineData(null, "plugin Nope is not set aside", "plugins", "enable", "Nope")]
