@@ -124,7 +124,7 @@ public static class KernelCommandLine
         catch (Exception e) when (CommandAction.IsOperatorError(e) || e is Storage.DataFolderException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"error: {Describe(e, paths)}");
-            return exitCode = e is Queue.QueueTemporaryFailureException ? CommandAction.TemporaryFailure : 1;
+            return exitCode = e is Queue.QueueTemporaryFailureException || IsDiskFull(e, paths) ? CommandAction.TemporaryFailure : 1;
         }
         finally
         {
@@ -154,11 +154,38 @@ public static class KernelCommandLine
         if (e is Microsoft.Data.Sqlite.SqliteException sqlite && paths is not null
             && Storage.DataFolder.DescribeDamage(sqlite, Path.Combine(paths.DataDirectory, Storage.DataFolder.DatabaseFileName)) is { } damage)
             return damage;
+        if (paths is not null && IsDiskFull(e, paths))
+            return $"the disk of data folder {paths.DataDirectory} is full ({OneLine(e.Message)}): nothing was stored; free space and try again";
         var message = CommandAction.IsOperatorError(e) || e is Storage.DataFolderException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
             ? e.Message
             : $"{e.GetType().Name}: {e.Message}";
         return string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
     }
+
+    /// <summary>
+    /// SQLite reports a full disk as SQLITE_FULL, or as a disk I/O error when it cannot even grow its shared-memory file;
+    /// a body write as ENOSPC. Either way nothing was stored, and the answer is "try again later" (EX_TEMPFAIL).
+    /// </summary>
+    private static bool IsDiskFull(Exception e, KernelPaths? paths)
+    {
+        if (paths is null) return false;
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 }) return true; // SQLITE_FULL
+            if (inner is IOException io && (io.HResult & 0xFFFF) == 28) return true; // ENOSPC
+        }
+        if (e is not (Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 10 } or IOException)) return false;
+        try
+        {
+            return Directory.Exists(paths.DataDirectory) && new DriveInfo(paths.DataDirectory).AvailableFreeSpace < 256 * 1024;
+        }
+        catch (Exception probe) when (probe is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
     /// <summary><c>kernel account add --help</c> for the deepest command the parser recognised (never an argument or an unknown word).</summary>
     private static string HelpCommand(ParseResult parse)

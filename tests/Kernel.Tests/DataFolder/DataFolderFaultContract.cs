@@ -101,7 +101,8 @@ public abstract class DataFolderFaultContract<TProvider> where TProvider : IData
         var full = await RunAsync(data, plugins.Path, Message + new string('x', 64 * 1024), "submit", "--from", "bob@test.dom", "alice@test.dom");
         disk.Free();
 
-        CliAssert.FailsWithOneLine(full);
+        CliAssert.FailsWithOneLine(full, "full");
+        Assert.Equal(75, full.ExitCode); // EX_TEMPFAIL: try again later
         Assert.Equal(before, DataSnapshot.Take(data));
         var list = CliAssert.Ok(await RunAsync(data, plugins.Path, null, "queue", "list")).Output;
         Assert.Single(list.Split('\n', StringSplitOptions.RemoveEmptyEntries));
