@@ -104,32 +104,35 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     /// </summary>
     public void LoadAll()
     {
+        IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad;
         _mutex.Wait();
         try
         {
-            LoadAllLocked();
+            toLoad = PlanLoadAllLocked();
         }
         finally
         {
             _mutex.Release();
         }
+        LoadPlannedAsync(toLoad).GetAwaiter().GetResult();
     }
 
     /// <summary>Loads (if not yet), starts every loaded module in name order, then watches the folder for drop-ins.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        PluginEntry[] toStart;
+        IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad;
         await _mutex.WaitAsync(cancellationToken);
         try
         {
-            LoadAllLocked();
+            toLoad = PlanLoadAllLocked();
             _started = true;
-            toStart = SnapshotEntries().Where(e => e.State == PluginState.Loaded).ToArray();
         }
         finally
         {
             _mutex.Release();
         }
+        await LoadPlannedAsync(toLoad);
+        var toStart = SnapshotEntries().Where(e => e.State == PluginState.Loaded).ToArray();
         foreach (var entry in toStart)
         {
             await entry.Gate.WaitAsync(cancellationToken);
@@ -413,9 +416,29 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         });
     }
 
-    private void LoadAllLocked()
+    /// <summary>Composes the planned plugins outside the host's lock (constructors are plugin code), each under its gate.</summary>
+    private async Task LoadPlannedAsync(IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad)
     {
-        if (_loaded) return;
+        foreach (var (entry, folder) in toLoad)
+        {
+            await entry.Gate.WaitAsync();
+            try
+            {
+                await LoadEntryAsync(entry, folder, entry.Fingerprint!);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+        await LockedAsync(Recompute);
+    }
+
+    /// <summary>The first look at the plugins folder (once): entries for every folder, and which of them to compose.</summary>
+    private List<(PluginEntry Entry, string Folder)> PlanLoadAllLocked()
+    {
+        var toLoad = new List<(PluginEntry Entry, string Folder)>();
+        if (_loaded) return toLoad;
         _loaded = true;
         var present = ListFolders();
         if (!Directory.Exists(_options.PluginsDirectory))
@@ -429,7 +452,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                 entry.Set(PluginState.Disabled, "not selected by Kernel:Plugins");
                 continue;
             }
-            LoadEntryAsync(entry, folder, entry.Fingerprint).GetAwaiter().GetResult();
+            toLoad.Add((entry, folder));
         }
         foreach (var name in _enabled ?? [])
         {
@@ -437,7 +460,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             var entry = AddEntry(name);
             Fail(entry, $"selected by Kernel:Plugins but there is no folder {Path.Combine(_options.PluginsDirectory, name)}");
         }
-        Recompute();
+        return toLoad;
     }
 
     /// <summary>
