@@ -118,6 +118,26 @@ public sealed class PluginHostReliabilityTests
     }
 
     [Fact]
+    public async Task Faulted_background_work_fails_and_unloads_only_that_plugin()
+    {
+        await using var h = new PluginHostHarness();
+        h.Install("Healthy");
+        h.Install("DnsProbe180");
+        var host = h.CreateHost(adjust: o => o with { WatchFolder = false });
+        await host.StartAsync(CancellationToken.None);
+
+        host.ReportFault("Healthy", new InvalidOperationException("background boom"));
+
+        var failed = await PluginHostHarness.WaitForStateAsync(host, "Healthy", PluginState.Failed, TimeSpan.FromSeconds(10));
+        Assert.Equal(PluginState.Failed, failed?.State);
+        Assert.Contains("its background work threw", failed!.Reason);
+        Assert.Contains("background boom", failed.Reason);
+        Assert.True(File.Exists(h.PluginData("Healthy", "stopped")), "the faulted plugin was not stopped");
+        Assert.Equal(PluginState.Active, host.Find("DnsProbe180")?.State);
+        await host.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task An_exception_is_traced_to_the_plugin_whose_code_threw_it()
     {
         await using var h = new PluginHostHarness();
