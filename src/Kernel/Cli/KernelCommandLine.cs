@@ -37,7 +37,9 @@ public static class KernelCommandLine
     {
         var settings = args.Where(IsSetting).ToList();
         var commandArgs = args.Where(a => !IsSetting(a)).ToArray();
-        var verb = commandArgs.FirstOrDefault(a => !a.StartsWith('-'));
+        // The command's words, without `--data DIR` wherever it stands (`kernel --data D domain add x` is still `domain add`).
+        var words = WithoutDataOption(commandArgs);
+        var verb = words.FirstOrDefault(a => !a.StartsWith('-'));
         var serving = verb == "serve";
 
         IConfigurationRoot configuration;
@@ -56,7 +58,7 @@ public static class KernelCommandLine
 
         // Only `serve` and `domain add` (the first set-up step) may create a data folder and its store; anything
         // else on a missing folder is a typo, answered with one line rather than a new empty store (DataFolder).
-        var creates = serving || (commandArgs.Length >= 2 && commandArgs[0] == "domain" && commandArgs[1] == "add");
+        var creates = serving || (words.Length >= 2 && words[0] == "domain" && words[1] == "add");
         var helpOnly = verb is null || args.Any(a => a is "-h" or "--help" or "-?" or "--version");
         paths = paths with
         {
@@ -234,6 +236,18 @@ public static class KernelCommandLine
         var eq = arg.IndexOf('=');
         var colon = arg.IndexOf(':');
         return colon > 2 && (eq < 0 || colon < eq);
+    }
+
+    private static string[] WithoutDataOption(string[] args)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--data") { i++; continue; }
+            if (args[i].StartsWith("--data=", StringComparison.Ordinal)) continue;
+            kept.Add(args[i]);
+        }
+        return [.. kept];
     }
 
     private static string? ScanOption(string[] args, string name)

@@ -699,7 +699,12 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                 foreach (var operation in await BeginScanAsync(cancellationToken))
                 {
                     _ = operation.ContinueWith(
-                        t => _logger.LogError(t.Exception, "a plugin operation of the folder watcher failed"),
+                        t =>
+                        {
+                            // Cancelled by the watcher stopping (shutdown): StopAsync unloads what was left half-started.
+                            if (t.Exception?.InnerException is OperationCanceledException && cancellationToken.IsCancellationRequested) return;
+                            _logger.LogError(t.Exception, "a plugin operation of the folder watcher failed");
+                        },
                         CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 }
             }

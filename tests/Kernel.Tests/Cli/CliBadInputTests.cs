@@ -170,6 +170,17 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     }
 
     [Fact]
+    public async Task DomainAddCreatesTheDataFolderWhereverDataStandsOnTheLine()
+    {
+        using var parent = new TempDataFolder();
+        var folder = Path.Combine(parent.Path, "data");
+
+        CliAssert.Ok(await KernelCli.RunAsync(null, null, ["--data", folder, "domain", "add", "first.dom", NoPlugins]));
+
+        Assert.True(File.Exists(Path.Combine(folder, "kernel.db")));
+    }
+
+    [Fact]
     public async Task ADataFolderIsTakenFromDataOptionThenKernelDataThenDotData()
     {
         using var other = new TempDataFolder();
