@@ -107,7 +107,14 @@ public sealed class RouterCommands : ICliCommands
             || relayFrom == "anybody"
             || (relayFrom != "nobody" && snapshot.Relay.ClientIps.Contains(ip));
         var source = new RequestSource(ip, trusted ? SourceClass.Trusted : SourceClass.Untrusted, account, Protocol: "CLI");
-        var decision = await router.RouteAsync(new RouteRequest(invocation.Argument("address")!, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
+        var address = invocation.Argument("address")!;
+        var decision = await router.RouteAsync(new RouteRequest(address, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
+        if (decision.Result is RouteResult.Reject { Reason: RejectReason.BadSyntax } bad)
+        {
+            // Not a route but bad input (issue 8 §4): one line on stderr and a non-zero exit, never "relay: allowed".
+            await invocation.Error.WriteLineAsync($"error: '{address}' is not an address: {RouteTestOutput.Display(bad)}");
+            return 1;
+        }
         if (invocation.Flag("json")) await RouteTestOutput.WriteJsonAsync(invocation.Out, decision);
         else await RouteTestOutput.WriteTextAsync(invocation.Out, decision, invocation.Flag("trace"));
         return 0;

@@ -47,5 +47,11 @@ public sealed class RouterProcessTests
         Assert.Contains("\"allowed\":true", fromClient.Output);
         var nodots = await Cli(null, "route", "test", "x@nodots");
         Assert.StartsWith("550 5.1.2 ", nodots.Output);
+
+        // Issue 8 §4: not an address is bad input — one line on stderr and a non-zero exit, never "relay: allowed".
+        var notAnAddress = await Cli(null, "route", "test", "not an address");
+        Assert.True(notAnAddress.ExitCode != 0 && notAnAddress.Output.Length == 0, notAnAddress.ToString());
+        var errorLine = Assert.Single(notAnAddress.Error.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: 'not an address' is not an address: 501 ", errorLine);
     }
 }

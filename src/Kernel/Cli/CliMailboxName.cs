@@ -24,6 +24,22 @@ public static class CliMailboxName
     }
 
     /// <summary>
+    /// A name to create says why it is refused (the store's answer is IMAP's bare "Invalid mailbox name"): no IMAP LIST
+    /// wildcard (RFC 3501 §6.3.8 — such a name could never be listed alone), no control character, no empty, '.' or
+    /// '..' component (mailboxes.md §2.1).
+    /// </summary>
+    public static void CheckNewName(string foreignName)
+    {
+        var own = foreignName[(foreignName.IndexOf('/') + 1)..].TrimEnd('/');
+        if (own.IndexOfAny(['*', '%']) >= 0)
+            throw new CliError($"'{own}' is not a valid mailbox name: '*' and '%' are IMAP LIST wildcards");
+        if (own.Any(char.IsControl))
+            throw new CliError($"'{own}' is not a valid mailbox name: it holds a control character");
+        if (own.Length == 0 || own.Split('/').Any(c => c.Length == 0 || c is "." or ".."))
+            throw new CliError($"'{own}' is not a valid mailbox name: empty, '.' and '..' components are not allowed");
+    }
+
+    /// <summary>
     /// Runs a mailbox-store call, naming the mailbox in its error: the store's texts ("No such mailbox") are IMAP
     /// response texts and do not say which name they are about, which a one-line CLI error must.
     /// </summary>

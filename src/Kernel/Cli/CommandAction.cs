@@ -9,6 +9,9 @@ namespace Kernel.Cli;
 /// </summary>
 public static class CommandAction
 {
+    /// <summary>EX_TEMPFAIL (sysexits.h), as sendmail answers: nothing was stored, try again later (a full disk, a busy store).</summary>
+    public const int TemporaryFailure = 75;
+
     public static Command Run(this Command command, Func<CliContext> context, Func<ParseResult, CliContext, CancellationToken, Task> body)
     {
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -31,5 +34,5 @@ public static class CommandAction
     public static bool IsOperatorError(Exception e) =>
         e is CliError or DirectoryException or MailboxException or FileStoreException or ArgumentException
             or Storage.StoredBodyException or Hosting.KernelStartupException or Listeners.ListenerConfigurationException
-            or Plugins.PluginAdministrationException;
+            or Plugins.PluginAdministrationException or Storage.DataFolderException;
 }

@@ -43,6 +43,7 @@ public static class MailboxCommands
         command.Run(context, async (p, c, ct) =>
         {
             var mailboxName = await CliMailboxName.ResolveAsync(c.Service<IAccountStore>(), p.GetValue(first)!, p.GetValue(second), ct);
+            if (name == "create") CliMailboxName.CheckNewName(mailboxName);
             await CliMailboxName.OnAsync(mailboxName, () => action(c.Service<IMailboxStore>(), mailboxName, ct));
             await c.Out.WriteLineAsync($"mailbox {mailboxName} {done}");
         });

@@ -9,7 +9,7 @@ public static class PluginsCommands
 {
     public static Command Create(Func<CliContext> context)
     {
-        var plugins = new Command("plugins", "list, install and unload plugins");
+        var plugins = new Command("plugins", "list, install, unload and enable plugins");
 
         var json = CliOptions.Json();
         var list = new Command("list", "each plugin with its state (active, loaded, disabled, failed with the reason, unloaded)") { json };
@@ -41,7 +41,17 @@ public static class PluginsCommands
             await c.Out.WriteLineAsync($"plugin {p.GetValue(name)} unloaded");
         });
 
+        var enableName = new Argument<string>("name");
+        var enable = new Command("enable", "let a plugin that brought the server down load again (a running server picks it up within seconds)") { enableName };
+        enable.Run(context, async (p, c, _) =>
+        {
+            var plugin = p.GetValue(enableName)!;
+            if (!c.Services.GetRequiredService<PluginAdministration>().Enable(plugin)) throw new CliError($"plugin {plugin} is not set aside");
+            await c.Out.WriteLineAsync($"plugin {plugin} enabled");
+        });
+
         plugins.Subcommands.Add(list);
+        plugins.Subcommands.Add(enable);
         plugins.Subcommands.Add(install);
         plugins.Subcommands.Add(unload);
         return plugins;

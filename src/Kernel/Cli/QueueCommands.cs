@@ -51,7 +51,12 @@ public static class QueueCommands
         var release = new Command("release", "deliver a held or backed-off queue now") { releaseQueue };
         release.Run(context, async (p, c, ct) =>
         {
-            var count = await c.Service<IMessageQueue>().ReleaseAsync(p.GetValue(releaseQueue)!, ct);
+            var name = p.GetValue(releaseQueue)!;
+            var queue = c.Service<IMessageQueue>();
+            // An unknown queue is a typo, not "0 messages released": nothing waits in it and it is no domain of ours.
+            if ((await queue.ListAsync(name, ct)).Count == 0 && await c.Service<IAccountStore>().ResolveDomainAsync(name, ct) is null)
+                throw new CliError($"no queue {name}: no queued message waits in it");
+            var count = await queue.ReleaseAsync(name, ct);
             await c.Out.WriteLineAsync($"queue {p.GetValue(releaseQueue)} released ({count} messages)");
         });
 

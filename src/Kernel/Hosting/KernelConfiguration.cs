@@ -69,13 +69,75 @@ public static class KernelConfiguration
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
-    /// <summary>The data folder, in the order <c>--data</c>, <c>KERNEL_DATA</c>, <c>Kernel:Data</c>, <c>./data</c>.</summary>
-    public static string DataDirectory(string? dataOption, IConfiguration configuration) =>
-        Path.GetFullPath(dataOption
-            ?? Environment.GetEnvironmentVariable("KERNEL_DATA")
-            ?? configuration["Kernel:Data"]
-            ?? "./data");
+    /// <summary>The data folder, in the order <c>--data</c>, <c>KERNEL_DATA</c>, <c>Kernel:Data</c>, <c>./data</c>; an empty one is named as such.</summary>
+    public static string DataDirectory(string? dataOption, IConfiguration configuration)
+    {
+        var (value, source) = dataOption is not null ? (dataOption, "--data")
+            : Environment.GetEnvironmentVariable("KERNEL_DATA") is { } variable ? (variable, "KERNEL_DATA")
+            : configuration["Kernel:Data"] is { } setting ? (setting, "Kernel:Data")
+            : ("./data", "default");
+        if (string.IsNullOrWhiteSpace(value)) throw new KernelStartupException($"the data folder given by {source} is empty: give the folder's path");
+        return FullPath(value, source);
+    }
 
     public static string PluginsDirectory(IConfiguration configuration) =>
-        Path.GetFullPath(configuration["Kernel:PluginsDirectory"] ?? KernelPaths.DefaultPluginsDirectory);
+        configuration["Kernel:PluginsDirectory"] is { } value ? FullPath(value, "Kernel:PluginsDirectory") : KernelPaths.DefaultPluginsDirectory;
+
+    private static string FullPath(string value, string source)
+    {
+        try
+        {
+            return Path.GetFullPath(value);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new KernelStartupException($"{source} '{value}' is not a usable path: {OneLine(e.Message)}");
+        }
+    }
+
+    /// <summary>
+    /// Checks the settings the kernel reads before anything uses them, so a bad value is one line naming where it came
+    /// from (a file, the environment, the command line) rather than a crash at first use (issue 8 §4).
+    /// </summary>
+    public static void Validate(IConfigurationRoot configuration)
+    {
+        foreach (var (key, value) in configuration.AsEnumerable())
+        {
+            if (value is null) continue;
+            var segments = key.Split(':');
+            // Logging:LogLevel:X, Logging:Console:LogLevel:X …: the logging binder throws on anything but a level name.
+            if (segments.Length >= 3 && segments[0].Equals("Logging", StringComparison.OrdinalIgnoreCase)
+                && segments[^2].Equals("LogLevel", StringComparison.OrdinalIgnoreCase)
+                && (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(value, ignoreCase: true, out var level) || !Enum.IsDefined(level)))
+            {
+                throw new KernelStartupException($"{Source(configuration, key)}: {key} = '{value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)");
+            }
+        }
+        if (configuration["Kernel:PluginsDirectory"] is { } plugins && string.IsNullOrWhiteSpace(plugins))
+            throw new KernelStartupException($"{Source(configuration, "Kernel:PluginsDirectory")}: Kernel:PluginsDirectory is empty: give a folder, or remove the key for plugins/ beside the executable");
+        foreach (var key in new[] { "Kernel:PluginStartTimeout", "Kernel:PluginStopTimeout", "Kernel:ShutdownTimeout" })
+        {
+            if (configuration[key] is { } text
+                && !(double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600))
+                throw new KernelStartupException($"{Source(configuration, key)}: {key} = '{text}' is not a number of seconds (0 < n ≤ 3600)");
+        }
+    }
+
+    /// <summary>Where a key's value comes from: the provider that wins (the last that has it).</summary>
+    private static string Source(IConfigurationRoot configuration, string key)
+    {
+        foreach (var provider in configuration.Providers.Reverse())
+        {
+            if (!provider.TryGet(key, out _)) continue;
+            return provider switch
+            {
+                Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider json =>
+                    "configuration file " + (json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath ?? json.Source.Path),
+                Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider => "environment",
+                Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationProvider => "command line",
+                _ => "configuration",
+            };
+        }
+        return "configuration";
+    }
 }

@@ -37,9 +37,11 @@ public static class KernelServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(paths);
 
-        services.AddSingleton(_ =>
+        // The data folder is validated here, where it is opened, for serve and every CLI command alike (DataFolder).
+        services.AddSingleton(_ => DataFolder.Open(paths.DataDirectory, paths.Access, paths.QuickCheck));
+        services.AddSingleton(sp =>
         {
-            var database = new SqliteDatabase(paths.DataDirectory);
+            var database = new SqliteDatabase(sp.GetRequiredService<DataFolder>().Path);
             database.Migrate();
             return database;
         });
@@ -97,7 +99,7 @@ public static class KernelServices
             sp.GetRequiredService<IMessageBus>(),
             sp.GetRequiredService<DefaultAddressRouter>(),
             sp.GetRequiredService<PluginStateTable>()));
-        services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>()));
+        services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>(), sp.GetRequiredService<DataFolder>().Path));
         services.AddSingleton<IKernelExtensions>(sp => sp.GetRequiredService<PluginHost>());
 
         services.AddSingleton<SqliteMessageQueue>();

@@ -20,10 +20,11 @@ internal static class MailboxName
     }
 
     /// <summary>§2.1 [Decision]: 1–255 bytes per component, 1,024 bytes and 32 levels in all, no control characters,
-    /// no empty, '.' or '..' component, no leading '~' (that marks foreign names).</summary>
+    /// no empty, '.' or '..' component, no leading '~' (that marks foreign names), no LIST wildcard '*' or '%'
+    /// (RFC 3501 §6.3.8: a name holding one could never be listed on its own; issue 8 §4).</summary>
     public static bool IsValidOwn(string name)
     {
-        if (name.Length == 0 || name[0] == '~') return false;
+        if (name.Length == 0 || name[0] == '~' || HasWildcard(name)) return false;
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes) return false;
         var components = name.Split(Separator);
         if (components.Length > MaxLevels) return false;

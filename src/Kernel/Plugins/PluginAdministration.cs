@@ -10,7 +10,7 @@ namespace Kernel.Plugins;
 /// few seconds, stops it, drains and unloads it, and it stays off across restarts until installed again.</item>
 /// </list>
 /// </summary>
-public sealed class PluginAdministration(string pluginsDirectory, PluginStateTable? stateTable = null)
+public sealed class PluginAdministration(string pluginsDirectory, PluginStateTable? stateTable = null, string? dataDirectory = null)
 {
     /// <summary>Prefix of the folder an install copies into before the rename; the watcher ignores it.</summary>
     public const string StagingPrefix = ".staging-";
@@ -92,7 +92,27 @@ public sealed class PluginAdministration(string pluginsDirectory, PluginStateTab
             throw new PluginAdministrationException($"installing plugin {name} into {PluginsDirectory} failed: {e.Message}");
         }
         TryDelete(Path.Combine(PluginsDirectory, UnloadedFolder, name));
+        // A new install is the operator's word that this plugin may run again, even if an earlier build crashed the server.
+        if (dataDirectory is not null) PluginCrashRecord.Clear(dataDirectory, name);
         return name;
+    }
+
+    /// <summary>
+    /// Lets a plugin that was set aside (it brought the process down) load again: the record is removed, and a running
+    /// server loads it within a few seconds, a stopped one at its next start. False when it was not set aside.
+    /// </summary>
+    public bool Enable(string name)
+    {
+        if (dataDirectory is null || name.Length == 0 || name.StartsWith('.') || name.Contains('/') || name.Contains(Path.DirectorySeparatorChar))
+            throw new PluginAdministrationException($"'{name}' is not a plugin name");
+        try
+        {
+            return PluginCrashRecord.Clear(dataDirectory, name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PluginAdministrationException($"enabling plugin {name} failed: {e.Message}");
+        }
     }
 
     /// <summary>Takes a plugin out of the plugins folder (a running server unloads it within a few seconds).</summary>

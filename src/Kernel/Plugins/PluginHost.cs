@@ -11,6 +11,12 @@ namespace Kernel.Plugins;
 /// and the rest run. Also the kernel's view of the extension points (<see cref="IKernelExtensions"/>).
 /// </summary>
 /// <remarks>
+/// Issue 8 §2: plugin code (composition, <c>StartAsync</c>, <c>StopAsync</c>) never runs under <see cref="_mutex"/>,
+/// and each call has a deadline (<see cref="PluginHostOptions.StartTimeout"/>, <see cref="PluginHostOptions.StopTimeout"/>):
+/// one plugin that blocks cannot hold up another plugin's install or unload, nor shutdown. Operations on one plugin
+/// are serialised by its own gate, which is held at most for those deadlines.
+/// </remarks>
+/// <remarks>
 /// In <c>serve</c>: <see cref="StartAsync"/> (loads everything, starts the modules, watches the folder), then
 /// <see cref="StopAsync"/> at shutdown. In any other CLI invocation: <see cref="LoadAll"/> only, for the plugins'
 /// commands (<see cref="CliCommands"/>), then <see cref="DisposeAsync"/>.
@@ -35,6 +41,13 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     private bool _started;
     private CancellationTokenSource? _watchStop;
     private Task? _watcher;
+    private readonly object _choiceLock = new();
+    private string? _routerOwner;
+    private string? _rulesOwner;
+    private readonly HashSet<string> _ignoredWarned = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Load contexts of plugins abandoned after a deadline: code still running there is still theirs (crash attribution).</summary>
+    private readonly List<(string Name, WeakReference Context)> _abandoned = [];
 
     public PluginHost(
         PluginHostOptions options,
@@ -94,34 +107,48 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     /// </summary>
     public void LoadAll()
     {
+        IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad;
         _mutex.Wait();
         try
         {
-            LoadAllLocked();
+            toLoad = PlanLoadAllLocked();
         }
         finally
         {
             _mutex.Release();
         }
+        LoadPlannedAsync(toLoad).GetAwaiter().GetResult();
     }
 
     /// <summary>Loads (if not yet), starts every loaded module in name order, then watches the folder for drop-ins.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad;
         await _mutex.WaitAsync(cancellationToken);
         try
         {
-            LoadAllLocked();
+            toLoad = PlanLoadAllLocked();
             _started = true;
-            foreach (var entry in SnapshotEntries().Where(e => e.State == PluginState.Loaded))
-                await StartEntryAsync(entry, cancellationToken);
-            Recompute();
-            RecordStates();
         }
         finally
         {
             _mutex.Release();
         }
+        await LoadPlannedAsync(toLoad);
+        var toStart = SnapshotEntries().Where(e => e.State == PluginState.Loaded).ToArray();
+        foreach (var entry in toStart)
+        {
+            await entry.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (entry.State == PluginState.Loaded && entry.Loaded is not null) await StartEntryAsync(entry, cancellationToken);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+        await LockedAsync(() => { Recompute(); RecordStates(); });
         if (_options.WatchFolder)
         {
             _watchStop = new CancellationTokenSource();
@@ -134,46 +161,57 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await StopWatcherAsync();
+        string[] order;
         await _mutex.WaitAsync(cancellationToken);
         try
         {
-            var order = _startOrder.ToArray().Reverse();
-            foreach (var name in order)
-            {
-                PluginEntry? entry;
-                lock (_entries) _entries.TryGetValue(name, out entry);
-                if (entry?.Loaded is not null) await UnloadEntryAsync(entry, "server stopped", cancellationToken);
-            }
-            foreach (var entry in SnapshotEntries().Where(e => e.Loaded is not null))
-                await UnloadEntryAsync(entry, "server stopped", cancellationToken);
             _started = false;
-            Recompute();
-            RecordStates();
+            lock (_startOrder) order = _startOrder.ToArray().Reverse().ToArray();
         }
         finally
         {
             _mutex.Release();
         }
+        var entries = order.Select(n => { lock (_entries) return _entries.GetValueOrDefault(n); }).OfType<PluginEntry>()
+            .Concat(SnapshotEntries()).Distinct().ToArray();
+        foreach (var entry in entries)
+        {
+            // A plugin busy past every deadline (its gate not free within start + stop time) is left to the process exit.
+            if (!await entry.Gate.WaitAsync(_options.StartTimeout + _options.StopTimeout, cancellationToken))
+            {
+                _logger.LogWarning("plugin {Plugin} is still busy; not waiting for it to stop", entry.Name);
+                continue;
+            }
+            try
+            {
+                if (entry.Loaded is not null) await UnloadEntryAsync(entry, "server stopped", cancellationToken);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+        await LockedAsync(() => { Recompute(); RecordStates(); });
     }
 
     /// <summary>Stops (with the deadline), drains and unloads one plugin. False when it is not loaded.</summary>
     public async Task<bool> UnloadAsync(string name, CancellationToken cancellationToken = default)
     {
-        await _mutex.WaitAsync(cancellationToken);
+        PluginEntry? entry;
+        lock (_entries) _entries.TryGetValue(name, out entry);
+        if (entry is null) return false;
+        await entry.Gate.WaitAsync(cancellationToken);
         try
         {
-            PluginEntry? entry;
-            lock (_entries) _entries.TryGetValue(name, out entry);
-            if (entry?.Loaded is null) return false;
+            if (entry.Loaded is null) return false;
             await UnloadEntryAsync(entry, "unloaded by request", cancellationToken);
-            Recompute();
-            RecordStates();
-            return true;
         }
         finally
         {
-            _mutex.Release();
+            entry.Gate.Release();
         }
+        await LockedAsync(() => { Recompute(); RecordStates(); });
+        return true;
     }
 
     /// <summary>
@@ -181,22 +219,31 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     /// when the host runs — once it looks the same on two passes in a row, so a half-copied folder is never loaded;
     /// a folder that failed is retried when its content changes. Names starting with '.' (staging) are ignored.
     /// </summary>
-    internal async Task ScanAsync(CancellationToken cancellationToken)
+    internal async Task ScanAsync(CancellationToken cancellationToken) => await Task.WhenAll(await BeginScanAsync(cancellationToken));
+
+    /// <summary>
+    /// Plans one pass and starts its per-plugin operations, returning them unawaited: the watcher does not wait for a
+    /// plugin stuck in its start before looking at the folder again (the busy plugin is skipped until it is done).
+    /// </summary>
+    private async Task<Task[]> BeginScanAsync(CancellationToken cancellationToken)
     {
+        // Decide under the lock (cheap: folder listings and fingerprints), act outside it, one task per plugin, so a
+        // plugin that blocks in its constructor or StartAsync delays nobody else.
+        var work = new List<Func<Task>>();
+        var changed = false;
         await _mutex.WaitAsync(cancellationToken);
         try
         {
-            var changed = false;
             var present = ListFolders();
             foreach (var entry in SnapshotEntries())
             {
                 if (present.ContainsKey(entry.Name) || (entry.Fingerprint is null && entry.Pending is null)) continue;
+                if (entry.Gate.CurrentCount == 0) continue; // busy: looked at again on the next pass
                 entry.Pending = null;
                 entry.Fingerprint = null;
                 if (entry.Loaded is not null)
                 {
-                    await UnloadEntryAsync(entry, "folder removed", cancellationToken);
-                    changed = true;
+                    work.Add(() => OnGateAsync(entry, () => UnloadEntryAsync(entry, "folder removed", cancellationToken), cancellationToken));
                 }
                 else if (entry.State is PluginState.Failed or PluginState.Disabled)
                 {
@@ -208,6 +255,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             {
                 PluginEntry? entry;
                 lock (_entries) _entries.TryGetValue(name, out entry);
+                if (entry is not null && entry.Gate.CurrentCount == 0) continue;
                 if (_enabled is not null && !_enabled.Contains(name))
                 {
                     if (entry is null || entry.State != PluginState.Disabled)
@@ -219,7 +267,10 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                     continue;
                 }
                 var fingerprint = Fingerprint(folder);
-                if (entry is not null && entry.Fingerprint == fingerprint) continue;
+                // A plugin set aside for crashing the process is retried once `kernel plugins enable` removed the record.
+                if (entry is not null && entry.Fingerprint == fingerprint
+                    && !(entry.SetAside && PluginCrashRecord.Read(_options.DataDirectory, name) is null)) continue;
+                if (entry is not null && entry.SetAside && entry.Fingerprint == fingerprint) entry.Pending = fingerprint;
                 if (entry?.Pending != fingerprint)
                 {
                     // First sight of this content: wait one more pass for a copy in progress to settle.
@@ -227,22 +278,52 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                     continue;
                 }
                 entry.Pending = null;
-                if (_started && entry.State == PluginState.Active)
+                entry.Fingerprint = fingerprint;
+                var start = _started;
+                work.Add(() => OnGateAsync(entry, async () =>
                 {
-                    await ReplaceActiveAsync(entry, folder, fingerprint, cancellationToken);
-                    changed = true;
-                    continue;
-                }
-                if (entry.Loaded is not null) await UnloadEntryAsync(entry, "folder replaced", cancellationToken);
-                LoadEntry(entry, folder, fingerprint);
-                if (_started && entry.State == PluginState.Loaded) await StartEntryAsync(entry, cancellationToken);
-                changed = true;
+                    // A newer version of an active plugin takes its listeners over without closing them (issue 7 §1).
+                    if (start && _started && entry.State == PluginState.Active && entry.Loaded is not null)
+                    {
+                        await ReplaceActiveAsync(entry, folder, fingerprint, cancellationToken);
+                        return;
+                    }
+                    if (entry.Loaded is not null) await UnloadEntryAsync(entry, "folder replaced", cancellationToken);
+                    await LoadEntryAsync(entry, folder, fingerprint);
+                    if (start && _started && entry.State == PluginState.Loaded && entry.Loaded is not null) await StartEntryAsync(entry, cancellationToken);
+                }, cancellationToken));
             }
-            if (changed)
-            {
-                Recompute();
-                RecordStates();
-            }
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+        if (changed) await LockedAsync(() => { Recompute(); RecordStates(); });
+        // Each operation takes its plugin's gate before its first await, so the next pass already sees it busy.
+        return work.Select(w => w()).ToArray();
+    }
+
+    /// <summary>Runs one plugin's operation under its gate, then publishes the new extension snapshot and states.</summary>
+    private async Task OnGateAsync(PluginEntry entry, Func<Task> operation, CancellationToken cancellationToken)
+    {
+        await entry.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await operation();
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+        await LockedAsync(() => { Recompute(); RecordStates(); });
+    }
+
+    private async Task LockedAsync(Action action)
+    {
+        await _mutex.WaitAsync();
+        try
+        {
+            action();
         }
         finally
         {
@@ -253,20 +334,20 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopWatcherAsync();
-        await _mutex.WaitAsync();
-        try
+        foreach (var entry in SnapshotEntries().Where(e => e.Loaded is not null))
         {
-            foreach (var entry in SnapshotEntries().Where(e => e.Loaded is not null))
+            if (!await entry.Gate.WaitAsync(_options.StartTimeout + _options.StopTimeout)) continue;
+            try
             {
                 if (entry.State == PluginState.Active) await UnloadEntryAsync(entry, "host disposed", CancellationToken.None);
                 else DisposeLoaded(entry, PluginState.Unloaded, "host disposed");
             }
-            Recompute();
+            finally
+            {
+                entry.Gate.Release();
+            }
         }
-        finally
-        {
-            _mutex.Release();
-        }
+        await LockedAsync(Recompute);
     }
 
     /// <summary>The load context of a loaded plugin, weakly (a test watches it being collected after unload).</summary>
@@ -275,9 +356,98 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         lock (_entries) return _entries.TryGetValue(name, out var entry) ? entry.Loaded?.LoadContext : null;
     }
 
-    private void LoadAllLocked()
+    /// <summary>
+    /// The plugin whose code threw <paramref name="error"/>: the first frame (of the exception or any inner one) whose
+    /// assembly lives in a plugin's load context, including contexts abandoned after a deadline. Null when none does.
+    /// </summary>
+    public string? OwnerOf(Exception error)
     {
-        if (_loaded) return;
+        var contexts = new List<(string Name, System.Runtime.Loader.AssemblyLoadContext Context)>();
+        foreach (var entry in SnapshotEntries())
+        {
+            if (entry.Loaded?.LoadContext.Target is System.Runtime.Loader.AssemblyLoadContext context) contexts.Add((entry.Name, context));
+        }
+        lock (_abandoned)
+        {
+            foreach (var (name, weak) in _abandoned)
+            {
+                if (weak.Target is System.Runtime.Loader.AssemblyLoadContext context) contexts.Add((name, context));
+            }
+        }
+        if (contexts.Count == 0) return null;
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            foreach (var frame in new System.Diagnostics.StackTrace(e, false).GetFrames())
+            {
+                var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
+                if (assembly is null) continue;
+                var context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly);
+                foreach (var (name, candidate) in contexts)
+                {
+                    if (ReferenceEquals(candidate, context)) return name;
+                }
+            }
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Count > 1)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    if (OwnerOf(inner) is { } owner) return owner;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Work a plugin started faulted and nobody observed it (a fire-and-forget task): the plugin is failed with the
+    /// reason and unloaded; the server keeps running.
+    /// </summary>
+    public void ReportFault(string name, Exception error)
+    {
+        var reason = "its background work threw: " + PluginComposer.OneLine(error);
+        _logger.LogError(error, "plugin {Plugin} failed: {Reason}", name, reason);
+        _ = Task.Run(async () =>
+        {
+            PluginEntry? entry;
+            lock (_entries) _entries.TryGetValue(name, out entry);
+            if (entry is null) return;
+            await entry.Gate.WaitAsync();
+            try
+            {
+                if (entry.Loaded is not null) await UnloadEntryAsync(entry, reason, CancellationToken.None);
+                entry.Set(PluginState.Failed, reason);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+            await LockedAsync(() => { Recompute(); RecordStates(); });
+        });
+    }
+
+    /// <summary>Composes the planned plugins outside the host's lock (constructors are plugin code), each under its gate.</summary>
+    private async Task LoadPlannedAsync(IReadOnlyList<(PluginEntry Entry, string Folder)> toLoad)
+    {
+        foreach (var (entry, folder) in toLoad)
+        {
+            await entry.Gate.WaitAsync();
+            try
+            {
+                await LoadEntryAsync(entry, folder, entry.Fingerprint!);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+        await LockedAsync(Recompute);
+    }
+
+    /// <summary>The first look at the plugins folder (once): entries for every folder, and which of them to compose.</summary>
+    private List<(PluginEntry Entry, string Folder)> PlanLoadAllLocked()
+    {
+        var toLoad = new List<(PluginEntry Entry, string Folder)>();
+        if (_loaded) return toLoad;
         _loaded = true;
         var present = ListFolders();
         if (!Directory.Exists(_options.PluginsDirectory))
@@ -291,7 +461,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                 entry.Set(PluginState.Disabled, "not selected by Kernel:Plugins");
                 continue;
             }
-            LoadEntry(entry, folder, entry.Fingerprint);
+            toLoad.Add((entry, folder));
         }
         foreach (var name in _enabled ?? [])
         {
@@ -299,20 +469,38 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             var entry = AddEntry(name);
             Fail(entry, $"selected by Kernel:Plugins but there is no folder {Path.Combine(_options.PluginsDirectory, name)}");
         }
-        Recompute();
+        return toLoad;
     }
 
-    private void LoadEntry(PluginEntry entry, string folder, string fingerprint)
+    /// <summary>
+    /// Composes a plugin (its constructors are plugin code: run on the pool with the start deadline). A plugin that
+    /// brought the process down before is set aside until an operator enables it again (<see cref="PluginCrashRecord"/>).
+    /// </summary>
+    private async Task LoadEntryAsync(PluginEntry entry, string folder, string fingerprint)
     {
         entry.Fingerprint = fingerprint;
+        if (PluginCrashRecord.Read(_options.DataDirectory, entry.Name) is { } crash)
+        {
+            entry.SetAside = true;
+            Fail(entry, $"set aside: {crash} (load it again with `kernel plugins enable {entry.Name}`)");
+            return;
+        }
+        entry.SetAside = false;
+        var load = Task.Run(() => _composer.Load(entry.Name, folder));
         try
         {
-            var loaded = _composer.Load(entry.Name, folder);
+            var loaded = await load.WaitAsync(_options.StartTimeout);
             entry.Loaded = loaded;
             entry.Version = loaded.Metadata.Version;
             entry.SdkVersion = PluginAssemblyCheck.Format(loaded.SdkVersion);
             entry.Set(PluginState.Loaded, null);
             _logger.LogInformation("plugin {Plugin} {Version} loaded (SDK {SdkVersion})", entry.Name, entry.Version, entry.SdkVersion);
+        }
+        catch (TimeoutException)
+        {
+            // The constructor still runs on a pool thread we cannot stop; if it ever finishes, its context is released.
+            _ = load.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; }, TaskScheduler.Default);
+            Fail(entry, $"did not load within {_options.StartTimeout.TotalSeconds:0.#} s (a constructor blocks); abandoned");
         }
         catch (PluginLoadException e)
         {
@@ -320,36 +508,86 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts every module of a loaded plugin with the start deadline. <c>StartAsync</c> runs on the pool (Task.Run), so
+    /// one that blocks synchronously holds neither the caller's thread nor any lock; past the deadline the plugin is
+    /// failed and its context abandoned — the blocked thread itself cannot be stopped in .NET and is leaked.
+    /// </summary>
     private async Task StartEntryAsync(PluginEntry entry, CancellationToken cancellationToken)
     {
         var loaded = entry.Loaded!;
-        var dataDirectory = Path.Combine(_options.DataDirectory, "plugins", entry.Name);
+        var (failure, error) = await StartModulesAsync(entry.Name, loaded, cancellationToken);
+        if (failure is not null)
+        {
+            DisposeLoaded(entry, PluginState.Failed, failure);
+            if (error is null) _logger.LogError("plugin {Plugin} failed: {Reason}", entry.Name, entry.Reason);
+            else _logger.LogError(error, "plugin {Plugin} failed: {Reason}", entry.Name, entry.Reason);
+            return;
+        }
+        entry.Set(PluginState.Active, null);
+        lock (_startOrder)
+        {
+            _startOrder.Remove(entry.Name);
+            _startOrder.Add(entry.Name);
+        }
+        _logger.LogInformation("plugin {Plugin} {Version} active", entry.Name, entry.Version);
+        _bus.Publish(new PluginLoaded(entry.Name, entry.Version ?? ""));
+    }
+
+    /// <summary>
+    /// Starts every module of a loaded plugin with the start deadline; on failure stops what started, drains its
+    /// connections and abandons the context, and returns the reason. <c>StartAsync</c> runs on the pool (Task.Run), so one
+    /// that blocks synchronously holds neither the caller's thread nor any lock; the blocked thread itself cannot be
+    /// stopped in .NET and is leaked.
+    /// </summary>
+    private async Task<(string? Failure, Exception? Error)> StartModulesAsync(string name, LoadedPlugin loaded, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(_options.DataDirectory, "plugins", name);
         var started = new List<IModule>();
+        string? failure = null;
+        Exception? error = null;
         try
         {
             Directory.CreateDirectory(dataDirectory);
-            var context = CreateContext(entry.Name, loaded, dataDirectory);
+            var context = CreateContext(name, loaded, dataDirectory);
             foreach (var module in loaded.Modules)
             {
-                await module.StartAsync(context, cancellationToken);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(_options.StartTimeout);
+                var start = Task.Run(() => module.StartAsync(context, deadline.Token), CancellationToken.None);
+                try
+                {
+                    await start.WaitAsync(_options.StartTimeout, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    Observe(start);
+                    failure = $"did not start within {_options.StartTimeout.TotalSeconds:0.#} s; abandoned";
+                    break;
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    failure = $"did not start within {_options.StartTimeout.TotalSeconds:0.#} s; abandoned";
+                    break;
+                }
                 started.Add(module);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            started.Reverse();
-            foreach (var module in started) await StopModuleAsync(entry.Name, module, CancellationToken.None);
-            await DrainConnectionsAsync(entry.Name, loaded, CancellationToken.None);
-            DisposeLoaded(entry, PluginState.Failed, "StartAsync threw: " + PluginComposer.OneLine(e));
-            _logger.LogError(e, "plugin {Plugin} failed: {Reason}", entry.Name, entry.Reason);
-            return;
+            failure = "StartAsync threw: " + PluginComposer.OneLine(e);
+            error = e;
         }
-        entry.Set(PluginState.Active, null);
-        _startOrder.Remove(entry.Name);
-        _startOrder.Add(entry.Name);
-        _logger.LogInformation("plugin {Plugin} {Version} active", entry.Name, entry.Version);
-        _bus.Publish(new PluginLoaded(entry.Name, entry.Version ?? ""));
+        if (failure is null) return (null, null);
+        started.Reverse();
+        foreach (var module in started) await StopModuleAsync(name, module, CancellationToken.None);
+        await DrainConnectionsAsync(name, loaded, CancellationToken.None);
+        lock (_abandoned) _abandoned.Add((name, loaded.LoadContext));
+        return (failure, error);
     }
+
+    private static void Observe(Task task) =>
+        _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private async Task UnloadEntryAsync(PluginEntry entry, string reason, CancellationToken cancellationToken)
     {
@@ -362,7 +600,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             await DrainConnectionsAsync(entry.Name, loaded, cancellationToken);
             foreach (var module in loaded.Modules.Reverse()) await StopModuleAsync(entry.Name, module, cancellationToken);
         }
-        _startOrder.Remove(entry.Name);
+        lock (_startOrder) _startOrder.Remove(entry.Name);
         DisposeLoaded(entry, PluginState.Unloaded, reason);
         _logger.LogInformation("plugin {Plugin} unloaded: {Reason}", entry.Name, reason);
         if (wasActive) _bus.Publish(new PluginUnloaded(entry.Name));
@@ -375,7 +613,17 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         deadline.CancelAfter(_options.StopTimeout);
         try
         {
-            await module.StopAsync(deadline.Token).WaitAsync(deadline.Token);
+            // On the pool: a StopAsync that blocks synchronously must not hold the caller past the deadline.
+            var stop = Task.Run(() => module.StopAsync(deadline.Token), CancellationToken.None);
+            try
+            {
+                await stop.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Observe(stop);
+                throw;
+            }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -421,35 +669,29 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         var old = entry.Loaded!;
         var oldVersion = entry.Version;
         entry.Fingerprint = fingerprint;
+        // Composing runs plugin code (constructors): on the pool, with the start deadline, as for a first load.
+        var load = Task.Run(() => _composer.Load(entry.Name, folder));
         LoadedPlugin next;
         try
         {
-            next = _composer.Load(entry.Name, folder);
+            next = await load.WaitAsync(_options.StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _ = load.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); else _ = t.Exception; }, TaskScheduler.Default);
+            _logger.LogError("plugin {Plugin}: the replacement did not load within {Timeout}; version {Version} keeps serving", entry.Name, _options.StartTimeout, oldVersion);
+            return;
         }
         catch (PluginLoadException e)
         {
             _logger.LogError("plugin {Plugin}: the replacement does not load ({Reason}); version {Version} keeps serving", entry.Name, e.Message, oldVersion);
             return;
         }
-        var started = new List<IModule>();
-        try
+        var (failure, error) = await StartModulesAsync(entry.Name, next, cancellationToken);
+        if (failure is not null)
         {
-            var dataDirectory = Path.Combine(_options.DataDirectory, "plugins", entry.Name);
-            Directory.CreateDirectory(dataDirectory);
-            var context = CreateContext(entry.Name, next, dataDirectory);
-            foreach (var module in next.Modules)
-            {
-                await module.StartAsync(context, cancellationToken);
-                started.Add(module);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            started.Reverse();
-            foreach (var module in started) await StopModuleAsync(entry.Name, module, CancellationToken.None);
-            await DrainConnectionsAsync(entry.Name, next, CancellationToken.None);
             next.Dispose();
-            _logger.LogError(e, "plugin {Plugin}: the replacement failed to start ({Reason}); version {Version} keeps serving", entry.Name, PluginComposer.OneLine(e), oldVersion);
+            _logger.LogError(error, "plugin {Plugin}: the replacement failed ({Reason}); version {Version} keeps serving", entry.Name, failure, oldVersion);
             return;
         }
         entry.Loaded = next;
@@ -538,7 +780,17 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             try
             {
                 await Task.Delay(_options.ScanInterval, cancellationToken);
-                await ScanAsync(cancellationToken);
+                foreach (var operation in await BeginScanAsync(cancellationToken))
+                {
+                    _ = operation.ContinueWith(
+                        t =>
+                        {
+                            // Cancelled by the watcher stopping (shutdown): StopAsync unloads what was left half-started.
+                            if (t.Exception?.InnerException is OperationCanceledException && cancellationToken.IsCancellationRequested) return;
+                            _logger.LogError(t.Exception, "a plugin operation of the folder watcher failed");
+                        },
+                        CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -563,35 +815,66 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         stop.Dispose();
     }
 
-    /// <summary>Rebuilds the extension snapshot from the plugins that are loaded or active. Choices come from configuration, never load order.</summary>
+    /// <summary>
+    /// Rebuilds the extension snapshot from the plugins that are loaded or active. Which plugin supplies the router and
+    /// the rule engine is the operator's choice (<c>Kernel:Router</c>, <c>Kernel:Rules</c>); without one, the supplier
+    /// in force stays and one appearing later is ignored with a warning — never swapped in (issue 8 §3).
+    /// </summary>
     private void Recompute()
     {
-        var live = SnapshotEntries().Where(e => e.Loaded is not null && e.State is PluginState.Loaded or PluginState.Active).ToArray();
-        var router = Choose("Router", _options.Router, live.SelectMany(e => e.Loaded!.Routers.Select(r => (e.Name, r))).ToArray()) ?? _defaultRouter;
-        var rules = Choose("Rules", _options.Rules, live.SelectMany(e => e.Loaded!.RuleEngines.Select(r => (e.Name, r))).ToArray());
-        Volatile.Write(ref _extensions, new Extensions(
-            router,
-            rules,
-            live.SelectMany(e => e.Loaded!.MailTransports).ToArray(),
-            live.SelectMany(e => e.Loaded!.SignalTransports).ToArray(),
-            live.SelectMany(e => e.Loaded!.CliCommands).ToArray()));
+        lock (_choiceLock)
+        {
+            var live = SnapshotEntries().Where(e => e.Loaded is not null && e.State is PluginState.Loaded or PluginState.Active).ToArray();
+            var router = Choose("Router", _options.Router, ref _routerOwner, live.SelectMany(e => e.Loaded!.Routers.Select(r => (e.Name, r))).ToArray()) ?? _defaultRouter;
+            var rules = Choose("Rules", _options.Rules, ref _rulesOwner, live.SelectMany(e => e.Loaded!.RuleEngines.Select(r => (e.Name, r))).ToArray());
+            Volatile.Write(ref _extensions, new Extensions(
+                router,
+                rules,
+                live.SelectMany(e => e.Loaded!.MailTransports).ToArray(),
+                live.SelectMany(e => e.Loaded!.SignalTransports).ToArray(),
+                live.SelectMany(e => e.Loaded!.CliCommands).ToArray()));
+        }
     }
 
-    private T? Choose<T>(string point, string? configured, IReadOnlyList<(string Plugin, T Export)> candidates) where T : class
+    private T? Choose<T>(string point, string? configured, ref string? owner, IReadOnlyList<(string Plugin, T Export)> candidates) where T : class
     {
         if (configured is not null)
         {
             var chosen = candidates.Where(c => string.Equals(c.Plugin, configured, StringComparison.OrdinalIgnoreCase)).ToArray();
+            foreach (var other in candidates.Select(c => c.Plugin).Where(p => !string.Equals(p, configured, StringComparison.OrdinalIgnoreCase)).Distinct())
+                WarnIgnored(point, other, $"Kernel:{point} names {configured}");
             if (chosen.Length >= 1) return chosen[0].Export;
-            if (candidates.Count > 0)
+            if (candidates.Count > 0 && _ignoredWarned.Add($"{point}:missing:{configured}"))
                 _logger.LogWarning("Kernel:{Point} names {Plugin}, which is not loaded or does not fill it; using the kernel default", point, configured);
             return null;
         }
-        if (candidates.Count == 1) return candidates[0].Export;
-        if (candidates.Count > 1)
+        // One ignored once stays ignored while this process runs, even if the supplier in force goes away.
+        candidates = candidates.Where(c => !_ignoredWarned.Contains($"{point}:{c.Plugin}")).ToArray();
+        var current = owner;
+        var inForce = candidates.Where(c => string.Equals(c.Plugin, current, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (inForce.Length > 0)
+        {
+            foreach (var other in candidates.Select(c => c.Plugin).Where(p => !string.Equals(p, current, StringComparison.OrdinalIgnoreCase)).Distinct())
+                WarnIgnored(point, other, $"{current} supplies it (name the supplier with Kernel:{point})");
+            return inForce[0].Export;
+        }
+        var plugins = candidates.Select(c => c.Plugin).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        if (plugins.Length == 1)
+        {
+            owner = plugins[0];
+            return candidates[0].Export;
+        }
+        owner = null;
+        if (plugins.Length > 1)
             _logger.LogWarning("several plugins fill {Point} ({Plugins}); name one with Kernel:{Point}; using the kernel default",
-                point, string.Join(", ", candidates.Select(c => c.Plugin).Distinct()), point);
+                point, string.Join(", ", plugins), point);
         return null;
+    }
+
+    private void WarnIgnored(string point, string plugin, string why)
+    {
+        if (_ignoredWarned.Add($"{point}:{plugin}"))
+            _logger.LogWarning("plugin {Plugin} also fills {Point}; ignored: {Why}", plugin, point, why);
     }
 
     private void RecordStates()
@@ -632,6 +915,12 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         public string? Pending { get; set; }
 
         public LoadedPlugin? Loaded { get; set; }
+
+        /// <summary>Not loaded because it brought the process down before (<see cref="PluginCrashRecord"/>).</summary>
+        public bool SetAside { get; set; }
+
+        /// <summary>Serialises operations on this plugin (load, start, stop); held at most for their deadlines.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public PluginStatus Status => new(Name, State, Version, SdkVersion, Reason);
 

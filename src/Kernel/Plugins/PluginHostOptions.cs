@@ -29,8 +29,11 @@ public sealed record PluginHostOptions
     /// <summary>How often the folder is scanned; a new folder loads once it looks the same on two scans in a row.</summary>
     public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The deadline each module gets to stop and drain.</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary><c>Kernel:PluginStartTimeout</c> (seconds): the deadline for composing a plugin and for each <c>StartAsync</c>; past it the plugin is failed and abandoned.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>Kernel:PluginStopTimeout</c> (seconds): the deadline each module gets to stop and drain.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Reads <c>Kernel:Plugins</c> (a list, or one comma-separated value as <c>--plugins Smtp,Imap</c> gives),
@@ -54,11 +57,19 @@ public sealed record PluginHostOptions
             Enabled = names.Count == 0 ? null : names,
             Router = Blank(kernel["Router"]),
             Rules = Blank(kernel["Rules"]),
+            StartTimeout = Seconds(kernel["PluginStartTimeout"]) ?? TimeSpan.FromSeconds(10),
+            StopTimeout = Seconds(kernel["PluginStopTimeout"]) ?? TimeSpan.FromSeconds(5),
         };
     }
 
     private static IEnumerable<string> SplitNames(string value) =>
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>A positive number of seconds, or null (KernelConfiguration.Validate has refused anything else already).</summary>
+    internal static TimeSpan? Seconds(string? value) =>
+        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -89,8 +89,14 @@ public sealed class BodyStore
     }
 
     /// <summary>Removes files no row references (left by a crash between write and commit) and stale temporary files older than <paramref name="minAge"/>.</summary>
+    /// <remarks>
+    /// Never against a database created by this process: with no rows yet, every body on disk would look unreferenced
+    /// (issue 8 §1 — a lost <c>kernel.db</c> must never turn into lost mail). <see cref="DataFolder"/> refuses such a
+    /// folder before it gets here; this is the second line.
+    /// </remarks>
     public int SweepOrphans(SqliteDatabase database, TimeSpan minAge)
     {
+        if (database.CreatedInThisProcess) return 0;
         using var connection = database.Open();
         var known = connection.Query<string>("SELECT id FROM bodies").ToHashSet(StringComparer.Ordinal);
         var cutoff = DateTime.UtcNow - minAge;

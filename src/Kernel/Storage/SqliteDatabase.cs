@@ -32,6 +32,12 @@ public sealed class SqliteDatabase
 
     public string DatabasePath { get; }
 
+    /// <summary>
+    /// True when <see cref="Migrate"/> found no schema at all: this process created the store, so nothing on disk can be
+    /// judged against it (the orphan sweep must not run: every body would look unreferenced).
+    /// </summary>
+    public bool CreatedInThisProcess { get; private set; }
+
     /// <summary>An open connection with the per-connection pragmas set. The caller disposes it (it returns to the pool).</summary>
     public SqliteConnection Open()
     {
@@ -58,6 +64,8 @@ public sealed class SqliteDatabase
     {
         using var connection = Open();
         connection.Execute("PRAGMA journal_mode=WAL;");
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0)
+            CreatedInThisProcess = true;
         connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)");
         var applied = connection.Query<long>("SELECT number FROM schema_migrations").ToHashSet();
         foreach (var (number, name, sql) in LoadMigrations())

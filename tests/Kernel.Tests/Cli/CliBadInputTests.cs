@@ -66,6 +66,13 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     [InlineData(null, "(see kernel mailbox acl set --help)", "mailbox", "acl", "set", "~alice/INBOX", "bob@test.dom")]
     [InlineData(Message, "'--from' is required. (see kernel submit --help)", "submit", "alice@test.dom")]
     [InlineData(null, "'--bogus'", "serve", "--bogus")]
+    // issue 8 §4: errors that exited 0, and @words read as response files
+    [InlineData(null, "no queue nosuch-queue", "queue", "release", "nosuch-queue")]
+    [InlineData(null, "'a*%b' is not a valid mailbox name: '*' and '%' are IMAP LIST wildcards", "mailbox", "create", "alice@test.dom", "a*%b")]
+    [InlineData(null, "'Work/x%' is not a valid mailbox name", "mailbox", "create", "~alice/Work/x%")]
+    [InlineData(null, "'@test.dom' is not a valid address", "account", "add", "@test.dom", "--password", "x")]
+    [InlineData(null, "'@accounts.txt' is not a valid address", "account", "add", "@accounts.txt", "--password", "x")]
+    [InlineData(null, "plugin Nope is not set aside", "plugins", "enable", "Nope")]
     public async Task BadInputIsOneLineNonZeroAndWritesNothing(string? stdin, string expected, params string[] args)
     {
         var before = DataSnapshot.Take(data.Path);
@@ -93,6 +100,54 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     }
 
     [Fact]
+    public async Task AResponseFileIsNeverRead()
+    {
+        using var cwd = new TempDataFolder();
+        await File.WriteAllTextAsync(Path.Combine(cwd.Path, "accounts.txt"), "carol@test.dom\n");
+        var before = DataSnapshot.Take(data.Path);
+
+        var result = await KernelCli.RunAsync(data.Path, null, ["account", "add", "@accounts.txt", "--password", "x", NoPlugins], new KernelCliOptions { WorkingDirectory = cwd.Path });
+
+        CliAssert.FailsWithOneLine(result, "'@accounts.txt' is not a valid address");
+        Assert.Equal(before, DataSnapshot.Take(data.Path));
+    }
+
+    [Fact]
+    public async Task AFileGivenAsTheDataFolderIsNamedAsAFile()
+    {
+        using var parent = new TempDataFolder();
+        var file = Path.Combine(parent.Path, "data");
+        await File.WriteAllTextAsync(file, "not a folder");
+
+        CliAssert.FailsWithOneLine(await KernelCli.RunAsync(file, null, ["account", "list", "test.dom", NoPlugins]), $"data folder {file} is a file, not a folder");
+        CliAssert.FailsWithOneLine(await KernelCli.RunAsync(file, null, ["domain", "add", "x.dom", NoPlugins]), "is a file, not a folder");
+        CliAssert.FailsWithOneLine(await KernelCli.RunAsync(Path.Combine(file, "sub"), null, ["domain", "add", "x.dom", NoPlugins]), $"{file} is a file, not a folder");
+        Assert.Equal("not a folder", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    public async Task AnEmptyDataOptionIsOneLine()
+    {
+        CliAssert.FailsWithOneLine(await KernelCli.RunAsync(null, null, ["account", "list", "test.dom", "--data", "", NoPlugins]), "the data folder given by --data is empty");
+        CliAssert.FailsWithOneLine(await KernelCli.RunAsync(null, null, ["serve", "--data", "", NoPlugins], TimeSpan.FromSeconds(30)), "the data folder given by --data is empty");
+    }
+
+    [Theory]
+    [InlineData("{\"Logging\":{\"LogLevel\":{\"Default\":\"Loud\"}}}", "Logging:LogLevel:Default = 'Loud' is not a log level")]
+    [InlineData("{\"Kernel\":{\"PluginsDirectory\":\"\"}}", "Kernel:PluginsDirectory is empty")]
+    [InlineData("{\"Kernel\":{\"PluginStartTimeout\":\"soon\"}}", "Kernel:PluginStartTimeout = 'soon' is not a number of seconds")]
+    public async Task ABadSettingIsOneLineNamingItsFileForEveryCommandAndServe(string json, string expected)
+    {
+        using var cwd = new TempDataFolder();
+        var file = Path.Combine(cwd.Path, "appsettings.json");
+        await File.WriteAllTextAsync(file, json);
+        var options = new KernelCliOptions { WorkingDirectory = cwd.Path, Timeout = TimeSpan.FromSeconds(30) };
+
+        foreach (var args in new[] { new[] { "account", "list", "test.dom" }, ["domain", "list"], ["serve"] })
+            CliAssert.FailsWithOneLine(await KernelCli.RunAsync(data.Path, null, args, options), $"configuration file {file}", expected);
+    }
+
+    [Fact]
     public async Task DomainAddThatFailsOnANewDataFolderLeavesNoFolder()
     {
         var missing = Path.Combine(Path.GetTempPath(), "kernel-missing-" + Guid.NewGuid().ToString("N"));
@@ -112,6 +167,17 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
         CliAssert.Ok(await KernelCli.RunAsync(folder, null, ["domain", "add", "first.dom", NoPlugins]));
 
         Assert.Contains("first.dom (main)", CliAssert.Ok(await KernelCli.RunAsync(folder, null, ["domain", "list", NoPlugins])).Output);
+    }
+
+    [Fact]
+    public async Task DomainAddCreatesTheDataFolderWhereverDataStandsOnTheLine()
+    {
+        using var parent = new TempDataFolder();
+        var folder = Path.Combine(parent.Path, "data");
+
+        CliAssert.Ok(await KernelCli.RunAsync(null, null, ["--data", folder, "domain", "add", "first.dom", NoPlugins]));
+
+        Assert.True(File.Exists(Path.Combine(folder, "kernel.db")));
     }
 
     [Fact]
