@@ -96,13 +96,13 @@ public static class Program
     private static async Task SubmitAllAsync(IMessageQueue queue, int messages, int submitters, int accounts, byte[] body)
     {
         var next = -1;
-        var source = new RequestSource(System.Net.IPAddress.Loopback, SourceClass.Untrusted, Protocol: "smtp");
+        var source = new RequestSource { ClientIp = System.Net.IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "smtp" };
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
         {
             int n;
             while ((n = Interlocked.Increment(ref next)) < messages)
             {
-                var envelope = new Envelope("sender@remote.example", [new EnvelopeRecipient($"user{n % accounts}@{Domain}")], source);
+                var envelope = new Envelope { Sender = "sender@remote.example", Recipients = [new EnvelopeRecipient { Address = $"user{n % accounts}@{Domain}" }], Source = source };
                 var result = await queue.SubmitAsync(envelope, MessageBody.FromBytes(body));
                 if (!result.Accepted) throw new InvalidOperationException("submission refused");
             }

@@ -106,7 +106,7 @@ public sealed class RouterCommands : ICliCommands
         var trusted = account is not null
             || relayFrom == "anybody"
             || (relayFrom != "nobody" && snapshot.Relay.ClientIps.Contains(ip));
-        var source = new RequestSource(ip, trusted ? SourceClass.Trusted : SourceClass.Untrusted, account, Protocol: "CLI");
+        var source = new RequestSource { ClientIp = ip, Class = trusted ? SourceClass.Trusted : SourceClass.Untrusted, AuthenticatedAccount = account, Protocol = "CLI" };
         var decision = await router.RouteAsync(new RouteRequest(invocation.Argument("address")!, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
         if (invocation.Flag("json")) await RouteTestOutput.WriteJsonAsync(invocation.Out, decision);
         else await RouteTestOutput.WriteTextAsync(invocation.Out, decision, invocation.Flag("trace"));
