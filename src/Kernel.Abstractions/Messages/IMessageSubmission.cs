@@ -17,7 +17,8 @@ public interface IMessageSubmission : IIncomingMessage
     /// Ends the body and submits it: fsync, the server-wide rules on the header, the durable commit (shared with
     /// concurrent submissions), then the id. Returns a rejection instead of throwing for anything the client or the
     /// server's state caused; a second call returns the first result. Throws only <see cref="OperationCanceledException"/>
-    /// (then nothing is queued) and <see cref="ObjectDisposedException"/> after an abort.
+    /// (then nothing is queued), <see cref="ObjectDisposedException"/> after an abort and
+    /// <see cref="InvalidOperationException"/> while another commit call on the same submission is running.
     /// </summary>
     Task<SubmitResult> CommitAsync(CancellationToken cancellationToken = default);
 }
