@@ -18,8 +18,10 @@ namespace Kernel.Bench.Queue;
 ///   0. body writes alone — BodyStore only, the ceiling the per-body fsyncs set;
 ///   1. durable submits/s — 20 concurrent submitters, 5 KB messages, each submit returns after body fsync + commit;
 ///   2. local deliveries/s — the delivery worker drains that backlog into the INBOXes (route, batched append);
-///   3. submit-to-INBOX/s — submitters and worker together, first submit to last INBOX append.
+///   3. submit-to-INBOX/s — submitters and worker together, first submit to last INBOX append;
+///   4. submit paths (issue 7 §2) — durable submits/s through SubmitAsync versus the streaming path, alternated.
 /// Usage: queue-bench [--smoke] [--messages N] [--submitters N] [--size BYTES] [--accounts N] [--data DIR] [--min-threads N]
+///                    [--path-messages N] [--rounds N] [--chunk BYTES] [--paths-only]
 /// </summary>
 public static class Program
 {
@@ -41,6 +43,14 @@ public static class Program
         try
         {
             var body = MakeBody(size);
+            if (args.Contains("--paths-only"))
+            {
+                var (w, b, r) = await ComparePathsAsync(data, IntArg(args, "--path-messages", smoke ? 200 : 5_000), submitters, accounts, body,
+                    IntArg(args, "--rounds", 3), IntArg(args, "--chunk", 4096));
+                Console.WriteLine($"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
+                Console.WriteLine($"RESULT-PATHS submit-whole/s={w:0} submit-streamed/s={b:0} streamed/whole={r:0.00}");
+                return 0;
+            }
             double submitRate, backlogRate, endToEndRate, bodyRate;
             {
                 var database = new SqliteDatabase(Path.Combine(data, "0"));
@@ -82,7 +92,10 @@ public static class Program
                 Console.WriteLine($"submit-to-INBOX:        {endToEndRate,8:0} /s  (submits {messages / submitted:0}/s while delivering; last append after {watch.Elapsed.TotalSeconds:0.00} s, {CpuPerMessage(ref cpu, messages)})");
                 await run.VerifyAsync(messages);
             }
+            var (wholeMedian, streamMedian, ratioMedian) = await ComparePathsAsync(data, IntArg(args, "--path-messages", smoke ? 200 : 5_000), submitters, accounts, body,
+                IntArg(args, "--rounds", 3), IntArg(args, "--chunk", 4096));
             Console.WriteLine($"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
+            Console.WriteLine($"RESULT-PATHS submit-whole/s={wholeMedian:0} submit-streamed/s={streamMedian:0} streamed/whole={ratioMedian:0.00}");
             Console.WriteLine($"RESULT body-writes/s={bodyRate:0} submits/s={submitRate:0} local-deliveries/s={backlogRate:0} submit-to-inbox/s={endToEndRate:0}");
             return 0;
         }
@@ -93,18 +106,82 @@ public static class Program
         }
     }
 
-    private static async Task SubmitAllAsync(IMessageQueue queue, int messages, int submitters, int accounts, byte[] body)
+    /// <summary>
+    /// Issue 7 §2: durable submits/s through <see cref="IMessageQueue.SubmitAsync"/> (A, the whole body at once) and
+    /// through the streaming path (B: <see cref="IMessageQueue.BeginSubmitAsync"/>, the body written in
+    /// <paramref name="chunk"/>-byte pieces as an SMTP DATA reader would, then CommitAsync), alternated A B A B… on a
+    /// fresh data folder each, so both see the same machine state. Prints each round, the medians, the spread and the ratio B ÷ A.
+    /// </summary>
+    private static async Task<(double Whole, double Streamed, double Ratio)> ComparePathsAsync(string data, int messages, int submitters, int accounts, byte[] body,
+        int rounds, int chunk)
+    {
+        Console.WriteLine($"submit paths, alternated A B × {rounds}: {messages} messages each, A = SubmitAsync(whole body), B = BeginSubmitAsync + WriteAsync({chunk}-byte chunks) + CommitAsync");
+        // Untimed warm-up of both paths, so round 1's A does not pay the JIT for both.
+        await using (var warm = await Run.CreateAsync(Path.Combine(data, "paths-warm-up"), accounts))
+        {
+            await SubmitAllAsync(warm.Queue, Math.Min(messages, 500), submitters, accounts, body);
+            await StreamAllAsync(warm.Queue, Math.Min(messages, 500), submitters, accounts, body, chunk);
+        }
+        var whole = new List<double>();
+        var streamed = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var streaming in new[] { false, true })
+            {
+                await using var run = await Run.CreateAsync(Path.Combine(data, $"paths-{round}-{(streaming ? "B" : "A")}"), accounts);
+                var watch = Stopwatch.StartNew();
+                var cpu = CpuNow();
+                if (streaming) await StreamAllAsync(run.Queue, messages, submitters, accounts, body, chunk);
+                else await SubmitAllAsync(run.Queue, messages, submitters, accounts, body);
+                var rate = messages / watch.Elapsed.TotalSeconds;
+                (streaming ? streamed : whole).Add(rate);
+                Console.WriteLine($"  round {round + 1} {(streaming ? "B streamed" : "A whole   ")}: {rate,8:0} /s  ({CpuPerMessage(ref cpu, messages)}, load {LoadAverage()})");
+            }
+        }
+        var ratios = whole.Zip(streamed, (a, b) => b / a).ToList();
+        Console.WriteLine($"  A whole:    median {Median(whole),6:0} /s, spread {whole.Min():0}–{whole.Max():0}");
+        Console.WriteLine($"  B streamed: median {Median(streamed),6:0} /s, spread {streamed.Min():0}–{streamed.Max():0}");
+        Console.WriteLine($"  B ÷ A per round: median {Median(ratios):0.00}, spread {ratios.Min():0.00}–{ratios.Max():0.00}");
+        return (Median(whole), Median(streamed), Median(ratios));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static async Task StreamAllAsync(IMessageQueue queue, int messages, int submitters, int accounts, byte[] body, int chunk)
     {
         var next = -1;
-        var source = new RequestSource(System.Net.IPAddress.Loopback, SourceClass.Untrusted, Protocol: "smtp");
+        var source = new RequestSource { ClientIp = System.Net.IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "smtp" };
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
         {
             int n;
             while ((n = Interlocked.Increment(ref next)) < messages)
             {
-                var envelope = new Envelope("sender@remote.example", [new EnvelopeRecipient($"user{n % accounts}@{Domain}")], source);
+                var envelope = new Envelope { Sender = "sender@remote.example", Recipients = [new EnvelopeRecipient { Address = $"user{n % accounts}@{Domain}" }], Source = source };
+                await using var submission = await queue.BeginSubmitAsync(envelope);
+                for (var offset = 0; offset < body.Length; offset += chunk)
+                    await submission.WriteAsync(body.AsMemory(offset, Math.Min(chunk, body.Length - offset)));
+                var result = await submission.CommitAsync();
+                if (!result.Accepted) throw new InvalidOperationException($"submission refused: {result.Code} {result.Text}");
+            }
+        })));
+    }
+
+    private static async Task SubmitAllAsync(IMessageQueue queue, int messages, int submitters, int accounts, byte[] body)
+    {
+        var next = -1;
+        var source = new RequestSource { ClientIp = System.Net.IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "smtp" };
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
+        {
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < messages)
+            {
+                var envelope = new Envelope { Sender = "sender@remote.example", Recipients = [new EnvelopeRecipient { Address = $"user{n % accounts}@{Domain}" }], Source = source };
                 var result = await queue.SubmitAsync(envelope, MessageBody.FromBytes(body));
-                if (!result.Accepted) throw new InvalidOperationException("submission refused");
+                if (!result.Accepted) throw new InvalidOperationException($"submission refused: {result.Code} {result.Text}");
             }
         })));
     }

@@ -34,7 +34,7 @@ Console.WriteLine($"load 100,000 lines: {large.LoadMs:F0} ms (parse + compile)")
     var state = new RouterState();
     state.Swap(new RouterSnapshot(parse.Table!, RelaySettings.Default));
     var router = new TableRouter(state, new BenchDirectory());
-    var source = new RequestSource(IPAddress.Parse("203.0.113.9"), SourceClass.Untrusted);
+    var source = new RequestSource { ClientIp = IPAddress.Parse("203.0.113.9"), Class = SourceClass.Untrusted };
     var step = Math.Max(1, records / 2 / 1000);
     var exact = Enumerable.Range(0, 1000).Select(i => new RouteRequest($"user{i}@h{i * step % (records / 2)}.example", RouteKind.Mail, source)).ToArray();
     var wild = Enumerable.Range(0, 1000).Select(i => new RouteRequest($"user{i}@w{i * step % (records / 2)}.example", RouteKind.Mail, source)).ToArray();

@@ -106,7 +106,7 @@ public sealed class RouterCommands : ICliCommands
         var trusted = account is not null
             || relayFrom == "anybody"
             || (relayFrom != "nobody" && snapshot.Relay.ClientIps.Contains(ip));
-        var source = new RequestSource(ip, trusted ? SourceClass.Trusted : SourceClass.Untrusted, account, Protocol: "CLI");
+        var source = new RequestSource { ClientIp = ip, Class = trusted ? SourceClass.Trusted : SourceClass.Untrusted, AuthenticatedAccount = account, Protocol = "CLI" };
         var address = invocation.Argument("address")!;
         var decision = await router.RouteAsync(new RouteRequest(address, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
         if (decision.Result is RouteResult.Reject { Reason: RejectReason.BadSyntax } bad)

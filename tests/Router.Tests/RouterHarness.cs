@@ -41,8 +41,8 @@ public sealed class RouterHarness
             _ => RouteKind.Mail,
         };
         var from = source == "T"
-            ? new RequestSource(IPAddress.Parse("127.0.0.1"), SourceClass.Trusted)
-            : new RequestSource(IPAddress.Parse("203.0.113.9"), SourceClass.Untrusted);
+            ? new RequestSource { ClientIp = IPAddress.Parse("127.0.0.1"), Class = SourceClass.Trusted }
+            : new RequestSource { ClientIp = IPAddress.Parse("203.0.113.9"), Class = SourceClass.Untrusted };
         return new RouteRequest(address, routeKind, from, IsDialogCreating: kind == "call", WithTrace: true);
     }
 

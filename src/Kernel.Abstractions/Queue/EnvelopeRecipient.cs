@@ -1,4 +1,14 @@
 namespace Kernel.Abstractions;
 
-/// <summary>One recipient: the address as given, RFC 3461's ORCPT and NOTIFY.</summary>
-public sealed record EnvelopeRecipient(string Address, string? OriginalRecipient = null, DsnNotify Notify = DsnNotify.Default);
+/// <summary>One forward-path with RFC 3461's ORCPT and NOTIFY. Non-positional, so RCPT TO parameters can be added later without breaking plugins.</summary>
+public sealed record EnvelopeRecipient
+{
+    /// <summary>The address as given in RCPT TO, without angle brackets.</summary>
+    public required string Address { get; init; }
+
+    /// <summary>RFC 3461 §4.2 ORCPT (<c>rfc822;addr</c>), or null.</summary>
+    public string? OriginalRecipient { get; init; }
+
+    /// <summary>RFC 3461 §4.1 NOTIFY.</summary>
+    public DsnNotify Notify { get; init; }
+}

@@ -7,4 +7,11 @@ public sealed record QueueEntry(
     DateTimeOffset Created,
     long Size,
     IReadOnlyList<QueueRecipient> Recipients,
-    RequestSource Source);
+    RequestSource Source)
+{
+    /// <summary>
+    /// The envelope as submitted, with its SMTP parameters (BODY, SMTPUTF8, REQUIRETLS, SIZE, AUTH, ENVID, RET, ORCPT,
+    /// NOTIFY) and source. Set by the kernel's queue; null only from a queue implementation that does not keep it.
+    /// </summary>
+    public Envelope? Envelope { get; init; }
+}

@@ -25,7 +25,7 @@ public static class CommandAction
             catch (Exception e) when (IsOperatorError(e))
             {
                 await cli.Error.WriteLineAsync($"error: {e.Message}");
-                return 1;
+                return e is CliError { ExitCode: var code } ? code : 1;
             }
         });
         return command;

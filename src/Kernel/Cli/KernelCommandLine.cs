@@ -126,7 +126,7 @@ public static class KernelCommandLine
         catch (Exception e) when (CommandAction.IsOperatorError(e) || e is Storage.DataFolderException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"error: {Describe(e, paths)}");
-            return exitCode = e is Queue.QueueTemporaryFailureException || IsDiskFull(e, paths) ? CommandAction.TemporaryFailure : 1;
+            return exitCode = e is CliError { ExitCode: var code } ? code : IsDiskFull(e, paths) ? CommandAction.TemporaryFailure : 1;
         }
         finally
         {

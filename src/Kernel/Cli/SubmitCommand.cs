@@ -1,16 +1,19 @@
+using System.Buffers;
 using System.CommandLine;
+using System.Text;
 using Kernel.Abstractions;
 
 namespace Kernel.Cli;
 
 /// <summary>
 /// <c>kernel submit --from SENDER RCPT… &lt; message</c>: local submission into the queue, as <c>sendmail</c> does for
-/// other MTAs. Bare LF line ends become CRLF (RFC 5322 §2.1). Prints the queue id once the message is durable.
+/// other MTAs. Bare LF line ends become CRLF (RFC 5322 §2.1). The message streams from stdin into the queue's body
+/// file (never whole in memory), so its size is bounded only by <c>Kernel:MaxMessageSize</c>. Prints the queue id
+/// once the message is durable.
 /// </summary>
 public static class SubmitCommand
 {
-    /// <summary>The largest message the CLI accepts (50 MiB) unless <c>Kernel:MaxMessageSize</c> says otherwise.</summary>
-    public const long DefaultMaxMessageSize = 50L * 1024 * 1024;
+    private const int Chunk = 64 * 1024;
 
     public static Command Create(Func<CliContext> context)
     {
@@ -26,11 +29,21 @@ public static class SubmitCommand
             {
                 if (!IsAddress(r) && !ObjectName.IsValid(r)) throw new CliError($"'{r}' is not a valid recipient address");
             }
-            var body = await ReadMessageAsync(c.In, DefaultMaxMessageSize, ct);
-            if (body.Length == 0) throw new CliError("no message on stdin");
-            var envelope = new Envelope(sender, rcpts.Select(r => new EnvelopeRecipient(r)).ToList(), RequestSource.InternalSource("CLI"));
-            var result = await c.Service<IMessageQueue>().SubmitAsync(envelope, MessageBody.FromBytes(body), ct);
-            if (!result.Accepted) throw new CliError($"rejected: {result.RejectText}");
+            var envelope = new Envelope
+            {
+                Sender = sender,
+                Recipients = rcpts.Select(r => new EnvelopeRecipient { Address = r }).ToList(),
+                Source = RequestSource.InternalSource("CLI"),
+            };
+            await using var submission = await c.Service<IMessageQueue>().BeginSubmitAsync(envelope, ct);
+            await CopyMessageAsync(c.In, submission, ct);
+            if (submission.Length == 0) throw new CliError("no message on stdin"); // disposing aborts: nothing queued
+            var result = await submission.CommitAsync(ct);
+            if (!result.Accepted)
+            {
+                var temporary = result.Status == SubmitStatus.RejectedTemporarily;
+                throw new CliError($"{(temporary ? "not queued now" : "rejected")}: {result.Code} {result.Text}", temporary ? CommandAction.TemporaryFailure : 1);
+            }
             await c.Out.WriteLineAsync(result.QueueId);
         });
         return command;
@@ -43,49 +56,82 @@ public static class SubmitCommand
             || at > 0 && text[(at + 1)..].StartsWith('[') && text.EndsWith(']');
     }
 
-    /// <summary>Reads the message, normalising bare LF (and bare CR) to CRLF, refusing more than <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]> ReadMessageAsync(TextReader input, long limit, CancellationToken cancellationToken)
+    /// <summary>Streams the message into the submission chunk by chunk, normalising bare LF (and bare CR) to CRLF.</summary>
+    private static async Task CopyMessageAsync(TextReader input, IMessageSubmission submission, CancellationToken cancellationToken)
     {
-        var stdin = input == Console.In ? Console.OpenStandardInput() : null;
-        if (stdin is null)
+        var normaliser = new LineEnds();
+        var output = ArrayPool<byte>.Shared.Rent(2 * Chunk + 2);
+        try
         {
-            var text = await input.ReadToEndAsync(cancellationToken);
-            return Normalise(System.Text.Encoding.UTF8.GetBytes(text), limit);
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await stdin.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit) throw new CliError($"message larger than {limit} bytes");
-        }
-        return Normalise(buffer.ToArray(), limit);
-    }
-
-    private static byte[] Normalise(byte[] data, long limit)
-    {
-        var output = new MemoryStream(data.Length + data.Length / 40);
-        for (var i = 0; i < data.Length; i++)
-        {
-            var b = data[i];
-            if (b == '\r')
+            if (input == Console.In)
             {
-                output.WriteByte((byte)'\r');
-                output.WriteByte((byte)'\n');
-                if (i + 1 < data.Length && data[i + 1] == '\n') i++;
-            }
-            else if (b == '\n')
-            {
-                output.WriteByte((byte)'\r');
-                output.WriteByte((byte)'\n');
+                // The raw bytes, not decoded text: a message may hold any octets (8BITMIME, a wrong charset).
+                await using var stdin = Console.OpenStandardInput();
+                var chunk = ArrayPool<byte>.Shared.Rent(Chunk);
+                try
+                {
+                    int read;
+                    while ((read = await stdin.ReadAsync(chunk.AsMemory(0, Chunk), cancellationToken)) > 0)
+                        await submission.WriteAsync(output.AsMemory(0, normaliser.Convert(chunk.AsSpan(0, read), output)), cancellationToken);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
             }
             else
             {
-                output.WriteByte(b);
+                // A redirected reader (tests, an embedding host) gives text: encode it as UTF-8 chunk by chunk.
+                var chars = new char[Chunk / 4];
+                var encoder = Encoding.UTF8.GetEncoder();
+                var bytes = new byte[Encoding.UTF8.GetMaxByteCount(chars.Length)];
+                int read;
+                while ((read = await input.ReadAsync(chars.AsMemory(), cancellationToken)) > 0)
+                {
+                    var n = encoder.GetBytes(chars, 0, read, bytes, 0, flush: false);
+                    await submission.WriteAsync(output.AsMemory(0, normaliser.Convert(bytes.AsSpan(0, n), output)), cancellationToken);
+                }
             }
+            await submission.WriteAsync(output.AsMemory(0, normaliser.Finish(output)), cancellationToken);
         }
-        if (output.Length > limit) throw new CliError($"message larger than {limit} bytes");
-        return output.ToArray();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+
+    /// <summary>CRLF normalisation across chunk boundaries: a CR at the end of one chunk may be followed by the LF that starts the next.</summary>
+    private sealed class LineEnds
+    {
+        private bool _pendingCr;
+
+        /// <summary>Converts <paramref name="input"/> into <paramref name="output"/> (at least twice its length); returns the bytes written.</summary>
+        public int Convert(ReadOnlySpan<byte> input, Span<byte> output)
+        {
+            var o = 0;
+            foreach (var b in input)
+            {
+                if (_pendingCr)
+                {
+                    _pendingCr = false;
+                    output[o++] = (byte)'\r';
+                    output[o++] = (byte)'\n';
+                    if (b == '\n') continue;
+                }
+                if (b == '\r') { _pendingCr = true; continue; }
+                if (b == '\n') { output[o++] = (byte)'\r'; output[o++] = (byte)'\n'; continue; }
+                output[o++] = b;
+            }
+            return o;
+        }
+
+        public int Finish(Span<byte> output)
+        {
+            if (!_pendingCr) return 0;
+            _pendingCr = false;
+            output[0] = (byte)'\r';
+            output[1] = (byte)'\n';
+            return 2;
+        }
     }
 }

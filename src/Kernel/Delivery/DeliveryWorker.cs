@@ -273,8 +273,9 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 await ExpandAsync(work, r, route is RouteResult.Group g ? g.Address : ((RouteResult.MailingList)route).Address, batch, cancellationToken);
                 break;
             case RouteResult.Remote remote:
-                batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, remote.Held ? RecipientState.Held : RecipientState.Waiting, remote.Queue,
-                    QueueJson.WriteRemote(remote), r.Attempts, batch.Now));
+                // The same function answers IMessageQueue.FindQueueForDomainAsync (ETRN/ATRN), so both name the same queue.
+                batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, remote.Held ? RecipientState.Held : RecipientState.Waiting,
+                    SqliteMessageQueue.TargetQueueOf(remote), QueueJson.WriteRemote(remote), r.Attempts, batch.Now));
                 break;
             case RouteResult.Discard:
                 batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Delivered, LastError: "discarded by the router"));
@@ -554,10 +555,9 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 edits.Add(new HeaderEdit("Resent-To", $"<{send.Address}>"));
                 edits.Add(new HeaderEdit("Resent-Date", DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture)));
             }
-            using var copy = new MemoryStream();
-            await using (var edited = header.OpenEdited(work.Body, edits)) await edited.CopyToAsync(copy, cancellationToken);
-            var envelope = new Envelope(sender, [new EnvelopeRecipient(send.Address)], RequestSource.InternalSource("rules"));
-            await _queue.SubmitInternalAsync(envelope, MessageBody.FromBytes(copy.ToArray()), runRules: true, cancellationToken);
+            var envelope = new Envelope { Sender = sender, Recipients = [new EnvelopeRecipient { Address = send.Address }], Source = RequestSource.InternalSource("rules") };
+            // The edited copy streams straight into its body file (no copy in memory).
+            EnsureQueued(await _queue.SubmitInternalAsync(envelope, () => header.OpenEdited(work.Body, edits), runRules: true, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -566,11 +566,20 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         }
     }
 
-    private Task<SubmitResult> SubmitGeneratedAsync(GeneratedMessage generated, string protocol, bool runRules, CancellationToken cancellationToken)
+    private async Task<SubmitResult> SubmitGeneratedAsync(GeneratedMessage generated, string protocol, bool runRules, CancellationToken cancellationToken)
     {
-        var envelope = new Envelope(generated.Sender, generated.Recipients.Select(a => new EnvelopeRecipient(a)).ToList(), RequestSource.InternalSource(protocol));
-        return _queue.SubmitInternalAsync(envelope, generated.Body, runRules, cancellationToken);
+        var envelope = new Envelope
+        {
+            Sender = generated.Sender,
+            Recipients = generated.Recipients.Select(a => new EnvelopeRecipient { Address = a }).ToList(),
+            Source = RequestSource.InternalSource(protocol),
+        };
+        return EnsureQueued(await _queue.SubmitInternalAsync(envelope, generated.Body, runRules, cancellationToken));
     }
+
+    /// <summary>A refused internal submission is a failure of the action that made it: the callers log it and, for a DSN, try again later.</summary>
+    private static SubmitResult EnsureQueued(SubmitResult result) =>
+        result.Accepted ? result : throw new IOException($"the queue refused it: {result.Code} {result.Text}");
 
     // ---- DSNs and expiry ----------------------------------------------------------------------------------------
 

@@ -102,12 +102,23 @@ public static class KernelServices
         services.AddSingleton(sp => new PluginAdministration(paths.PluginsDirectory, sp.GetRequiredService<PluginStateTable>(), sp.GetRequiredService<DataFolder>().Path));
         services.AddSingleton<IKernelExtensions>(sp => sp.GetRequiredService<PluginHost>());
 
+        services.AddSingleton(QueueOptionsFrom(configuration));
         services.AddSingleton<SqliteMessageQueue>();
         services.AddSingleton<IMessageQueue>(sp => sp.GetRequiredService<SqliteMessageQueue>());
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<KernelServer>();
 
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+    }
+
+    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) is the only one so far.</summary>
+    private static QueueOptions QueueOptionsFrom(IConfiguration configuration)
+    {
+        var text = configuration["Kernel:MaxMessageSize"];
+        if (string.IsNullOrWhiteSpace(text)) return new QueueOptions();
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max <= 0)
+            throw new KernelStartupException($"Kernel:MaxMessageSize must be a positive number of bytes, not '{text}'");
+        return new QueueOptions { MaxMessageSize = max };
     }
 
     /// <summary>Resolves the lifecycle participants on first enumeration, after the account store exists.</summary>

@@ -95,7 +95,10 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         var name = at < 0 ? accountPart : accountPart[..at];
         var domain = at < 0 ? principal.Account?.Domain ?? await _accounts.GetMainDomainAsync(cancellationToken) : accountPart[(at + 1)..];
         if (!ObjectName.IsValid(name) || domain is null || !DomainName.IsValid(domain)) return null;
-        var source = new RequestSource(null, SourceClass.Trusted, principal.Account, Internal: principal.Kind == PrincipalKind.System, Protocol: "mailbox");
+        var source = new RequestSource
+        {
+            Class = SourceClass.Trusted, AuthenticatedAccount = principal.Account, Internal = principal.Kind == PrincipalKind.System, Protocol = "mailbox",
+        };
         var decision = await _router.RouteAsync(new RouteRequest($"{name}@{domain}".ToLowerInvariant(), RouteKind.Access, source), cancellationToken);
         return decision.Result is RouteResult.Local local ? local.Account : null;
     }

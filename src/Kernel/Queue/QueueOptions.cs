@@ -47,6 +47,15 @@ public sealed record QueueOptions
 
     public int MaxRecipients { get; init; } = 1000;
 
+    /// <summary>
+    /// The largest message a submission may store (<c>Kernel:MaxMessageSize</c>, default 50 MiB); a larger one is
+    /// refused with 5.3.4 (RFC 1870 §6.2) once it grows past it, and its bytes are not kept. The server's own mail (DSNs,
+    /// rule copies) is not limited.
+    /// </summary>
+    public long MaxMessageSize { get; init; } = DefaultMaxMessageSize;
+
+    public const long DefaultMaxMessageSize = 50L * 1024 * 1024;
+
     /// <summary>Header bytes read for rules and header edits (the rest of the body is streamed, never parsed).</summary>
     public int MaxHeaderBytes { get; init; } = 256 * 1024;
 }

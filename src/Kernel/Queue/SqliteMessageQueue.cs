@@ -7,9 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Kernel.Queue;
 
 /// <summary>
-/// The durable queue on the embedded SQLite store. A submission runs the server-wide rules (rules.md §1), writes and
-/// fsyncs the body, then hands its rows to one writer that commits every waiting submission in one transaction
-/// (group commit: one WAL fsync for the batch); the caller gets its id only after that commit.
+/// The durable queue on the embedded SQLite store. A submission (<see cref="QueueSubmission"/>, streamed or whole)
+/// writes the body into the body store's temporary file as it arrives; its commit runs the server-wide rules
+/// (rules.md §1) on the header read back from that file, fsyncs and renames the body, then hands its rows to one
+/// writer that commits every waiting submission in one transaction (group commit: one WAL fsync for the batch); the
+/// caller gets its id only after that commit.
 /// </summary>
 public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
 {
@@ -42,60 +44,65 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
 
     internal long Now => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public Task<SubmitResult> SubmitAsync(Envelope envelope, MessageBody body, CancellationToken cancellationToken = default) =>
-        SubmitCoreAsync(envelope, body, runRules: true, cancellationToken);
+    /// <summary>The server-wide rule engine now (plugins come and go), or null.</summary>
+    internal IRuleEngine? RuleEngine => _extensions.RuleEngine;
 
-    /// <summary>The server's own submissions: DSNs skip the server-wide rules (rules.md §1); rule-made copies pass them.</summary>
-    internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, MessageBody body, bool runRules, CancellationToken cancellationToken) =>
-        SubmitCoreAsync(envelope, body, runRules, cancellationToken);
+    internal ILogger Logger => _logger;
 
-    private async Task<SubmitResult> SubmitCoreAsync(Envelope envelope, MessageBody body, bool runRules, CancellationToken cancellationToken)
+    public Task<IMessageSubmission> BeginSubmitAsync(Envelope envelope, CancellationToken cancellationToken = default)
+    {
+        EnvelopeValidation.Validate(envelope, Options.MaxRecipients);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IMessageSubmission>(QueueSubmission.Begin(this, envelope, runRules: true, Options.MaxMessageSize));
+    }
+
+    public Task<SubmitResult> SubmitAsync(Envelope envelope, MessageBody body, CancellationToken cancellationToken = default)
     {
         EnvelopeValidation.Validate(envelope, Options.MaxRecipients);
         ArgumentNullException.ThrowIfNull(body);
+        return SubmitCoreAsync(envelope, body.OpenRead, runRules: true, Options.MaxMessageSize, cancellationToken);
+    }
+
+    /// <summary>
+    /// The server's own submissions: DSNs skip the server-wide rules (rules.md §1); rule-made copies pass them. No size
+    /// limit: they carry mail the server already accepted. <paramref name="content"/> is read once, straight into the body file.
+    /// </summary>
+    internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken)
+    {
+        EnvelopeValidation.Validate(envelope, Options.MaxRecipients);
+        return SubmitCoreAsync(envelope, content, runRules, long.MaxValue, cancellationToken);
+    }
+
+    internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, MessageBody body, bool runRules, CancellationToken cancellationToken) =>
+        SubmitInternalAsync(envelope, body.OpenRead, runRules, cancellationToken);
+
+    /// <summary>A whole body takes the streaming path: copied once into the body file, then committed like any submission.</summary>
+    private async Task<SubmitResult> SubmitCoreAsync(Envelope envelope, Func<Stream> open, bool runRules, long maxSize, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
-
-        var outcome = RuleOutcome.Continue;
-        HeaderBlock? header = null;
-        var engine = runRules ? _extensions.RuleEngine : null;
-        if (engine is not null)
-        {
-            header = await ReadHeaderAsync(body, cancellationToken);
-            outcome = await EvaluateServerRulesAsync(engine, new RuleInput(envelope, header.Fields, body.Length, body), cancellationToken);
-            if (outcome.RejectText is not null)
-            {
-                _logger.LogInformation("submission from {Sender} rejected by a server-wide rule: {Reason}", envelope.Sender, outcome.RejectText);
-                return SubmitResult.Rejected(outcome.RejectText);
-            }
-        }
-
-        var id = NewId();
-        var actions = new ServerRuleActions(outcome.Stores, outcome.Sends, outcome.AddFlags);
-        var discarded = !outcome.DefaultDelivery;
-        if (discarded && actions.IsEmpty)
-        {
-            // rules.md §6 Discard at server scope: accepted, delivered to no one; nothing needs storing.
-            _logger.LogInformation("message {QueueId} from {Sender} discarded by a server-wide rule", id, envelope.Sender);
-            return SubmitResult.Queued(id);
-        }
-
-        StoredBody stored;
+        await using var submission = QueueSubmission.Begin(this, envelope, runRules, maxSize);
         try
         {
-            await using var content = outcome.HeaderEdits.Count > 0 ? header!.OpenEdited(body, outcome.HeaderEdits) : body.OpenRead();
-            stored = await Store.Bodies.WriteAsync(content, cancellationToken);
+            await using var content = open();
+            await submission.CopyFromAsync(content, cancellationToken);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (StorageFailure.Is(e))
         {
-            throw new QueueTemporaryFailureException($"cannot store the message body: {e.Message}", e);
+            // The given body could not be read (a missing file): nothing is stored; the caller may try again.
+            _logger.LogError(e, "submission from {Sender}: cannot read the message body", envelope.Sender);
+            return StorageFailure.Result(e);
         }
+        return await submission.CommitAsync(cancellationToken);
+    }
 
-        var write = new PendingWrite(new NewMessage(id, envelope.Sender, envelope.EnvelopeId, (int)envelope.Return, QueueJson.WriteSource(envelope.Source),
-            stored, Now, QueueJson.WriteActions(actions), envelope.Recipients, discarded));
+    /// <summary>Hands a stored body's rows to the group-commit writer and waits for the commit; on any failure the body file goes.</summary>
+    internal async Task<SubmitResult> EnqueueAsync(NewMessage message, Envelope envelope)
+    {
+        var write = new PendingWrite(message);
         if (!_writes.Writer.TryWrite(write))
         {
-            Store.Bodies.DeleteFile(stored.Id);
-            throw new QueueTemporaryFailureException("the queue is shutting down");
+            Store.Bodies.DeleteFile(message.Body.Id);
+            return SubmitResult.Temporary("4.3.2", "the mail system is shutting down; try again later"); // RFC 3463 §3.4: system not accepting messages
         }
         try
         {
@@ -105,49 +112,57 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         }
         catch (Exception e)
         {
-            Store.Bodies.DeleteFile(stored.Id);
-            throw new QueueTemporaryFailureException($"cannot store the message: {e.Message}", e);
+            Store.Bodies.DeleteFile(message.Body.Id);
+            _logger.LogError(e, "submission from {Sender}: the queue commit failed", envelope.Sender);
+            return StorageFailure.Result(e);
         }
-        _bus.Publish(new MessageSubmitted(id, envelope.Sender, envelope.Recipients.Count));
-        return SubmitResult.Queued(id);
+        _bus.Publish(new MessageSubmitted(message.Id, envelope.Sender, envelope.Recipients.Count));
+        return SubmitResult.Queued(message.Id);
     }
 
-    private async Task<HeaderBlock> ReadHeaderAsync(MessageBody body, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await HeaderBlock.ReadAsync(body, Options.MaxHeaderBytes, cancellationToken);
-        }
-        catch (IOException e)
-        {
-            throw new QueueTemporaryFailureException($"cannot read the message: {e.Message}", e);
-        }
-    }
-
-    private async Task<RuleOutcome> EvaluateServerRulesAsync(IRuleEngine engine, RuleInput input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the server-wide rules under <see cref="QueueOptions.RuleTimeout"/>. A timeout or an exception is a temporary
+    /// failure (design.md: never a lost message, never an accepted one that skipped the rules).
+    /// </summary>
+    internal async Task<(RuleOutcome? Outcome, SubmitResult? Failure)> EvaluateServerRulesAsync(IRuleEngine engine, RuleInput input, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Options.RuleTimeout);
         try
         {
             // WaitAsync: a rule engine that ignores its token still cannot hold the submission past the deadline.
-            return await engine.EvaluateServerAsync(input, deadline.Token).WaitAsync(deadline.Token);
+            return (await engine.EvaluateServerAsync(input, deadline.Token).WaitAsync(deadline.Token), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (OperationCanceledException e)
+        catch (OperationCanceledException)
         {
             _logger.LogWarning("server-wide rules did not answer within {Timeout} for a message from {Sender}", Options.RuleTimeout, input.Envelope.Sender);
-            throw new QueueTemporaryFailureException($"server-wide rules did not answer within {Options.RuleTimeout.TotalSeconds:0.#} s", e);
+            return (null, SubmitResult.Temporary("4.3.0", $"server-wide rules did not answer within {Options.RuleTimeout.TotalSeconds:0.#} s; try again later"));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "server-wide rules failed for a message from {Sender}", input.Envelope.Sender);
-            throw new QueueTemporaryFailureException($"server-wide rules failed: {e.Message}", e);
+            return (null, SubmitResult.Temporary("4.3.0", "server-wide rules failed; try again later"));
         }
     }
+
+    public async Task<string?> FindQueueForDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(domain);
+        // smtp.md §8: the queue a node means is where postmaster@domain, routed as Mail from an internal source, would wait.
+        var request = new RouteRequest($"postmaster@{domain.Trim().TrimStart('@')}", RouteKind.Mail, RequestSource.InternalSource("queue"));
+        var decision = await _extensions.Router.RouteAsync(request, cancellationToken);
+        return TargetQueueOf(decision.Result);
+    }
+
+    /// <summary>
+    /// The target queue a route puts a recipient into (null: not a queue — local, a group, refused, discarded). The
+    /// delivery worker files recipients by this, and <see cref="FindQueueForDomainAsync"/> answers with it, so both agree.
+    /// </summary>
+    internal static string? TargetQueueOf(RouteResult route) => route is RouteResult.Remote remote ? remote.Queue : null;
 
     private async Task WriteLoopAsync()
     {
@@ -231,18 +246,22 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         Task.Run(() => Store.Delete(id), cancellationToken);
 
     internal static Envelope EnvelopeOf(MessageRow m, IReadOnlyList<EnvelopeRecipient> recipients) =>
-        new(m.Sender, recipients, QueueJson.ReadSource(m.Source), m.EnvelopeId, (DsnReturn)m.Ret);
+        QueueJson.ReadEnvelope(m.Sender, m.EnvelopeId, (DsnReturn)m.Ret, m.Source, recipients);
 
-    internal static EnvelopeRecipient RecipientOf(RecipientRow r) => new(r.Address, r.Orcpt, (DsnNotify)r.Notify);
+    internal static EnvelopeRecipient RecipientOf(RecipientRow r) => new() { Address = r.Address, OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify };
 
-    private static QueueEntry ToEntry(QueuedMessage q) => new(
-        q.Message.Id, q.Message.Sender, DateTimeOffset.FromUnixTimeMilliseconds(q.Message.Created), q.Message.BodySize,
-        q.Recipients.Select(r => new QueueRecipient(r.Address, r.Orcpt, (RecipientState)r.State, r.Queue, (int)r.Attempts,
-            r.NextAttempt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.LastError)).ToList(),
-        QueueJson.ReadSource(q.Message.Source));
+    private static QueueEntry ToEntry(QueuedMessage q)
+    {
+        var envelope = EnvelopeOf(q.Message, q.Recipients.Select(RecipientOf).ToList());
+        return new QueueEntry(
+            q.Message.Id, q.Message.Sender, DateTimeOffset.FromUnixTimeMilliseconds(q.Message.Created), q.Message.BodySize,
+            q.Recipients.Select(r => new QueueRecipient(r.Address, r.Orcpt, (RecipientState)r.State, r.Queue, (int)r.Attempts,
+                r.NextAttempt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.LastError)).ToList(),
+            envelope.Source) { Envelope = envelope };
+    }
 
     // Time-ordered (so ids sort by arrival) and unique across processes (the CLI submits too).
-    private static string NewId() => Guid.CreateVersion7().ToString("N").ToUpperInvariant();
+    internal static string NewId() => Guid.CreateVersion7().ToString("N").ToUpperInvariant();
 
     public async ValueTask DisposeAsync()
     {

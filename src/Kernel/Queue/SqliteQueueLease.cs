@@ -10,6 +10,7 @@ namespace Kernel.Queue;
 internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, string token, TimeSpan duration, bool includeHeld, IMessageBus bus, ILogger logger)
     : IQueueLease
 {
+    private TimeSpan _duration = duration;
     private readonly Dictionary<string, IReadOnlyList<RecipientRow>> _handedOut = new(StringComparer.Ordinal);
     private const int PageSize = 32;
     private readonly Queue<QueuedMessage> _page = new();
@@ -21,7 +22,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
     public async Task<OutboundMessage?> NextAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await RenewAsync(cancellationToken);
+        await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
         QueuedMessage? next;
         while (true)
@@ -45,7 +46,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         _handedOut[next.Message.Id] = next.Recipients;
         var target = QueueJson.ReadRemote(next.Recipients[0].Target ?? throw new InvalidDataException($"queued message {next.Message.Id} has no target"));
         // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
-        var recipients = next.Recipients.Select(r => new EnvelopeRecipient(RoutedAddress(r), r.Orcpt, (DsnNotify)r.Notify)).ToList();
+        var recipients = next.Recipients.Select(r => new EnvelopeRecipient { Address = RoutedAddress(r), OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify }).ToList();
         var body = queue.Store.Bodies.Open(next.Message.BodyId, next.Message.BodySize);
         return new OutboundMessage(next.Message.Id, name, target, SqliteMessageQueue.EnvelopeOf(next.Message, recipients), recipients, body,
             (int)next.Recipients.Max(r => r.Attempts) + 1);
@@ -56,7 +57,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_handedOut.Remove(message.QueueId, out var rows))
             throw new InvalidOperationException($"message {message.QueueId} was not handed out by this lease of queue {name}");
-        await RenewAsync(cancellationToken);
+        await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
         var options = queue.Options;
         var created = await Task.Run(() => queue.Store.Get(message.QueueId)?.Message.Created, cancellationToken);
@@ -106,10 +107,18 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
             updates.Count(u => u.State is RecipientState.Waiting or RecipientState.Held));
     }
 
-    private async Task RenewAsync(CancellationToken cancellationToken)
+    public async Task<bool> RenewAsync(TimeSpan duration, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (duration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), "a lease needs a positive duration");
+        _duration = duration;
         var expires = queue.Now + (long)duration.TotalMilliseconds;
-        if (!await Task.Run(() => queue.Store.RenewLease(name, token, expires), cancellationToken))
+        return await Task.Run(() => queue.Store.RenewLease(name, token, expires), cancellationToken);
+    }
+
+    private async Task RenewOrThrowAsync(CancellationToken cancellationToken)
+    {
+        if (!await RenewAsync(_duration, cancellationToken))
             throw new InvalidOperationException($"the lease on queue {name} expired and was taken by another holder");
     }
 

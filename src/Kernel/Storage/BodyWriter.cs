@@ -1,3 +1,5 @@
+using Kernel.Abstractions;
+
 namespace Kernel.Storage;
 
 /// <summary>
@@ -49,6 +51,12 @@ public sealed class BodyWriter : IAsyncDisposable
         if (_file is { } file) await file.FlushAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The bytes written so far as a body (call <see cref="FlushAsync"/> first): what server-wide rules read before the
+    /// commit, without a copy. Valid until the writer completes or is disposed.
+    /// </summary>
+    public MessageBody ReadView() => new TemporaryBody(_tmpPath, Length);
+
     /// <summary>fsync, rename into place, fsync the folder: after this the body is durable under <see cref="Id"/>.</summary>
     public async Task<StoredBody> CompleteAsync(CancellationToken cancellationToken = default)
     {
@@ -69,11 +77,21 @@ public sealed class BodyWriter : IAsyncDisposable
         if (_file is { } file)
         {
             _file = null;
-            await file.DisposeAsync();
+            // Closing flushes what is buffered; on a full disk that fails, and the file is being removed anyway.
+            try { await file.DisposeAsync(); } catch (IOException) { }
         }
         if (_completed is null)
         {
             try { File.Delete(_tmpPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    private sealed class TemporaryBody(string path, long length) : MessageBody
+    {
+        public override long Length => length;
+
+        // The writer still has the file open for writing, so readers must share write access.
+        public override Stream OpenRead() =>
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
     }
 }

@@ -93,8 +93,10 @@ public sealed class DeliveryWorkerTests
         h.Extensions.AddTransport(new FakeMailTransport { Decide = (_, _) => DeliveryOutcome.PermanentFailure });
         await h.StartWorkerAsync();
         var bounce = (await h.Queue.SubmitAsync(QueueHarness.Envelope("", "bob@remote.dom"), QueueHarness.Body("bounce"))).QueueId!;
-        var never = (await h.Queue.SubmitAsync(new Envelope("alice@test.dom", [new EnvelopeRecipient("bob@remote.dom", null, DsnNotify.Never)],
-            RequestSource.InternalSource("test")), QueueHarness.Body("never"))).QueueId!;
+        var never = (await h.Queue.SubmitAsync(new Envelope
+        {
+            Sender = "alice@test.dom", Recipients = [new EnvelopeRecipient { Address = "bob@remote.dom", Notify = DsnNotify.Never }], Source = RequestSource.InternalSource("test"),
+        }, QueueHarness.Body("never"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(bounce).Result is null && h.Queue.GetAsync(never).Result is null, "both finished");
         Assert.Empty(h.Factory.Dsns);
         Assert.Empty(h.Local.Appended);
@@ -331,8 +333,12 @@ public sealed class DeliveryWorkerTests
         var transport = new FakeMailTransport { Decide = (_, _) => Interlocked.Increment(ref attempts) <= 3 ? DeliveryOutcome.TemporaryFailure : DeliveryOutcome.Delivered };
         h.Extensions.AddTransport(transport);
         await h.StartWorkerAsync();
-        var envelope = new Envelope("alice@test.dom", [new EnvelopeRecipient("bob@remote.dom", "rfc822;bob@remote.dom", DsnNotify.Delay | DsnNotify.Success)],
-            RequestSource.InternalSource("test"));
+        var envelope = new Envelope
+        {
+            Sender = "alice@test.dom",
+            Recipients = [new EnvelopeRecipient { Address = "bob@remote.dom", OriginalRecipient = "rfc822;bob@remote.dom", Notify = DsnNotify.Delay | DsnNotify.Success }],
+            Source = RequestSource.InternalSource("test"),
+        };
         var id = (await h.Queue.SubmitAsync(envelope, QueueHarness.Body("slow"))).QueueId!;
         for (var i = 1; i <= 4; i++)
         {

@@ -108,7 +108,12 @@ internal sealed class KernelBed : IAsyncDisposable
     }
 
     public static Envelope Envelope(string sender, params string[] recipients) =>
-        new(sender, recipients.Select(r => new EnvelopeRecipient(r)).ToList(), new RequestSource(System.Net.IPAddress.Loopback, SourceClass.Untrusted, Protocol: "smtp"));
+        new()
+        {
+            Sender = sender,
+            Recipients = recipients.Select(r => new EnvelopeRecipient { Address = r }).ToList(),
+            Source = new RequestSource { ClientIp = System.Net.IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "smtp" },
+        };
 
     public static MessageBody Message(string subject, string from = "sender@remote.example") =>
         MessageBody.FromBytes(System.Text.Encoding.ASCII.GetBytes(

@@ -26,7 +26,14 @@ public sealed class MimeMessageFactoryTests
 
     private static DsnRequest Request(DsnReturn ret = DsnReturn.Default, string? envelopeId = "env-42", string body = Original, params DsnRecipientStatus[] recipients) =>
         new(
-            new Envelope("alice@test.dom", [new EnvelopeRecipient("bob@remote.example", "rfc822;bob@remote.example")], new RequestSource(IPAddress.Loopback, SourceClass.Trusted), envelopeId, ret),
+            new Envelope
+            {
+                Sender = "alice@test.dom",
+                Recipients = [new EnvelopeRecipient { Address = "bob@remote.example", OriginalRecipient = "rfc822;bob@remote.example" }],
+                Source = new RequestSource { ClientIp = IPAddress.Loopback, Class = SourceClass.Trusted },
+                EnvelopeId = envelopeId,
+                Return = ret,
+            },
             MessageBody.FromBytes(Encoding.UTF8.GetBytes(body)),
             "mx.test.dom",
             new DateTimeOffset(2025, 3, 4, 10, 20, 30, TimeSpan.Zero),

@@ -59,7 +59,12 @@ public sealed class QueueHarness : IAsyncDisposable
     public void Abandon(DeliveryWorker worker) => _workers.Remove(worker);
 
     public static Envelope Envelope(string sender, params string[] recipients) =>
-        new(sender, recipients.Select(r => new EnvelopeRecipient(r)).ToList(), new RequestSource(System.Net.IPAddress.Loopback, SourceClass.Untrusted, Protocol: "smtp"));
+        new()
+        {
+            Sender = sender,
+            Recipients = recipients.Select(r => new EnvelopeRecipient { Address = r }).ToList(),
+            Source = new RequestSource { ClientIp = System.Net.IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "smtp" },
+        };
 
     public static MessageBody Body(string subject, int size = 0)
     {

@@ -70,7 +70,9 @@ public sealed class SqliteMessageQueueTests
         h.Extensions.RuleEngine = rules;
         var result = await h.Queue.SubmitAsync(QueueHarness.Envelope("spam@bad.dom", "bob@test.dom"), QueueHarness.Body("spam"));
         Assert.False(result.Accepted);
-        Assert.Equal("no mail from spam@bad.dom", result.RejectText);
+        Assert.Equal(SubmitStatus.RejectedPermanently, result.Status);
+        Assert.Equal("5.7.1", result.Code);
+        Assert.Equal("no mail from spam@bad.dom", result.Text);
         Assert.Equal(1, rules.ServerCalls);
         AssertNothingStored(h);
     }
@@ -93,8 +95,10 @@ public sealed class SqliteMessageQueueTests
         // Ignores its token on purpose: the queue's own deadline must still end the wait.
         h.Extensions.RuleEngine = new FakeRuleEngine { Server = async (_, _) => { await Task.Delay(Timeout.Infinite, CancellationToken.None); return RuleOutcome.Continue; } };
         var started = DateTime.UtcNow;
-        var error = await Assert.ThrowsAsync<QueueTemporaryFailureException>(() => h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@test.dom"), QueueHarness.Body("slow")));
-        Assert.Contains("did not answer", error.Message);
+        var result = await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@test.dom"), QueueHarness.Body("slow"));
+        Assert.Equal(SubmitStatus.RejectedTemporarily, result.Status);
+        Assert.Equal("4.3.0", result.Code);
+        Assert.Contains("did not answer", result.Text);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
         AssertNothingStored(h);
     }
@@ -104,8 +108,10 @@ public sealed class SqliteMessageQueueTests
     {
         await using var h = new QueueHarness();
         h.Extensions.RuleEngine = new FakeRuleEngine { Server = (_, _) => throw new InvalidOperationException("rule bug") };
-        var error = await Assert.ThrowsAsync<QueueTemporaryFailureException>(() => h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@test.dom"), QueueHarness.Body("x")));
-        Assert.Contains("rule bug", error.Message);
+        var result = await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@test.dom"), QueueHarness.Body("x"));
+        Assert.Equal(SubmitStatus.RejectedTemporarily, result.Status);
+        Assert.Equal("4.3.0", result.Code);
+        Assert.Contains("rules failed", result.Text); // the exception's own text stays in the log, not in a client's reply
         AssertNothingStored(h);
     }
 

@@ -11,7 +11,7 @@ namespace Kernel.Tests.Routing;
 /// </summary>
 public sealed class DefaultAddressRouterTests : IAsyncLifetime
 {
-    private static readonly RequestSource Untrusted = new(IPAddress.Parse("198.51.100.1"), SourceClass.Untrusted, Protocol: "SMTP");
+    private static readonly RequestSource Untrusted = new() { ClientIp = IPAddress.Parse("198.51.100.1"), Class = SourceClass.Untrusted, Protocol = "SMTP" };
 
     private readonly AccountStoreHarness _h = new();
     private DefaultAddressRouter _router = null!;

@@ -39,7 +39,12 @@ public sealed class InboxProbeModule : IModule
             return ValueTask.CompletedTask;
         });
         var message = $"From: <{from}>\r\nTo: <{to}>\r\nSubject: submitted by a plugin\r\nMessage-ID: <{Guid.NewGuid():N}@probe.example>\r\n\r\nhello from {context.Name}\r\n";
-        var envelope = new Envelope(from, [new EnvelopeRecipient(to)], new RequestSource(IPAddress.Loopback, SourceClass.Untrusted, Protocol: "probe"));
+        var envelope = new Envelope
+        {
+            Sender = from,
+            Recipients = [new EnvelopeRecipient { Address = to }],
+            Source = new RequestSource { ClientIp = IPAddress.Loopback, Class = SourceClass.Untrusted, Protocol = "probe" },
+        };
         var result = await _queue.SubmitAsync(envelope, MessageBody.FromBytes(Encoding.ASCII.GetBytes(message)), cancellationToken);
         if (!result.Accepted) throw new InvalidOperationException("the queue refused the probe message");
         File.WriteAllText(Path.Combine(_dataDirectory, "submitted"), result.QueueId);

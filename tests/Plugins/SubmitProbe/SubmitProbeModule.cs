@@ -84,10 +84,19 @@ public sealed class SubmitProbeModule : IModule
     {
         try
         {
-            var envelope = new Envelope(sender == "<>" ? "" : sender, [new EnvelopeRecipient(recipient)],
-                new RequestSource(clientIp, SourceClass.Trusted, Protocol: "submitprobe"));
+            var envelope = new Envelope
+            {
+                Sender = sender == "<>" ? "" : sender,
+                Recipients = [new EnvelopeRecipient { Address = recipient }],
+                Source = new RequestSource { ClientIp = clientIp, Class = SourceClass.Trusted, Protocol = "submitprobe" },
+            };
             var result = await _queue.SubmitAsync(envelope, MessageBody.FromBytes(body), cancellationToken);
-            return result.Accepted ? $"OK {result.QueueId}" : $"ERR rejected: {OneLine(result.RejectText)}";
+            return result.Status switch
+            {
+                SubmitStatus.Accepted => $"OK {result.QueueId}",
+                SubmitStatus.RejectedPermanently => $"ERR rejected: {result.Code} {OneLine(result.Text)}",
+                _ => $"ERR {result.Code} {OneLine(result.Text)}",
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
