@@ -67,7 +67,7 @@ public interface IMailboxStore
     /// Changes flags (STORE). Each flag needs its right (<c>s</c> for \Seen, <c>t</c> for \Deleted, <c>w</c> for the rest).
     /// With <paramref name="unchangedSince"/> (RFC 7162) messages modified later are left alone and reported in <see cref="StoreResult.Modified"/>.
     /// </summary>
-    Task<StoreResult> StoreFlagsAsync(Principal principal, string mailbox, UidSet uids, FlagChange change, CancellationToken cancellationToken = default, ulong? unchangedSince = null);
+    Task<StoreResult> StoreFlagsAsync(Principal principal, string mailbox, UidSet uids, FlagChange change, ulong? unchangedSince = null, CancellationToken cancellationToken = default);
 
     /// <summary>Removes messages flagged \Deleted (only those in <paramref name="uids"/> when given). Needs <c>e</c>. Returns the expunged UIDs.</summary>
     Task<IReadOnlyList<uint>> ExpungeAsync(Principal principal, string mailbox, UidSet? uids = null, CancellationToken cancellationToken = default);

@@ -130,7 +130,7 @@ public sealed partial class SqliteMailboxStore
         return (uint)uid;
     }
 
-    public async Task<StoreResult> StoreFlagsAsync(Principal principal, string mailbox, UidSet uids, FlagChange change, CancellationToken cancellationToken = default, ulong? unchangedSince = null)
+    public async Task<StoreResult> StoreFlagsAsync(Principal principal, string mailbox, UidSet uids, FlagChange change, ulong? unchangedSince = null, CancellationToken cancellationToken = default)
     {
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
