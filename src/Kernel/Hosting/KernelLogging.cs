@@ -7,7 +7,7 @@ namespace Kernel.Hosting;
 /// <summary>
 /// Console logging from the <c>Logging</c> section. One line per entry so that <c>listening smtp 127.0.0.1:40123</c>
 /// can be read by scripts; <c>Logging:Console:FormatterName=json</c> switches to structured JSON lines. CLI commands
-/// log warnings and errors to stderr only, so their stdout stays the command's output.
+/// log nothing by default (their stderr is one error line); <c>Logging:Cli:MinimumLevel</c> turns entries on, to stderr.
 /// </summary>
 public static class KernelLogging
 {
@@ -31,8 +31,14 @@ public static class KernelLogging
                 });
             }
             if (forCli) builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            // A CLI command's stderr is its one error line: a broken plugin is shown by `kernel plugins list`,
-            // not repeated by every command that loads the plugins to find their commands.
-            if (forCli) builder.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Kernel.Plugins", StringComparison.Ordinal));
+            // A CLI command's stderr is its one error line: what went wrong inside (a full disk while storing a body, a
+            // broken plugin — `kernel plugins list` shows that) is already in it, so the kernel's own log entries stay
+            // quiet unless an operator asks for them with --Logging:Cli:MinimumLevel=Warning (or Debug…).
+            if (forCli)
+            {
+                var minimum = Enum.TryParse<LogLevel>(configuration["Logging:Cli:MinimumLevel"], ignoreCase: true, out var level) ? level : LogLevel.None;
+                builder.AddFilter((category, entry) => entry >= minimum && entry != LogLevel.None
+                    && (minimum < LogLevel.Warning || !(category ?? "").StartsWith("Kernel.Plugins", StringComparison.Ordinal)));
+            }
         });
 }

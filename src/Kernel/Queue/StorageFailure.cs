@@ -27,6 +27,6 @@ internal static class StorageFailure
     }
 
     public static SubmitResult Result(Exception e) => IsDiskFull(e)
-        ? SubmitResult.Temporary("4.3.1", "insufficient system storage; try again later")
+        ? SubmitResult.Temporary("4.3.1", "mail system full (no space to store the message); try again later")
         : SubmitResult.Temporary("4.3.0", "temporary storage failure; try again later");
 }

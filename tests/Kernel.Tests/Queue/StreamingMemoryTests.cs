@@ -75,6 +75,9 @@ public sealed class StreamingMemoryTests(ITestOutputHelper output)
     {
         using var data = new TempDataFolder();
         using var plugins = new TempDataFolder();
+        // Only `domain add` initialises a store (issue 8 §1); every other command refuses a folder without one.
+        var created = await KernelCli.RunAsync(data.Path, null, ["domain", "add", "test.dom", $"--Kernel:PluginsDirectory={plugins.Path}"]);
+        Assert.True(created.ExitCode == 0, created.Error);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
