@@ -58,6 +58,33 @@ public sealed class UpgradeSwapTests
         await host.StopAsync(CancellationToken.None);
     }
 
+    /// <summary>The same swap as an operator does it: `kernel plugins install` from another process, the running server's own folder watcher.</summary>
+    [Fact]
+    public async Task Kernel_plugins_install_of_a_newer_version_into_a_running_server_refuses_no_connection()
+    {
+        await using var server = await Kernel.Testing.KernelProcess.StartAsync(new()
+        {
+            Plugins = ["Echo"],
+            Settings = new Dictionary<string, string> { ["Echo:Listen:0"] = "127.0.0.1:0" },
+        });
+        var endPoint = server.Listener("echo");
+        var counts = new Counts();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var loop = Task.Run(() => ConnectInALoopAsync(endPoint, counts, stop.Token));
+        await WaitUntil(() => counts.V1 >= 20, "version 1 answering the loop");
+
+        var install = await server.CliAsync("plugins", "install", Path.Combine(TestPlugins.RepoRoot, "artifacts", "test-plugins", "EchoV2", "Echo"),
+            $"--Kernel:PluginsDirectory={server.PluginsDirectory}");
+        Assert.True(install.ExitCode == 0, install.ToString());
+
+        await WaitUntil(() => counts.V2 >= 50, "version 2 answering the loop");
+        await stop.CancelAsync();
+        await loop;
+        Assert.True(counts.Errors.IsEmpty, $"{counts.Errors.Count} failed connections during the swap, first: {counts.Errors.FirstOrDefault()}");
+        var list = await server.CliAsync("plugins", "list", $"--Kernel:PluginsDirectory={server.PluginsDirectory}");
+        Assert.Contains("2.0.0", list.Output);
+    }
+
     [Fact]
     public async Task A_replacement_that_fails_to_start_leaves_the_old_version_serving()
     {
