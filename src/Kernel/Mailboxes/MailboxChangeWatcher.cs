@@ -1,5 +1,5 @@
 using Kernel.Abstractions;
-using Microsoft.Extensions.Hosting;
+using Kernel.Bus;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Mailboxes;
@@ -15,39 +15,19 @@ public sealed class MailboxChangeWatcher(
     SqliteMailboxStore store,
     IMessageBus bus,
     ILogger<MailboxChangeWatcher> logger,
-    TimeSpan? interval = null) : IHostedService, IAsyncDisposable
+    TimeSpan? interval = null) : StoreChangeWatcher(logger, interval ?? TimeSpan.FromMilliseconds(250), "mailbox change log")
 {
     // Rows read per query; a burst larger than this is read over several queries of one poll.
     private const int Batch = 500;
 
-    private readonly TimeSpan _interval = interval ?? TimeSpan.FromMilliseconds(250);
-    private CancellationTokenSource? _stopping;
-    private Task? _loop;
     private long _seen;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (_loop is not null) throw new InvalidOperationException("the mailbox change watcher is already running");
-        // Changes committed before the start are in what sessions read when they open a mailbox; announce only later ones.
+    // Changes committed before the start are in what sessions read when they open a mailbox; announce only later ones.
+    protected override async Task MarkStartAsync(CancellationToken cancellationToken) =>
         _seen = await store.LastChangeAsync(cancellationToken);
-        _stopping = new CancellationTokenSource();
-        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_loop is null || _stopping is null) return;
-        await _stopping.CancelAsync();
-        await _loop.WaitAsync(cancellationToken);
-        _loop = null;
-        _stopping.Dispose();
-        _stopping = null;
-    }
-
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
     /// <summary>One poll: publishes what other processes changed since the last one. Returns the number of events published.</summary>
-    internal async Task<int> PollAsync(CancellationToken cancellationToken)
+    internal override async Task<int> PollAsync(CancellationToken cancellationToken)
     {
         var published = 0;
         while (true)
@@ -67,29 +47,6 @@ public sealed class MailboxChangeWatcher(
                 published++;
             }
             if (rows.Count < Batch) return published;
-        }
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                try
-                {
-                    await PollAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A busy or briefly unavailable database must not stop the watcher; the next tick retries.
-                    logger.LogWarning(e, "polling the mailbox change log failed");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
         }
     }
 }
