@@ -58,16 +58,15 @@ public static class AccountCommands
         });
 
         var setAddress = new Argument<string>("account");
-        var key = new Argument<string>("key");
+        var key = new Argument<string>("key") { Description = SettingsCommands.KeysHelp };
         var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne, Description = "omit to remove the setting" };
-        var set = new Command("set", "set an account setting") { setAddress, key, value };
+        var set = new Command("set", "set an account setting (the same as kernel settings set --account A)") { setAddress, key, value };
         set.Run(context, async (p, c, ct) =>
         {
             var store = c.Service<IAccountStore>();
             var address = await CliAddress.ParseAsync(store, p.GetValue(setAddress)!, ct);
             if (await store.GetAccountAsync(address, ct) is null) throw new CliError($"no account {address}");
-            await store.SetSettingAsync(SettingScope.ForAccount(address), p.GetValue(key)!, p.GetValue(value), ct);
-            await c.Out.WriteLineAsync($"account {address}: {p.GetValue(key)} {(p.GetValue(value) is null ? "removed" : "set")}");
+            await SettingsCommands.WriteAsync(c, SettingScope.ForAccount(address), p.GetValue(key)!, p.GetValue(value), ct);
         });
 
         var adminAddress = new Argument<string>("account");
