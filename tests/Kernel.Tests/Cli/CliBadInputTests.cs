@@ -86,6 +86,17 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     [InlineData(null, "Network.ClientIpAddresses: '10.0.0.300' is not allowed", "settings", "set", "ClientIpAddresses", "10.0.0.300")]
     [InlineData(null, "SMTP.RelayFrom is not read at the domain level (set it at: server)", "settings", "set", "--domain", "test.dom", "SMTP.RelayFrom", "nobody")]
     [InlineData(null, "unknown domain nodom.dom", "domain", "set", "nodom.dom", "MailToUnknown", "Discarded")]
+    // issue 9 §4: forwarders, groups, mailing lists
+    [InlineData(null, "no forwarder nofw@test.dom", "forwarder", "show", "nofw@test.dom")]
+    [InlineData(null, "no forwarder nofw@test.dom", "forwarder", "remove", "nofw@test.dom")]
+    [InlineData(null, "alice@test.dom is an account, not a forwarder", "forwarder", "remove", "alice@test.dom")]
+    [InlineData(null, "already exists", "forwarder", "add", "alice@test.dom", "x@far.example")]
+    [InlineData(null, "unknown domain nodom.dom", "group", "add", "g@nodom.dom")]
+    [InlineData(null, "already exists", "group", "add", "alice@test.dom")]
+    [InlineData(null, "no group nog@test.dom", "group", "set", "nog@test.dom", "alice@test.dom")]
+    [InlineData(null, "no mailing list nol@test.dom", "list", "remove", "nol@test.dom")]
+    [InlineData(null, "bob@test.dom is an account, not a group", "group", "remove", "bob@test.dom")]
+    [InlineData(null, "'not an address'", "list", "add", "badlist@test.dom", "not an address")]
     public async Task BadInputIsOneLineNonZeroAndWritesNothing(string? stdin, string expected, params string[] args)
     {
         var before = DataSnapshot.Take(data.Path);

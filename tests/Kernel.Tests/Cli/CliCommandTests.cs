@@ -220,6 +220,48 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
         Assert.DoesNotContain(afterDomain.EnumerateArray(), d => d.GetProperty("name").GetString() == "life.dom");
     }
 
+    /// <summary>Issue 9 §4: forwarders, groups and mailing lists the store has are reachable from the CLI.</summary>
+    [Fact]
+    public async Task ForwarderGroupAndMailingListAddShowRemove()
+    {
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "fw@test.dom", "someone@far.example"));
+        Assert.Equal("fw@test.dom -> someone@far.example", CliAssert.Ok(await data.RunAsync("forwarder", "show", "fw@test.dom")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "fw", "other@far.example"));
+        Assert.Equal("fw@test.dom -> other@far.example", CliAssert.Ok(await data.RunAsync("forwarder", "show", "fw")).Output.Trim());
+
+        CliAssert.Ok(await data.RunAsync("group", "add", "team@test.dom", "alice@test.dom", "bob@test.dom"));
+        Assert.Equal(["alice@test.dom", "bob@test.dom"], Strings(CliAssert.Ok(await data.RunAsync("group", "show", "team@test.dom", "--json")).Output));
+        CliAssert.Ok(await data.RunAsync("group", "set", "team@test.dom", "bob@test.dom"));
+        Assert.Equal("bob@test.dom", CliAssert.Ok(await data.RunAsync("group", "show", "team@test.dom")).Output.Trim());
+
+        CliAssert.Ok(await data.RunAsync("list", "add", "news@test.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "set", "news@test.dom", "reader@far.example"));
+        Assert.Equal("reader@far.example", CliAssert.Ok(await data.RunAsync("list", "show", "news@test.dom")).Output.Trim());
+        CliAssert.FailsWithOneLine(await data.RunAsync("group", "show", "news@test.dom"), "news@test.dom is a mailing list, not a group");
+
+        CliAssert.Ok(await data.RunAsync("forwarder", "remove", "fw@test.dom"));
+        CliAssert.Ok(await data.RunAsync("group", "remove", "team@test.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "remove", "news@test.dom"));
+        CliAssert.FailsWithOneLine(await data.RunAsync("forwarder", "show", "fw@test.dom"), "no forwarder fw@test.dom");
+        CliAssert.FailsWithOneLine(await data.RunAsync("group", "show", "team@test.dom"), "no group team@test.dom");
+        CliAssert.FailsWithOneLine(await data.RunAsync("list", "show", "news@test.dom"), "no mailing list news@test.dom");
+    }
+
+    /// <summary>Issue 9 §4: <c>kernel account list</c> without a domain lists every account of every domain.</summary>
+    [Fact]
+    public async Task AccountListWithoutADomainListsEveryAccount()
+    {
+        CliAssert.Ok(await data.RunAsync("domain", "add", "every.dom"));
+        CliAssert.Ok(await data.RunAsync("account", "add", "yann@every.dom", "--password", "pw"));
+
+        var all = CliAssert.Ok(await data.RunAsync("account", "list")).Output;
+
+        Assert.Contains("alice@test.dom (Alice Liddell)", all);
+        Assert.Contains("bob@test.dom", all);
+        Assert.Contains("yann@every.dom", all);
+        CliAssert.Ok(await data.RunAsync("domain", "remove", "every.dom"));
+    }
+
     /// <summary>§6: <c>--json</c> on every listing prints one JSON document (array or object) and nothing else.</summary>
     [Theory]
     [InlineData(JsonValueKind.Array, "domain", "list")]
@@ -232,6 +274,7 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     [InlineData(JsonValueKind.Object, "settings", "list")]
     [InlineData(JsonValueKind.Object, "settings", "list", "--effective")]
     [InlineData(JsonValueKind.Array, "settings", "keys")]
+    [InlineData(JsonValueKind.Array, "account", "list")]
     [InlineData(JsonValueKind.Object, "settings", "get", "SMTP.RelayFrom")]
     [InlineData(JsonValueKind.Array, "plugins", "list")]
     public async Task JsonOnEveryListingParses(JsonValueKind kind, params string[] args)
@@ -247,8 +290,27 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     {
         var help = CliAssert.Ok(await data.RunAsync("--help")).Output;
 
-        foreach (var command in new[] { "serve", "domain", "account", "alias", "mailbox", "subscription", "submit", "queue", "plugins", "settings" })
+        foreach (var command in new[] { "serve", "domain", "account", "alias", "forwarder", "group", "list", "mailbox", "subscription", "submit", "queue", "plugins", "settings" })
             Assert.Matches($@"(?m)^\s+{command}\b", help);
+    }
+
+    /// <summary>
+    /// Issue 9 §4: <c>kernel --help</c> on a fresh folder lists every command, the plugins' too (the plugins beside the
+    /// executable are loaded), whether <c>--data</c> stands before or after, and creates nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HelpOnAFreshFolderListsEveryCommandIncludingThePluginsAndCreatesNothing(bool dataFirst)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "kernel-missing-" + Guid.NewGuid().ToString("N"));
+        string[] args = dataFirst ? ["--data", missing, "--help"] : ["--help", "--data", missing];
+
+        var help = CliAssert.Ok(await Kernel.Testing.KernelCli.RunAsync(null, null, args)).Output;
+
+        foreach (var command in new[] { "serve", "domain", "account", "alias", "forwarder", "group", "list", "mailbox", "subscription", "submit", "queue", "plugins", "settings", "router", "route" })
+            Assert.Matches($@"(?m)^\s+{command}\b", help);
+        Assert.False(Directory.Exists(missing), "help created the data folder");
     }
 
     private static async Task<int> ExitCodeAsync(Task<Kernel.Testing.CliResult> run) => (await run).ExitCode;
