@@ -23,7 +23,8 @@ internal sealed record RelaySettings(
         var backup = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayToHostsWeBackup, cancellationToken);
         var toClients = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayToClientIps, cancellationToken);
         var from = await accounts.GetSettingAsync(scope, RouterSettingKeys.RelayFrom, cancellationToken);
-        var clients = await accounts.GetSettingAsync(scope, RouterSettingKeys.ClientIpAddresses, cancellationToken);
+        var clients = await accounts.GetSettingAsync(scope, RouterSettingKeys.ClientIpAddresses, cancellationToken)
+            ?? await accounts.GetSettingAsync(scope, RouterSettingKeys.OldClientIpAddresses, cancellationToken);
         return new RelaySettings(
             (hold ?? "").Split([',', '\n', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(h => h.ToLowerInvariant()).ToArray(),
             bool.TryParse(backup, out var b) && b,

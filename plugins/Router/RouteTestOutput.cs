@@ -7,8 +7,10 @@ namespace Router;
 internal static class RouteTestOutput
 {
     /// <summary>The Guide's form (<c>LOCAL(alice@domain.dom)</c>, <c>SMTP(friend.com)bob@friend.com</c>); a reject as its SMTP code and enhanced code (router.md §10).</summary>
-    public static string Display(RouteResult result) => result switch
+    public static string Display(RouteResult result, RouteKind kind = RouteKind.Mail) => result switch
     {
+        RouteResult.Reject reject when kind == RouteKind.Signal => $"{SipCode(reject.Reason)} {reject.Text}",
+        RouteResult.Discard when kind == RouteKind.Signal => $"404 {result.Display}",
         RouteResult.Reject reject => $"{SmtpCode(reject.Reason)} {reject.EnhancedStatus} {reject.Text}",
         RouteResult.Remote { Held: true } remote => remote.Display + " (held)",
         _ => result.Display,
@@ -22,9 +24,19 @@ internal static class RouteTestOutput
         _ => 550,
     };
 
-    public static async Task WriteTextAsync(TextWriter output, RouteDecision decision, bool trace)
+    /// <summary>router.md §10, the SIP column: what a signal request is answered with.</summary>
+    public static int SipCode(RejectReason reason) => reason switch
     {
-        await output.WriteLineAsync(Display(decision.Result));
+        RejectReason.Blocked => 403,
+        RejectReason.BadSyntax => 400,
+        RejectReason.Loop => 482,
+        RejectReason.TempFailure => 500,
+        _ => 404, // UnknownUser, UnknownDomain
+    };
+
+    public static async Task WriteTextAsync(TextWriter output, RouteDecision decision, bool trace, RouteKind kind = RouteKind.Mail)
+    {
+        await output.WriteLineAsync(Display(decision.Result, kind));
         await output.WriteLineAsync(decision.Relay.ToString());
         if (!trace) return;
         foreach (var step in decision.Trace)
@@ -35,12 +47,12 @@ internal static class RouteTestOutput
         }
     }
 
-    public static async Task WriteJsonAsync(TextWriter output, RouteDecision decision)
+    public static async Task WriteJsonAsync(TextWriter output, RouteDecision decision, RouteKind kind = RouteKind.Mail)
     {
         var result = decision.Result;
         var json = new Dictionary<string, object?>
         {
-            ["display"] = Display(result),
+            ["display"] = Display(result, kind),
             ["type"] = result.GetType().Name,
             ["relay"] = new Dictionary<string, object?> { ["allowed"] = decision.Relay.Allowed, ["reason"] = decision.Relay.Reason },
             ["trace"] = decision.Trace.Select(s => new Dictionary<string, object?>
@@ -63,9 +75,12 @@ internal static class RouteTestOutput
                 json["recipient"] = remote.Recipient;
                 json["held"] = remote.Held;
                 break;
+            case RouteResult.Discard when kind == RouteKind.Signal:
+                json["code"] = 404;
+                break;
             case RouteResult.Reject reject:
                 json["reason"] = reject.Reason.ToString();
-                json["code"] = SmtpCode(reject.Reason);
+                json["code"] = kind == RouteKind.Signal ? SipCode(reject.Reason) : SmtpCode(reject.Reason);
                 json["enhancedStatus"] = reject.EnhancedStatus;
                 json["text"] = reject.Text;
                 break;

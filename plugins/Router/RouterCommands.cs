@@ -17,7 +17,7 @@ public sealed class RouterCommands : ICliCommands
         new CliCommand(["router", "set"], "replaces the Router table from FILE ('-' reads stdin); a table with errors is refused whole",
             [new CliArgument("file", "the table file, or - for standard input")], [], SetAsync),
         new CliCommand(["route", "test"], "routes ADDRESS and prints the result and the relay verdict",
-            [new CliArgument("address", "the address to route")],
+            [new CliArgument("address", "the address to route (with --kind signal also a sip:/sips: URI)")],
             [
                 new CliOption("kind", "mail (default) | signal | access | http"),
                 new CliOption("from-ip", "the client IP the request comes from (default: an unknown Internet client)"),
@@ -88,6 +88,13 @@ public sealed class RouterCommands : ICliCommands
         }
 
         var accounts = invocation.Service<IAccountStore>();
+        // An authenticated source is trusted for relaying: testing as an account that cannot log in would answer a
+        // question no client can ask (router.md §6.3: only an account or its alias may log in).
+        if (account is not null && await accounts.FindObjectAsync(account, cancellationToken) is not { Kind: DirectoryObjectKind.Account or DirectoryObjectKind.Alias })
+        {
+            await invocation.Error.WriteLineAsync($"error: --auth {account}: no account {account}");
+            return 1;
+        }
         var documents = invocation.Service<IConfigurationStore>();
         var (snapshot, parse) = await RouterLoader.LoadAsync(documents, accounts, RouterSnapshot.Empty, cancellationToken);
         if (parse is { Ok: false })
@@ -107,7 +114,7 @@ public sealed class RouterCommands : ICliCommands
             || relayFrom == "anybody"
             || (relayFrom != "nobody" && snapshot.Relay.ClientIps.Contains(ip));
         var source = new RequestSource { ClientIp = ip, Class = trusted ? SourceClass.Trusted : SourceClass.Untrusted, AuthenticatedAccount = account, Protocol = "CLI" };
-        var address = invocation.Argument("address")!;
+        var address = kind == RouteKind.Signal ? SipUri.AddressOf(invocation.Argument("address")!) : invocation.Argument("address")!;
         var decision = await router.RouteAsync(new RouteRequest(address, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
         if (decision.Result is RouteResult.Reject { Reason: RejectReason.BadSyntax } bad)
         {
@@ -115,8 +122,8 @@ public sealed class RouterCommands : ICliCommands
             await invocation.Error.WriteLineAsync($"error: '{address}' is not an address: {RouteTestOutput.Display(bad)}");
             return 1;
         }
-        if (invocation.Flag("json")) await RouteTestOutput.WriteJsonAsync(invocation.Out, decision);
-        else await RouteTestOutput.WriteTextAsync(invocation.Out, decision, invocation.Flag("trace"));
+        if (invocation.Flag("json")) await RouteTestOutput.WriteJsonAsync(invocation.Out, decision, kind);
+        else await RouteTestOutput.WriteTextAsync(invocation.Out, decision, invocation.Flag("trace"), kind);
         return 0;
     }
 }

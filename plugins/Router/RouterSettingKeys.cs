@@ -6,8 +6,11 @@ public static class RouterSettingKeys
     /// <summary>Domain: Mail to Unknown — <c>Rejected</c> (default) | <c>Discarded</c> | <c>AcceptedAndBounced</c> | <c>Rerouted:&lt;address&gt;</c>.</summary>
     public const string MailToUnknown = "MailToUnknown";
 
-    /// <summary>Server (a domain may override): the Client IP Addresses network list; default <c>127.0.0.1</c> and <c>::1</c>.</summary>
-    public const string ClientIpAddresses = "ClientIpAddresses";
+    /// <summary>Server: the Client IP Addresses network list (Guide: Network settings); default <c>127.0.0.1</c> and <c>::1</c>.</summary>
+    public const string ClientIpAddresses = "Network.ClientIpAddresses";
+
+    /// <summary>The key <see cref="ClientIpAddresses"/> had before it was named like the others; still read when the new one is absent.</summary>
+    public const string OldClientIpAddresses = "ClientIpAddresses";
 
     /// <summary>Domain: the IP addresses assigned to the domain (router.md §2.2 N7: a literal naming one routes to this domain).</summary>
     public const string DomainIpAddresses = "IPAddresses";

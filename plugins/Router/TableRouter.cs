@@ -202,8 +202,9 @@ public sealed class TableRouter : IAddressRouter
             return (false, null, next);
         }
 
-        // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one.
-        var found = !address.Quoted && ObjectName.IsValid(address.Local)
+        // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one. §2.2 N3:
+        // the quotes are removed for lookup, so "alice"@d is alice's (as in the kernel's DefaultAddressRouter).
+        var found = ObjectName.IsValid(address.Local)
             ? await _accounts.FindObjectAsync(new AccountAddress(address.Local, domain), cancellationToken)
             : null;
         if (found is null)

@@ -22,12 +22,17 @@ public static class AccountCommands
             await c.Out.WriteLineAsync($"account {address} created");
         });
 
-        var listDomain = new Argument<string>("domain");
+        var listDomain = new Argument<string?>("domain") { Arity = ArgumentArity.ZeroOrOne, Description = "omit to list the accounts of every domain" };
         var json = CliOptions.Json();
-        var list = new Command("list", "list a domain's accounts") { listDomain, json };
+        var list = new Command("list", "list a domain's accounts, or every account") { listDomain, json };
         list.Run(context, async (p, c, ct) =>
         {
-            var accounts = await c.Service<IAccountStore>().ListAccountsAsync(CliAddress.Domain(p.GetValue(listDomain)!), ct);
+            var store = c.Service<IAccountStore>();
+            var domains = p.GetValue(listDomain) is { } one
+                ? [CliAddress.Domain(one)]
+                : (await store.ListDomainsAsync(ct)).Select(d => d.Name).ToArray();
+            var accounts = new List<AccountInfo>();
+            foreach (var d in domains) accounts.AddRange(await store.ListAccountsAsync(d, ct));
             if (p.GetValue(json))
             {
                 CliOutput.Json(c.Out, accounts.Select(a => new { account = a.Address.ToString(), realName = a.RealName, created = a.Created }));
@@ -58,16 +63,15 @@ public static class AccountCommands
         });
 
         var setAddress = new Argument<string>("account");
-        var key = new Argument<string>("key");
+        var key = new Argument<string>("key") { Description = SettingsCommands.KeysHelp };
         var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne, Description = "omit to remove the setting" };
-        var set = new Command("set", "set an account setting") { setAddress, key, value };
+        var set = new Command("set", "set an account setting (the same as kernel settings set --account A)") { setAddress, key, value };
         set.Run(context, async (p, c, ct) =>
         {
             var store = c.Service<IAccountStore>();
             var address = await CliAddress.ParseAsync(store, p.GetValue(setAddress)!, ct);
             if (await store.GetAccountAsync(address, ct) is null) throw new CliError($"no account {address}");
-            await store.SetSettingAsync(SettingScope.ForAccount(address), p.GetValue(key)!, p.GetValue(value), ct);
-            await c.Out.WriteLineAsync($"account {address}: {p.GetValue(key)} {(p.GetValue(value) is null ? "removed" : "set")}");
+            await SettingsCommands.WriteAsync(c, SettingScope.ForAccount(address), p.GetValue(key)!, p.GetValue(value), ct);
         });
 
         var adminAddress = new Argument<string>("account");

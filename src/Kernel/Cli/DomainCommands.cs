@@ -48,17 +48,19 @@ public static class DomainCommands
             await c.Out.WriteLineAsync($"domain {d} removed");
         });
 
+        // The same write as `kernel settings set --domain D` (one validation, one message); kept for the Guide's wording.
         var setName = new Argument<string>("domain");
-        var key = new Argument<string>("key");
+        var key = new Argument<string>("key") { Description = SettingsCommands.KeysHelp };
         var value = new Argument<string?>("value") { Arity = ArgumentArity.ZeroOrOne, Description = "omit to remove the setting" };
         var template = new Option<bool>("--template") { Description = "set it in the domain's Account Template" };
-        var set = new Command("set", "set a domain setting (or, with --template, an Account Template value)") { setName, key, value, template };
+        var set = new Command("set", "set a domain setting (the same as kernel settings set --domain D; with --template, --template D)") { setName, key, value, template };
         set.Run(context, async (p, c, ct) =>
         {
+            var store = c.Service<IAccountStore>();
             var d = CliAddress.Domain(p.GetValue(setName)!);
+            d = await store.ResolveDomainAsync(d, ct) ?? throw new CliError($"unknown domain {d}");
             var scope = p.GetValue(template) ? SettingScope.ForTemplate(d) : SettingScope.ForDomain(d);
-            await c.Service<IAccountStore>().SetSettingAsync(scope, p.GetValue(key)!, p.GetValue(value), ct);
-            await c.Out.WriteLineAsync($"{scope}: {p.GetValue(key)} {(p.GetValue(value) is null ? "removed" : "set")}");
+            await SettingsCommands.WriteAsync(c, scope, p.GetValue(key)!, p.GetValue(value), ct);
         });
 
         var alias = new Command("alias", "domain aliases");

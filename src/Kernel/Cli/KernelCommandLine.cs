@@ -84,27 +84,29 @@ public static class KernelCommandLine
         using var loggerFactoryScope = loggerFactory;
         ServiceProvider? services = null;
         PluginHost? plugins = null;
+        // `kernel --help` on a fresh folder still lists the plugins' commands (issue 9 §4): the plugins beside the
+        // executable are loaded against a throw-away store that is removed afterwards, never the operator's folder.
+        var helpStore = helpOnly && !Directory.Exists(paths.DataDirectory)
+            ? Path.Combine(Path.GetTempPath(), "kernel-help-" + Guid.NewGuid().ToString("N"))
+            : null;
         try
         {
-            if (!helpOnly || Directory.Exists(paths.DataDirectory))
+            services = KernelServices.Build(helpStore is null ? paths : paths with { DataDirectory = helpStore, Access = Storage.DataFolderAccess.CreateIfNew }, configuration, loggerFactory);
+            try
             {
-                services = KernelServices.Build(paths, configuration, loggerFactory);
-                try
-                {
-                    // Opens and checks the data folder now, so a folder that cannot be used is one line before any command runs.
-                    _ = services.GetRequiredService<Storage.SqliteDatabase>();
-                }
-                catch (Storage.DataFolderException) when (helpOnly)
-                {
-                    // Help is still shown (without plugin commands) on a folder that cannot be opened.
-                    await services.DisposeAsync();
-                    services = null;
-                }
-                if (services is not null)
-                {
-                    plugins = services.GetRequiredService<PluginHost>();
-                    plugins.LoadAll();
-                }
+                // Opens and checks the data folder now, so a folder that cannot be used is one line before any command runs.
+                _ = services.GetRequiredService<Storage.SqliteDatabase>();
+            }
+            catch (Storage.DataFolderException) when (helpOnly)
+            {
+                // Help is still shown (without plugin commands) on a folder that cannot be opened.
+                await services.DisposeAsync();
+                services = null;
+            }
+            if (services is not null)
+            {
+                plugins = services.GetRequiredService<PluginHost>();
+                plugins.LoadAll();
             }
             var root = BuildRoot(() => new CliContext(services ?? throw new CliError("no data folder"), input, output, error));
             if (plugins is not null)
@@ -135,6 +137,7 @@ public static class KernelCommandLine
             if (plugins is not null) await DisposeQuietlyAsync(() => plugins.DisposeAsync().AsTask());
             if (services is not null) await DisposeQuietlyAsync(() => services.DisposeAsync().AsTask());
             if (!dataExisted && exitCode != 0) RemoveCreatedDataFolder(paths.DataDirectory);
+            if (helpStore is not null) RemoveCreatedDataFolder(helpStore);
         }
     }
 
@@ -220,6 +223,9 @@ public static class KernelCommandLine
         root.Subcommands.Add(DomainCommands.Create(context));
         root.Subcommands.Add(AccountCommands.Create(context));
         root.Subcommands.Add(AliasCommands.Create(context));
+        root.Subcommands.Add(ForwarderCommands.Create(context));
+        root.Subcommands.Add(GroupCommands.Create(context, GroupKind.Group));
+        root.Subcommands.Add(GroupCommands.Create(context, GroupKind.MailingList));
         root.Subcommands.Add(MailboxCommands.Create(context));
         root.Subcommands.Add(SubscriptionCommands.Create(context));
         root.Subcommands.Add(SubmitCommand.Create(context));

@@ -93,7 +93,9 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
                 continue;
             }
 
-            // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one.
+            // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one. §2.2 N3:
+            // the quotes are removed for lookup, so "alice"@d is alice's (the Router plugin's rule too).
+            var inDomain = address.WithDomain(real).ToString();
             var found = ObjectName.IsValid(address.Local)
                 ? await accounts.FindObjectAsync(new AccountAddress(address.Local, real), cancellationToken)
                 : null;
@@ -111,20 +113,21 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
                         continue;
                     }
                 }
-                return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"no such user {Show(key)}");
+                return UnknownUser(inDomain);
             }
             switch (found.Kind)
             {
                 case DirectoryObjectKind.Account:
                     trace?.Add(new RouteTraceStep("object", "account", key, found.Address.ToString()));
                     return new RouteResult.Local(found.Address);
-                case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, null, out var account):
+                case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, real, out var account):
                     trace?.Add(new RouteTraceStep("object", "alias", key, account!.ToString()));
                     return new RouteResult.Local(account!);
                 case DirectoryObjectKind.Group or DirectoryObjectKind.MailingList:
-                    trace?.Add(new RouteTraceStep("object", found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list", key, found.Address.ToString()));
+                    var label = found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list";
+                    trace?.Add(new RouteTraceStep("object", label, key, found.Address.ToString()));
                     if (kind != RouteKind.Mail)
-                        return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is not an account");
+                        return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a {label}, not an account");
                     return found.Kind == DirectoryObjectKind.Group ? new RouteResult.Group(found.Address) : new RouteResult.MailingList(found.Address);
                 case DirectoryObjectKind.Forwarder when found.Target is { } target:
                     // §6.3: a forwarder cannot log in; for mail and signals it is a new pass with a Relay: grant.
@@ -134,7 +137,7 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
                     trace?.Add(new RouteTraceStep("object", "forwarder", key, address!.ToString(), "Relay"));
                     continue;
                 default:
-                    return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"no such user {Show(key)}");
+                    return UnknownUser(inDomain);
             }
         }
     }
@@ -164,6 +167,9 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
     private static RouteResult NoMainDomain(RouteKind kind) => kind is RouteKind.Access or RouteKind.Http
         ? new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", "no such account: no Main Domain is configured")
         : new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", "a name without a domain needs a Main Domain, and none is configured");
+
+    /// <summary>The same text as the Router plugin's (issue 9 §1: one answer for §6.3 whichever router runs).</summary>
+    private static RouteResult.Reject UnknownUser(string current) => new(RejectReason.UnknownUser, "5.1.1", $"unknown user {Show(current)}");
 
     private static RouteResult.Reject BadSyntax(string error) => new(RejectReason.BadSyntax, "5.1.3", $"bad address syntax: {error}");
 

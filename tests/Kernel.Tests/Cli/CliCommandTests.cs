@@ -87,22 +87,56 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     [Fact]
     public async Task SettingsSetGetListInheritDownToTheAccount()
     {
-        CliAssert.Ok(await data.RunAsync("settings", "set", "CliTest.Colour", "red"));
-        CliAssert.Ok(await data.RunAsync("settings", "set", "--domain", "test.dom", "CliTest.Size", "10"));
-        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "CliTest.Size", "20"));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "FileQuotaItems", "7"));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--domain", "test.dom", "FileQuotaBytes", "10"));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "FileQuotaBytes", "20"));
 
-        Assert.Equal("red", CliAssert.Ok(await data.RunAsync("settings", "get", "CliTest.Colour")).Output.Trim());
-        Assert.Equal("red", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "CliTest.Colour")).Output.Trim());
-        Assert.Equal("10", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "CliTest.Size")).Output.Trim());
-        Assert.Equal("20", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "CliTest.Size")).Output.Trim());
+        Assert.Equal("7 (server)", CliAssert.Ok(await data.RunAsync("settings", "get", "FileQuotaItems")).Output.Trim());
+        Assert.Equal("7 (server)", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "FileQuotaItems")).Output.Trim());
+        Assert.Equal("10 (domain test.dom)", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "FileQuotaBytes")).Output.Trim());
+        Assert.Equal("20 (account bob@test.dom)", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "FileQuotaBytes")).Output.Trim());
         var server = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("settings", "list", "--json")).Output).RootElement;
         var domain = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("settings", "list", "--domain", "test.dom", "--json")).Output).RootElement;
-        Assert.Equal("red", server.GetProperty("CliTest.Colour").GetString());
-        Assert.Equal("10", domain.GetProperty("CliTest.Size").GetString());
-        Assert.False(domain.TryGetProperty("CliTest.Colour", out _), "a domain lists only its own values");
+        Assert.Equal("7", server.GetProperty("FileQuotaItems").GetString());
+        Assert.Equal("10", domain.GetProperty("FileQuotaBytes").GetString());
+        Assert.False(domain.TryGetProperty("FileQuotaItems", out _), "a domain lists only its own values");
 
-        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "CliTest.Size"));
-        Assert.Equal("10", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "CliTest.Size")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--account", "bob@test.dom", "FileQuotaBytes"));
+        Assert.Equal("10 (domain test.dom)", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "bob@test.dom", "FileQuotaBytes")).Output.Trim());
+    }
+
+    /// <summary>Issue 9 §4: get names where the value comes from, down to the default; list --effective shows every known key.</summary>
+    [Fact]
+    public async Task SettingsGetNamesTheSourceIncludingTheDefaultAndTemplate()
+    {
+        Assert.Equal("clients (default)", CliAssert.Ok(await data.RunAsync("settings", "get", "SMTP.RelayFrom")).Output.Trim());
+        Assert.Equal("Rejected (default)", CliAssert.Ok(await data.RunAsync("settings", "get", "--domain", "test.dom", "mailtounknown")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("settings", "set", "--template", "test.dom", "MailboxQuotaBytes", "300"));
+        Assert.Equal("300 (template test.dom)", CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "alice@test.dom", "MailboxQuotaBytes")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("domain", "set", "test.dom", "MailToUnknown", "Rerouted:*%test.dom@old.example.via"));
+        Assert.Equal("Rerouted:*%test.dom@old.example.via (domain test.dom)", CliAssert.Ok(await data.RunAsync("settings", "get", "--domain", "test.dom", "MailToUnknown")).Output.Trim());
+        var effective = CliAssert.Ok(await data.RunAsync("settings", "list", "--effective", "--account", "alice@test.dom")).Output;
+        Assert.Contains("MailboxQuotaBytes=300 (template test.dom)", effective);
+        Assert.Contains("SMTP.RelayToClientIps=none (default)", effective);
+        var keys = CliAssert.Ok(await data.RunAsync("settings", "keys")).Output;
+        Assert.Contains("\"Hold Mail for Domains\"", keys);
+        Assert.Contains("clients, nobody, anybody", keys);
+        Assert.Contains("Relay to any IP address if received from", CliAssert.Ok(await data.RunAsync("settings", "set", "--help")).Output);
+        CliAssert.Ok(await data.RunAsync("domain", "set", "test.dom", "MailToUnknown"));
+    }
+
+    /// <summary>Keys renamed for consistency keep their old name readable and writable (existing data folders keep working).</summary>
+    [Fact]
+    public async Task AnOldKeyNameIsStillReadAndWritingItStoresTheNewName()
+    {
+        CliAssert.Ok(await data.RunAsync("settings", "set", "ClientIpAddresses", "10.0.0.0/8"));
+        Assert.Equal("10.0.0.0/8 (server)", CliAssert.Ok(await data.RunAsync("settings", "get", "Network.ClientIpAddresses")).Output.Trim());
+        Assert.Equal("10.0.0.0/8 (server)", CliAssert.Ok(await data.RunAsync("settings", "get", "ClientIpAddresses")).Output.Trim());
+        var own = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("settings", "list", "--json")).Output).RootElement;
+        Assert.True(own.TryGetProperty("Network.ClientIpAddresses", out _));
+        Assert.False(own.TryGetProperty("ClientIpAddresses", out _));
+        CliAssert.Ok(await data.RunAsync("settings", "set", "ClientIpAddresses"));
+        Assert.Equal("127.0.0.1, ::1 (default)", CliAssert.Ok(await data.RunAsync("settings", "get", "Network.ClientIpAddresses")).Output.Trim());
     }
 
     [Fact]
@@ -165,11 +199,11 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
         CliAssert.Ok(await data.RunAsync("domain", "add", "life.dom"));
         CliAssert.Ok(await data.RunAsync("account", "add", "zed@life.dom", "--password", "pw", "--real-name", "Zed"));
         CliAssert.Ok(await data.RunWithInputAsync("new-secret\n", "account", "passwd", "zed@life.dom"));
-        CliAssert.Ok(await data.RunAsync("account", "set", "zed@life.dom", "Quota", "100"));
-        CliAssert.Ok(await data.RunAsync("domain", "set", "life.dom", "Quota", "50"));
+        CliAssert.Ok(await data.RunAsync("account", "set", "zed@life.dom", "MailboxQuotaBytes", "100"));
+        CliAssert.Ok(await data.RunAsync("domain", "set", "life.dom", "MailboxQuotaBytes", "50"));
         var accounts = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "life.dom", "--json")).Output).RootElement;
         var domains = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("domain", "list", "--json")).Output).RootElement;
-        var quota = CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "zed@life.dom", "Quota")).Output.Trim();
+        var quota = CliAssert.Ok(await data.RunAsync("settings", "get", "--account", "zed@life.dom", "MailboxQuotaBytes")).Output.Trim();
 
         CliAssert.Ok(await data.RunAsync("account", "remove", "zed@life.dom"));
         var afterRemove = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("account", "list", "life.dom", "--json")).Output).RootElement;
@@ -181,9 +215,51 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
         Assert.Equal("Zed", zed.GetProperty("realName").GetString());
         Assert.Contains(domains.EnumerateArray(), d => d.GetProperty("name").GetString() == "test.dom" && d.GetProperty("isMain").GetBoolean());
         Assert.Contains(domains.EnumerateArray(), d => d.GetProperty("name").GetString() == "life.dom" && !d.GetProperty("isMain").GetBoolean());
-        Assert.Equal("100", quota);
+        Assert.Equal("100 (account zed@life.dom)", quota);
         Assert.Empty(afterRemove.EnumerateArray());
         Assert.DoesNotContain(afterDomain.EnumerateArray(), d => d.GetProperty("name").GetString() == "life.dom");
+    }
+
+    /// <summary>Issue 9 §4: forwarders, groups and mailing lists the store has are reachable from the CLI.</summary>
+    [Fact]
+    public async Task ForwarderGroupAndMailingListAddShowRemove()
+    {
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "fw@test.dom", "someone@far.example"));
+        Assert.Equal("fw@test.dom -> someone@far.example", CliAssert.Ok(await data.RunAsync("forwarder", "show", "fw@test.dom")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "fw", "other@far.example"));
+        Assert.Equal("fw@test.dom -> other@far.example", CliAssert.Ok(await data.RunAsync("forwarder", "show", "fw")).Output.Trim());
+
+        CliAssert.Ok(await data.RunAsync("group", "add", "team@test.dom", "alice@test.dom", "bob@test.dom"));
+        Assert.Equal(["alice@test.dom", "bob@test.dom"], Strings(CliAssert.Ok(await data.RunAsync("group", "show", "team@test.dom", "--json")).Output));
+        CliAssert.Ok(await data.RunAsync("group", "set", "team@test.dom", "bob@test.dom"));
+        Assert.Equal("bob@test.dom", CliAssert.Ok(await data.RunAsync("group", "show", "team@test.dom")).Output.Trim());
+
+        CliAssert.Ok(await data.RunAsync("list", "add", "news@test.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "set", "news@test.dom", "reader@far.example"));
+        Assert.Equal("reader@far.example", CliAssert.Ok(await data.RunAsync("list", "show", "news@test.dom")).Output.Trim());
+        CliAssert.FailsWithOneLine(await data.RunAsync("group", "show", "news@test.dom"), "news@test.dom is a mailing list, not a group");
+
+        CliAssert.Ok(await data.RunAsync("forwarder", "remove", "fw@test.dom"));
+        CliAssert.Ok(await data.RunAsync("group", "remove", "team@test.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "remove", "news@test.dom"));
+        CliAssert.FailsWithOneLine(await data.RunAsync("forwarder", "show", "fw@test.dom"), "no forwarder fw@test.dom");
+        CliAssert.FailsWithOneLine(await data.RunAsync("group", "show", "team@test.dom"), "no group team@test.dom");
+        CliAssert.FailsWithOneLine(await data.RunAsync("list", "show", "news@test.dom"), "no mailing list news@test.dom");
+    }
+
+    /// <summary>Issue 9 §4: <c>kernel account list</c> without a domain lists every account of every domain.</summary>
+    [Fact]
+    public async Task AccountListWithoutADomainListsEveryAccount()
+    {
+        CliAssert.Ok(await data.RunAsync("domain", "add", "every.dom"));
+        CliAssert.Ok(await data.RunAsync("account", "add", "yann@every.dom", "--password", "pw"));
+
+        var all = CliAssert.Ok(await data.RunAsync("account", "list")).Output;
+
+        Assert.Contains("alice@test.dom (Alice Liddell)", all);
+        Assert.Contains("bob@test.dom", all);
+        Assert.Contains("yann@every.dom", all);
+        CliAssert.Ok(await data.RunAsync("domain", "remove", "every.dom"));
     }
 
     /// <summary>§6: <c>--json</c> on every listing prints one JSON document (array or object) and nothing else.</summary>
@@ -196,6 +272,10 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     [InlineData(JsonValueKind.Array, "subscription", "list", "alice@test.dom")]
     [InlineData(JsonValueKind.Array, "queue", "list")]
     [InlineData(JsonValueKind.Object, "settings", "list")]
+    [InlineData(JsonValueKind.Object, "settings", "list", "--effective")]
+    [InlineData(JsonValueKind.Array, "settings", "keys")]
+    [InlineData(JsonValueKind.Array, "account", "list")]
+    [InlineData(JsonValueKind.Object, "settings", "get", "SMTP.RelayFrom")]
     [InlineData(JsonValueKind.Array, "plugins", "list")]
     public async Task JsonOnEveryListingParses(JsonValueKind kind, params string[] args)
     {
@@ -210,8 +290,27 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     {
         var help = CliAssert.Ok(await data.RunAsync("--help")).Output;
 
-        foreach (var command in new[] { "serve", "domain", "account", "alias", "mailbox", "subscription", "submit", "queue", "plugins", "settings" })
+        foreach (var command in new[] { "serve", "domain", "account", "alias", "forwarder", "group", "list", "mailbox", "subscription", "submit", "queue", "plugins", "settings" })
             Assert.Matches($@"(?m)^\s+{command}\b", help);
+    }
+
+    /// <summary>
+    /// Issue 9 §4: <c>kernel --help</c> on a fresh folder lists every command, the plugins' too (the plugins beside the
+    /// executable are loaded), whether <c>--data</c> stands before or after, and creates nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HelpOnAFreshFolderListsEveryCommandIncludingThePluginsAndCreatesNothing(bool dataFirst)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "kernel-missing-" + Guid.NewGuid().ToString("N"));
+        string[] args = dataFirst ? ["--data", missing, "--help"] : ["--help", "--data", missing];
+
+        var help = CliAssert.Ok(await Kernel.Testing.KernelCli.RunAsync(null, null, args)).Output;
+
+        foreach (var command in new[] { "serve", "domain", "account", "alias", "forwarder", "group", "list", "mailbox", "subscription", "submit", "queue", "plugins", "settings", "router", "route" })
+            Assert.Matches($@"(?m)^\s+{command}\b", help);
+        Assert.False(Directory.Exists(missing), "help created the data folder");
     }
 
     private static async Task<int> ExitCodeAsync(Task<Kernel.Testing.CliResult> run) => (await run).ExitCode;

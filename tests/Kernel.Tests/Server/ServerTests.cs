@@ -103,7 +103,7 @@ public sealed class ServerTests(RunningServer server) : IClassFixture<RunningSer
     {
         var before = DataSnapshot.ChangeSequence(server.DataDirectory);
 
-        CliAssert.Ok(await server.CliAsync("settings", "set", "ServerTest.Marker", Guid.NewGuid().ToString("N")));
+        CliAssert.Ok(await server.CliAsync("settings", "set", "FileQuotaItems", Random.Shared.Next(1_000_000, int.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var took = await Eventually.WithinAsync(TimeSpan.FromSeconds(5), () => Task.FromResult(server.Kernel.Log.Any(l => SeenAfter(l, before))), "the server noticing the settings change");
         Assert.True(took < TimeSpan.FromSeconds(2), $"the server took {took} to notice");
