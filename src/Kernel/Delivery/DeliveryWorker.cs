@@ -29,6 +29,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     private readonly IAccountStore _accounts;
     private readonly IMessageFactory _factory;
     private readonly IMessageBus _bus;
+    private readonly IMailboxRightsLookup? _rights;
     private readonly ILogger<DeliveryWorker> _logger;
     private readonly QueueOptions _options;
     private readonly SemaphoreSlim _signal = new(0, 1);
@@ -40,8 +41,9 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     private Task? _loop;
 
     public DeliveryWorker(SqliteMessageQueue queue, IKernelExtensions extensions, ILocalDelivery localDelivery, IAccountStore accounts,
-        IMessageFactory messageFactory, IMessageBus bus, ILogger<DeliveryWorker> logger)
+        IMessageFactory messageFactory, IMessageBus bus, ILogger<DeliveryWorker> logger, IMailboxRightsLookup? rights = null)
     {
+        _rights = rights;
         _queue = queue;
         _extensions = extensions;
         _local = localDelivery;
@@ -180,8 +182,8 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         var next = _queue.Store.NextWakeUp();
         var now = _queue.Now;
         if (next is null || next <= now) return _options.PollInterval;
-        var wait = TimeSpan.FromMilliseconds(next.Value - now);
-        return wait < _options.PollInterval ? wait : _options.PollInterval;
+        // Compared in milliseconds first: a parked message's "never" is no TimeSpan.
+        return next.Value - now < (long)_options.PollInterval.TotalMilliseconds ? TimeSpan.FromMilliseconds(next.Value - now) : _options.PollInterval;
     }
 
     // ---- routing and local delivery ---------------------------------------------------------------------------
@@ -250,19 +252,22 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
 
     private async Task PlanRecipientAsync(MessageWork work, RecipientRow r, RoutingBatch batch, CancellationToken cancellationToken)
     {
-        RouteResult route;
-        try
+        if (Parking.IsParked(r))
         {
-            // The relay verdict was given at intake (design.md step 1); only the destination matters here.
-            var decision = await _extensions.Router.RouteAsync(new RouteRequest(r.Address, RouteKind.Mail, work.Source), cancellationToken);
-            route = decision.Result;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogWarning(e, "routing {Recipient} of message {QueueId} failed; will retry", r.Address, r.MessageId);
-            Postpone(batch, r, $"routing failed: {e.Message}", batch.Now + (long)_options.RoutingRetry.TotalMilliseconds);
+            Parking.KeepParked(batch.RetryAt, r.MessageId);
             return;
         }
+        // The relay verdict was given at intake (design.md step 1); only the destination matters here.
+        var router = _extensions.Router;
+        var routed = await PluginCallPolicy.RunAsync("router", async ct => (await router.RouteAsync(new RouteRequest(r.Address, RouteKind.Mail, work.Source), ct)).Result,
+            _options.RouterTimeout, cancellationToken);
+        if (!routed.Succeeded)
+        {
+            _logger.LogWarning(routed.Exception, "routing {Recipient} of message {QueueId} failed: {Reason}", r.Address, r.MessageId, routed.Failure);
+            PostponeAfterPluginFailure(batch, r, routed.Failure!);
+            return;
+        }
+        var route = routed.Value!;
 
         switch (route)
         {
@@ -329,21 +334,17 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         var engine = _extensions.RuleEngine;
         if (engine is not null)
         {
-            try
-            {
-                var header = await work.HeaderAsync(cancellationToken);
-                var input = new RuleInput(work.EnvelopeFor(r), header.Fields, work.Body.Length, work.Body);
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                deadline.CancelAfter(_options.RuleTimeout);
-                outcome = await engine.EvaluateDeliveryAsync(input, local.Account, deadline.Token).WaitAsync(deadline.Token);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            var header = await work.HeaderAsync(cancellationToken);
+            var input = new RuleInput(work.EnvelopeFor(r), header.Fields, work.Body.Length, work.Body);
+            var evaluated = await PluginCallPolicy.RunAsync("delivery rules", ct => engine.EvaluateDeliveryAsync(input, local.Account, ct), _options.RuleTimeout, cancellationToken);
+            if (!evaluated.Succeeded)
             {
                 // design.md: a rule timeout or exception is a temporary failure, never a lost message.
-                _logger.LogWarning(e, "delivery rules for {Account} failed on message {QueueId}; will retry", local.Account, r.MessageId);
-                Postpone(batch, r, $"delivery rules failed: {e.Message}", batch.Now + (long)_options.RoutingRetry.TotalMilliseconds);
+                _logger.LogWarning(evaluated.Exception, "delivery rules for {Account} failed on message {QueueId}: {Reason}", local.Account, r.MessageId, evaluated.Failure);
+                PostponeAfterPluginFailure(batch, r, evaluated.Failure!);
                 return;
             }
+            outcome = evaluated.Value!;
         }
 
         if (outcome.RejectText is not null)
@@ -366,16 +367,22 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         var pending = new PendingRecipient(r, local.Account);
         foreach (var store in outcome.Stores)
         {
+            var (owner, mailbox) = (local.Account, store.Mailbox);
             if (MailboxTarget.IsForeign(store.Mailbox))
             {
-                // A foreign target needs the rule owner's rights (rules.md §6.1), which the System-principal fast path
-                // cannot check: fall back to default delivery, as for any failed store.
-                _logger.LogWarning("message {QueueId}: rule store into foreign mailbox {Mailbox} for {Account} is not supported here; delivering to INBOX",
-                    r.MessageId, store.Mailbox, local.Account);
-                pending.NeedsFallback = true;
-                continue;
+                // rules.md §6.1: a foreign target needs "i" for the rule owner; the fast path stores as the System, so
+                // the owner's rights are asked first. Refused → logged, and default delivery (INBOX) as for any failed store.
+                var refusal = await ForeignStoreRefusalAsync(local.Account, store.Mailbox, cancellationToken);
+                if (refusal is not null)
+                {
+                    _logger.LogWarning("message {QueueId}: rule store into {Mailbox} for {Account} refused ({Reason}); delivering to INBOX",
+                        r.MessageId, store.Mailbox, local.Account, refusal);
+                    pending.NeedsFallback = true;
+                    continue;
+                }
+                (owner, mailbox) = MailboxTarget.ParseForeign(store.Mailbox, local.Account.Domain)!;
             }
-            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, store.Mailbox, body, flags | store.Flags, keywords, DeliveryKey(r, store.Mailbox)), fallback: true));
+            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(owner, mailbox, body, flags | store.Flags, keywords, DeliveryKey(r, store.Mailbox)), fallback: true));
         }
         if (outcome.DefaultDelivery || pending.NeedsFallback)
             pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(local.Account, local.Mailbox ?? Inbox, body, flags, keywords, DeliveryKey(r, local.Mailbox ?? Inbox)), fallback: false));
@@ -385,6 +392,22 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             return;
         }
         batch.Pending.Add(pending);
+    }
+
+    /// <summary>Why the rule owner may not store into a foreign mailbox (no such name, no "i" right), or null when it may.</summary>
+    private async Task<string?> ForeignStoreRefusalAsync(AccountAddress account, string mailbox, CancellationToken cancellationToken)
+    {
+        if (MailboxTarget.ParseForeign(mailbox, account.Domain) is null) return "not a ~account/mailbox name";
+        if (_rights is null) return "no rights check available";
+        try
+        {
+            var rights = await _rights.GetRightsAsync(Principal.User(account), mailbox, cancellationToken);
+            return rights.HasFlag(MailboxRights.Insert) ? null : $"{account} lacks the insert right";
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return $"rights check failed: {e.Message}";
+        }
     }
 
     private async Task DeliverLocalAsync(RoutingBatch batch, CancellationToken cancellationToken)
@@ -478,6 +501,20 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         batch.RetryAt[r.MessageId] = current is null ? retryAt : Math.Min(current.Value, retryAt);
     }
 
+    /// <summary>A plugin (router, rules) failed for this recipient: retried after <see cref="QueueOptions.RoutingRetry"/>, parked once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row.</summary>
+    private void PostponeAfterPluginFailure(RoutingBatch batch, RecipientRow r, string reason)
+    {
+        var attempts = r.Attempts + 1;
+        if (attempts < _options.ParkAfterFailures)
+        {
+            Postpone(batch, r, reason, batch.Now + (long)_options.RoutingRetry.TotalMilliseconds, attempts);
+            return;
+        }
+        _logger.LogError("message {QueueId}: recipient {Recipient} parked after {Attempts} plugin failures in a row: {Reason}", r.MessageId, r.Address, attempts, reason);
+        batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts, NextAttempt: null, LastError: Parking.Reason(attempts, reason, r.MessageId)));
+        Parking.KeepParked(batch.RetryAt, r.MessageId);
+    }
+
     private static RecipientUpdate Failed(RecipientRow r, string status, string text) =>
         new(r.MessageId, r.Idx, RecipientState.Failed, r.Queue, r.Target, r.Attempts, null, text, status, null, DsnPending.Failed);
 
@@ -545,17 +582,22 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
                 _logger.LogWarning("message {QueueId}: not sent on to {Address}: {Hops} rule hops already (loop guard)", id, send.Address, hops);
                 return;
             }
-            if (send.Mode == OutboundCopyMode.Forward)
-                _logger.LogInformation("message {QueueId}: Forward to {Address} is sent as a Redirect (no forward builder yet)", id, send.Address);
+            var envelope = new Envelope { Sender = sender, Recipients = [new EnvelopeRecipient { Address = send.Address }], Source = RequestSource.InternalSource("rules") };
+            if (send.Mode == OutboundCopyMode.Forward && account is not null)
+            {
+                // rules.md §6: Forward is a new message from the Account carrying the original (not a redirect).
+                EnsureQueued(await _queue.SubmitInternalAsync(envelope,
+                    () => ForwardedMessage.Open(header, work.Body, account, send.Address, hops + 1, _options.ServerName, _queue.Time.GetUtcNow()), runRules: true, cancellationToken));
+                return;
+            }
             var edits = new List<HeaderEdit> { new(HopsHeader, null), new(HopsHeader, (hops + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) };
             if (send.Mode != OutboundCopyMode.Mirror && account is not null)
             {
                 // RFC 5322 §3.6.6 resent fields for a redirected message.
                 edits.Add(new HeaderEdit("Resent-From", $"<{account}>"));
                 edits.Add(new HeaderEdit("Resent-To", $"<{send.Address}>"));
-                edits.Add(new HeaderEdit("Resent-Date", DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture)));
+                edits.Add(new HeaderEdit("Resent-Date", _queue.Time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture)));
             }
-            var envelope = new Envelope { Sender = sender, Recipients = [new EnvelopeRecipient { Address = send.Address }], Source = RequestSource.InternalSource("rules") };
             // The edited copy streams straight into its body file (no copy in memory).
             EnsureQueued(await _queue.SubmitInternalAsync(envelope, () => header.OpenEdited(work.Body, edits), runRules: true, cancellationToken));
         }
