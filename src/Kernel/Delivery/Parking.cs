@@ -1,5 +1,6 @@
 using Kernel.Abstractions;
 using Kernel.Queue;
+using Microsoft.Extensions.Logging;
 
 namespace Kernel.Delivery;
 
@@ -26,5 +27,22 @@ internal static class Parking
     {
         var current = retryAt.GetValueOrDefault(messageId);
         retryAt[messageId] = current ?? Never;
+    }
+
+    /// <summary>
+    /// A plugin (router, rules) failed for this recipient: retried after <see cref="QueueOptions.RoutingRetry"/>, parked
+    /// once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row.
+    /// </summary>
+    public static void PostponeAfterPluginFailure(RoutingBatch batch, RecipientRow r, string reason, QueueOptions options, ILogger logger)
+    {
+        var attempts = r.Attempts + 1;
+        if (attempts < options.ParkAfterFailures)
+        {
+            batch.Postpone(r, reason, batch.Now + (long)options.RoutingRetry.TotalMilliseconds, attempts);
+            return;
+        }
+        logger.LogError("message {QueueId}: recipient {Recipient} parked after {Attempts} plugin failures in a row: {Reason}", r.MessageId, r.Address, attempts, reason);
+        batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts, NextAttempt: null, LastError: Reason(attempts, reason, r.MessageId)));
+        KeepParked(batch.RetryAt, r.MessageId);
     }
 }

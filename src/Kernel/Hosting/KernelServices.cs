@@ -105,6 +105,7 @@ public static class KernelServices
         services.AddSingleton(QueueOptionsFrom(configuration));
         services.AddSingleton<SqliteMessageQueue>();
         services.AddSingleton<IMessageQueue>(sp => sp.GetRequiredService<SqliteMessageQueue>());
+        services.AddSingleton<TransportDeliveries>();
         services.AddSingleton<IMailboxRightsLookup>(sp => new MailboxStoreRights(sp.GetRequiredService<IMailboxStore>()));
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<KernelServer>();

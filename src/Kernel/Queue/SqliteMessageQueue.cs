@@ -13,7 +13,7 @@ namespace Kernel.Queue;
 /// writer that commits every waiting submission in one transaction (group commit: one WAL fsync for the batch); the
 /// caller gets its id only after that commit.
 /// </summary>
-public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
+public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
 {
     private readonly IKernelExtensions _extensions;
     private readonly IMessageBus _bus;
@@ -155,14 +155,8 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         // smtp.md §8: the queue a node means is where postmaster@domain, routed as Mail from an internal source, would wait.
         var request = new RouteRequest($"postmaster@{domain.Trim().TrimStart('@')}", RouteKind.Mail, RequestSource.InternalSource("queue"));
         var decision = await _extensions.Router.RouteAsync(request, cancellationToken);
-        return TargetQueueOf(decision.Result);
+        return QueueEnvelopes.TargetQueueOf(decision.Result);
     }
-
-    /// <summary>
-    /// The target queue a route puts a recipient into (null: not a queue — local, a group, refused, discarded). The
-    /// delivery worker files recipients by this, and <see cref="FindQueueForDomainAsync"/> answers with it, so both agree.
-    /// </summary>
-    internal static string? TargetQueueOf(RouteResult route) => route is RouteResult.Remote remote ? remote.Queue : null;
 
     private async Task WriteLoopAsync()
     {
@@ -245,14 +239,9 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         Task.Run(() => Store.Delete(id), cancellationToken);
 
-    internal static Envelope EnvelopeOf(MessageRow m, IReadOnlyList<EnvelopeRecipient> recipients) =>
-        QueueJson.ReadEnvelope(m.Sender, m.EnvelopeId, (DsnReturn)m.Ret, m.Source, recipients);
-
-    internal static EnvelopeRecipient RecipientOf(RecipientRow r) => new() { Address = r.Address, OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify };
-
     private static QueueEntry ToEntry(QueuedMessage q)
     {
-        var envelope = EnvelopeOf(q.Message, q.Recipients.Select(RecipientOf).ToList());
+        var envelope = QueueEnvelopes.EnvelopeOf(q.Message, q.Recipients.Select(QueueEnvelopes.RecipientOf).ToList());
         return new QueueEntry(
             q.Message.Id, q.Message.Sender, DateTimeOffset.FromUnixTimeMilliseconds(q.Message.Created), q.Message.BodySize,
             q.Recipients.Select(r => new QueueRecipient(r.Address, r.Orcpt, (RecipientState)r.State, r.Queue, (int)r.Attempts,
