@@ -126,27 +126,16 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     /// </summary>
     internal async Task<(RuleOutcome? Outcome, SubmitResult? Failure)> EvaluateServerRulesAsync(IRuleEngine engine, RuleInput input, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Options.RuleTimeout);
-        try
-        {
-            // WaitAsync: a rule engine that ignores its token still cannot hold the submission past the deadline.
-            return (await engine.EvaluateServerAsync(input, deadline.Token).WaitAsync(deadline.Token), null);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException)
+        // The one plugin-call policy: WaitAsync, so a rule engine that ignores its token still cannot hold the submission past the deadline.
+        var call = await PluginCallPolicy.RunAsync("server-wide rules", ct => engine.EvaluateServerAsync(input, ct), Options.RuleTimeout, cancellationToken);
+        if (call.Succeeded) return (call.Value, null);
+        if (call.Exception is null)
         {
             _logger.LogWarning("server-wide rules did not answer within {Timeout} for a message from {Sender}", Options.RuleTimeout, input.Envelope.Sender);
             return (null, SubmitResult.Temporary("4.3.0", $"server-wide rules did not answer within {Options.RuleTimeout.TotalSeconds:0.#} s; try again later"));
         }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "server-wide rules failed for a message from {Sender}", input.Envelope.Sender);
-            return (null, SubmitResult.Temporary("4.3.0", "server-wide rules failed; try again later"));
-        }
+        _logger.LogError(call.Exception, "server-wide rules failed for a message from {Sender}", input.Envelope.Sender);
+        return (null, SubmitResult.Temporary("4.3.0", "server-wide rules failed; try again later"));
     }
 
     public async Task<string?> FindQueueForDomainAsync(string domain, CancellationToken cancellationToken = default)

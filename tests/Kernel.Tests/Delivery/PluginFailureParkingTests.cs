@@ -1,5 +1,6 @@
 using Kernel.Abstractions;
 using Kernel.Delivery;
+using Kernel.Plugins;
 using Kernel.Queue;
 using Kernel.Tests.Queue;
 using Kernel.Tests.Queue.Fakes;

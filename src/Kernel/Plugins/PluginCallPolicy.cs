@@ -1,4 +1,4 @@
-namespace Kernel.Delivery;
+namespace Kernel.Plugins;
 
 /// <summary>
 /// The one failure policy for calls into plugins (router, rules, transport) — design.md: "every extension point has a
@@ -12,22 +12,33 @@ internal static class PluginCallPolicy
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(deadline);
+        Task<T>? task = null;
         try
         {
-            return PluginCallResult<T>.Success(await call(timer.Token).WaitAsync(timer.Token));
+            task = call(timer.Token);
+            return PluginCallResult<T>.Success(await task.WaitAsync(timer.Token));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            Observe(task);
             throw;
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested)
         {
+            // The abandoned call may still fail later: observe it, so its exception is not reported as unobserved.
+            Observe(task);
             return PluginCallResult<T>.Failed($"{plugin} did not answer within {deadline.TotalSeconds:0.###} s", null);
         }
         catch (Exception e)
         {
             return PluginCallResult<T>.Failed($"{plugin} failed: {e.Message}", e);
         }
+    }
+
+    private static void Observe(Task? task)
+    {
+        if (task is { IsCompleted: false })
+            _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 }
 
