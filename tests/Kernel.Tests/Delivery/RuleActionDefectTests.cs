@@ -14,7 +14,17 @@ public sealed class RuleActionDefectTests
     public async Task Forward_builds_a_new_message_from_the_account_with_the_original_attached()
     {
         await using var h = new QueueHarness();
-        var transport = new FakeMailTransport();
+        // The body is read while the transport has it: once delivered, the queue deletes it.
+        var texts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var transport = new FakeMailTransport
+        {
+            Decide = (m, _) =>
+            {
+                using var reader = new StreamReader(m.Body.OpenRead());
+                texts.Enqueue(reader.ReadToEnd());
+                return DeliveryOutcome.Delivered;
+            },
+        };
         h.Extensions.AddTransport(transport);
         h.Extensions.RuleEngine = new FakeRuleEngine
         {
@@ -27,8 +37,7 @@ public sealed class RuleActionDefectTests
         await QueueHarness.WaitUntilAsync(() => !transport.Calls.IsEmpty, "forward sent");
         var sent = Assert.Single(transport.Calls);
         Assert.Equal("alice@test.dom", sent.Envelope.Sender);
-        using var reader = new StreamReader(sent.Body.OpenRead());
-        var text = await reader.ReadToEndAsync();
+        var text = Assert.Single(texts);
         var (header, body) = (text[..text.IndexOf("\r\n\r\n", StringComparison.Ordinal)], text[text.IndexOf("\r\n\r\n", StringComparison.Ordinal)..]);
         // rules.md §6: a new message from the Account, "Fwd:" subject, the original attached as message/rfc822.
         Assert.Contains("Subject: Fwd: hello there", header);
