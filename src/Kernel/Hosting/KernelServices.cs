@@ -105,20 +105,33 @@ public static class KernelServices
         services.AddSingleton(QueueOptionsFrom(configuration));
         services.AddSingleton<SqliteMessageQueue>();
         services.AddSingleton<IMessageQueue>(sp => sp.GetRequiredService<SqliteMessageQueue>());
+        services.AddSingleton<TransportDeliveries>();
+        services.AddSingleton<IMailboxRightsLookup>(sp => new MailboxStoreRights(sp.GetRequiredService<IMailboxStore>()));
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<KernelServer>();
 
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
     }
 
-    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) is the only one so far.</summary>
+    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) and <c>Kernel:Delivery:ParkAfterFailures</c>.</summary>
     private static QueueOptions QueueOptionsFrom(IConfiguration configuration)
     {
+        var options = new QueueOptions();
         var text = configuration["Kernel:MaxMessageSize"];
-        if (string.IsNullOrWhiteSpace(text)) return new QueueOptions();
-        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max <= 0)
-            throw new KernelStartupException($"Kernel:MaxMessageSize must be a positive number of bytes, not '{text}'");
-        return new QueueOptions { MaxMessageSize = max };
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max <= 0)
+                throw new KernelStartupException($"Kernel:MaxMessageSize must be a positive number of bytes, not '{text}'");
+            options = options with { MaxMessageSize = max };
+        }
+        var park = configuration["Kernel:Delivery:ParkAfterFailures"];
+        if (!string.IsNullOrWhiteSpace(park))
+        {
+            if (!int.TryParse(park, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0)
+                throw new KernelStartupException($"Kernel:Delivery:ParkAfterFailures must be a positive number, not '{park}'");
+            options = options with { ParkAfterFailures = n };
+        }
+        return options;
     }
 
     /// <summary>Resolves the lifecycle participants on first enumeration, after the account store exists.</summary>

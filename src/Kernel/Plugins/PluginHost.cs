@@ -30,6 +30,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
     private readonly IAddressRouter _defaultRouter;
     private readonly IListenerRegistry _listeners;
     private readonly ConnectionServer? _connections;
+    private readonly TransportDeliveries? _transportDeliveries;
     private readonly PluginStateTable? _stateTable;
     private readonly PluginComposer _composer;
     private readonly SemaphoreSlim _mutex = new(1, 1);
@@ -65,6 +66,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         _stateTable = stateTable;
         _listeners = kernelServices.GetService(typeof(IListenerRegistry)) as IListenerRegistry ?? new UnavailableListenerRegistry();
         _connections = kernelServices.GetService(typeof(ConnectionServer)) as ConnectionServer;
+        _transportDeliveries = kernelServices.GetService(typeof(TransportDeliveries)) as TransportDeliveries;
         _enabled = options.Enabled is { Count: > 0 } names ? new HashSet<string>(names, StringComparer.OrdinalIgnoreCase) : null;
         _extensions = new Extensions(defaultRouter, null, [], [], []);
         _composer = new PluginComposer(kernelServices, loggerFactory, options.Configuration, bus, new CurrentRouter(this));
@@ -598,6 +600,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             // Listeners first (design.md): stop accepting, let connections in flight finish, then stop the modules.
             await DrainConnectionsAsync(entry.Name, loaded, cancellationToken);
+            await DrainDeliveriesAsync(entry.Name, loaded, cancellationToken);
             foreach (var module in loaded.Modules.Reverse()) await StopModuleAsync(entry.Name, module, cancellationToken);
         }
         lock (_startOrder) _startOrder.Remove(entry.Name);
@@ -658,6 +661,22 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         }
     }
 
+    /// <summary>Lets the plugin's mail transports finish the deliveries in flight, within the stop deadline.</summary>
+    private async Task DrainDeliveriesAsync(string name, LoadedPlugin loaded, CancellationToken cancellationToken)
+    {
+        if (_transportDeliveries is null || loaded.MailTransports.Count == 0) return;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.StopTimeout);
+        try
+        {
+            await _transportDeliveries.WaitForDeliveriesAsync(loaded.MailTransports, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            _logger.LogWarning("plugin {Plugin}: deliveries in flight did not finish within {Timeout}; unloading anyway", name, _options.StopTimeout);
+        }
+    }
+
     /// <summary>
     /// A newer version replaces an active plugin without a refused connection (issue 7 §1): the new version is loaded
     /// and started first, and its listeners take over the kernel-owned sockets of the same roles; then the old version
@@ -701,6 +720,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         Recompute();
         _logger.LogInformation("plugin {Plugin} {Version} active, replacing {OldVersion}", entry.Name, entry.Version, oldVersion);
         await DrainConnectionsAsync(entry.Name, old, cancellationToken);
+        await DrainDeliveriesAsync(entry.Name, old, cancellationToken);
         foreach (var module in old.Modules.Reverse()) await StopModuleAsync(entry.Name, module, cancellationToken);
         old.Dispose();
         _logger.LogInformation("plugin {Plugin} {OldVersion} unloaded: replaced by {Version}", entry.Name, oldVersion, entry.Version);

@@ -27,6 +27,16 @@ public sealed record QueueOptions
     /// <summary>The deadline for one rule evaluation (design.md: a timeout is a temporary failure).</summary>
     public TimeSpan RuleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The deadline for one router call while routing queued mail (a timeout is a temporary failure).</summary>
+    public TimeSpan RouterTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A recipient whose routing failed temporarily because of a plugin (router or rules: exception, timeout) this many
+    /// times in a row is parked with its reason (<c>Kernel:Delivery:ParkAfterFailures</c>) instead of being retried every
+    /// <see cref="RoutingRetry"/> until it expires; <c>kernel queue retry ID</c> resumes it.
+    /// </summary>
+    public int ParkAfterFailures { get; init; } = 20;
+
     /// <summary>The deadline for one transport delivery call.</summary>
     public TimeSpan TransportTimeout { get; init; } = TimeSpan.FromMinutes(10);
 

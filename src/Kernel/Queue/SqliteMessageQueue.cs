@@ -13,7 +13,7 @@ namespace Kernel.Queue;
 /// writer that commits every waiting submission in one transaction (group commit: one WAL fsync for the batch); the
 /// caller gets its id only after that commit.
 /// </summary>
-public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
+public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
 {
     private readonly IKernelExtensions _extensions;
     private readonly IMessageBus _bus;
@@ -126,27 +126,16 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     /// </summary>
     internal async Task<(RuleOutcome? Outcome, SubmitResult? Failure)> EvaluateServerRulesAsync(IRuleEngine engine, RuleInput input, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Options.RuleTimeout);
-        try
-        {
-            // WaitAsync: a rule engine that ignores its token still cannot hold the submission past the deadline.
-            return (await engine.EvaluateServerAsync(input, deadline.Token).WaitAsync(deadline.Token), null);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException)
+        // The one plugin-call policy: WaitAsync, so a rule engine that ignores its token still cannot hold the submission past the deadline.
+        var call = await PluginCallPolicy.RunAsync("server-wide rules", ct => engine.EvaluateServerAsync(input, ct), Options.RuleTimeout, cancellationToken);
+        if (call.Succeeded) return (call.Value, null);
+        if (call.Exception is null)
         {
             _logger.LogWarning("server-wide rules did not answer within {Timeout} for a message from {Sender}", Options.RuleTimeout, input.Envelope.Sender);
             return (null, SubmitResult.Temporary("4.3.0", $"server-wide rules did not answer within {Options.RuleTimeout.TotalSeconds:0.#} s; try again later"));
         }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "server-wide rules failed for a message from {Sender}", input.Envelope.Sender);
-            return (null, SubmitResult.Temporary("4.3.0", "server-wide rules failed; try again later"));
-        }
+        _logger.LogError(call.Exception, "server-wide rules failed for a message from {Sender}", input.Envelope.Sender);
+        return (null, SubmitResult.Temporary("4.3.0", "server-wide rules failed; try again later"));
     }
 
     public async Task<string?> FindQueueForDomainAsync(string domain, CancellationToken cancellationToken = default)
@@ -155,14 +144,8 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         // smtp.md §8: the queue a node means is where postmaster@domain, routed as Mail from an internal source, would wait.
         var request = new RouteRequest($"postmaster@{domain.Trim().TrimStart('@')}", RouteKind.Mail, RequestSource.InternalSource("queue"));
         var decision = await _extensions.Router.RouteAsync(request, cancellationToken);
-        return TargetQueueOf(decision.Result);
+        return QueueEnvelopes.TargetQueueOf(decision.Result);
     }
-
-    /// <summary>
-    /// The target queue a route puts a recipient into (null: not a queue — local, a group, refused, discarded). The
-    /// delivery worker files recipients by this, and <see cref="FindQueueForDomainAsync"/> answers with it, so both agree.
-    /// </summary>
-    internal static string? TargetQueueOf(RouteResult route) => route is RouteResult.Remote remote ? remote.Queue : null;
 
     private async Task WriteLoopAsync()
     {
@@ -245,14 +228,9 @@ public sealed class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         Task.Run(() => Store.Delete(id), cancellationToken);
 
-    internal static Envelope EnvelopeOf(MessageRow m, IReadOnlyList<EnvelopeRecipient> recipients) =>
-        QueueJson.ReadEnvelope(m.Sender, m.EnvelopeId, (DsnReturn)m.Ret, m.Source, recipients);
-
-    internal static EnvelopeRecipient RecipientOf(RecipientRow r) => new() { Address = r.Address, OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify };
-
     private static QueueEntry ToEntry(QueuedMessage q)
     {
-        var envelope = EnvelopeOf(q.Message, q.Recipients.Select(RecipientOf).ToList());
+        var envelope = QueueEnvelopes.EnvelopeOf(q.Message, q.Recipients.Select(QueueEnvelopes.RecipientOf).ToList());
         return new QueueEntry(
             q.Message.Id, q.Message.Sender, DateTimeOffset.FromUnixTimeMilliseconds(q.Message.Created), q.Message.BodySize,
             q.Recipients.Select(r => new QueueRecipient(r.Address, r.Orcpt, (RecipientState)r.State, r.Queue, (int)r.Attempts,

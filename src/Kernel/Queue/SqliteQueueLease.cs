@@ -48,7 +48,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
         var recipients = next.Recipients.Select(r => new EnvelopeRecipient { Address = RoutedAddress(r), OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify }).ToList();
         var body = queue.Store.Bodies.Open(next.Message.BodyId, next.Message.BodySize);
-        return new OutboundMessage(next.Message.Id, name, target, SqliteMessageQueue.EnvelopeOf(next.Message, recipients), recipients, body,
+        return new OutboundMessage(next.Message.Id, name, target, QueueEnvelopes.EnvelopeOf(next.Message, recipients), recipients, body,
             (int)next.Recipients.Max(r => r.Attempts) + 1);
     }
 

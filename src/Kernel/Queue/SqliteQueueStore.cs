@@ -137,14 +137,6 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         return (lost, dead);
     }
 
-    /// <summary>Gives messages back for a later try without changing their recipients (a whole-batch temporary failure).</summary>
-    public void PostponeRouting(string owner, IEnumerable<string> ids, long retryAt)
-    {
-        using var c = database.Open();
-        c.Execute("UPDATE queue_messages SET lease_owner = NULL, lease_until = @retryAt WHERE id IN @ids AND lease_owner = @owner AND routed = 0",
-            new { ids = ids.ToList(), owner, retryAt });
-    }
-
     /// <summary>Everyone holding a lease now: routing leases on messages and leases on target queues.</summary>
     public IReadOnlyList<string> LeaseHolders()
     {
@@ -363,6 +355,9 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         using var tx = c.BeginTransaction();
         var found = c.Execute("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
         c.Execute($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
+        // Un-park (Delivery/Parking.cs): the failure count starts again and the mark goes, so routing tries it at once.
+        c.Execute($"UPDATE queue_recipients SET attempts = 0, last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state = {Pending0} " +
+                  "AND last_error LIKE 'parked after %'", new { id }, tx);
         tx.Commit();
         return found;
     }

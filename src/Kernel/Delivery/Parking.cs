@@ -1,0 +1,48 @@
+using Kernel.Abstractions;
+using Kernel.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Delivery;
+
+/// <summary>
+/// A parked recipient: still New (nothing is lost), with no next attempt and a last error that says why and how to
+/// resume, so <c>kernel queue list</c>/<c>show</c> show it. Its message is not claimed again until
+/// <c>kernel queue retry ID</c> (which clears the mark) or expiry by an operator's delete.
+/// </summary>
+internal static class Parking
+{
+    public const string Prefix = "parked after ";
+
+    /// <summary>The "retry at" of a message with only parked recipients left: never, until a retry clears it.</summary>
+    public const long Never = long.MaxValue;
+
+    public static string Reason(long attempts, string reason, string messageId) =>
+        $"{Prefix}{attempts} failures: {reason}; 'kernel queue retry {messageId}' resumes it";
+
+    public static bool IsParked(RecipientRow r) =>
+        r.State == (long)RecipientState.New && r.LastError is { } e && e.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>The message stays unrouted: its retry time is the earliest of its other recipients', or never.</summary>
+    public static void KeepParked(Dictionary<string, long?> retryAt, string messageId)
+    {
+        var current = retryAt.GetValueOrDefault(messageId);
+        retryAt[messageId] = current ?? Never;
+    }
+
+    /// <summary>
+    /// A plugin (router, rules) failed for this recipient: retried after <see cref="QueueOptions.RoutingRetry"/>, parked
+    /// once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row.
+    /// </summary>
+    public static void PostponeAfterPluginFailure(RoutingBatch batch, RecipientRow r, string reason, QueueOptions options, ILogger logger)
+    {
+        var attempts = r.Attempts + 1;
+        if (attempts < options.ParkAfterFailures)
+        {
+            batch.Postpone(r, reason, batch.Now + (long)options.RoutingRetry.TotalMilliseconds, attempts);
+            return;
+        }
+        logger.LogError("message {QueueId}: recipient {Recipient} parked after {Attempts} plugin failures in a row: {Reason}", r.MessageId, r.Address, attempts, reason);
+        batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts, NextAttempt: null, LastError: Reason(attempts, reason, r.MessageId)));
+        KeepParked(batch.RetryAt, r.MessageId);
+    }
+}

@@ -1,0 +1,62 @@
+using Kernel.Abstractions;
+using Kernel.Storage;
+
+namespace Kernel.Queue;
+
+/// <summary>
+/// What the delivery pipeline (Kernel.Delivery stages) needs from a queue's storage: claim and complete routing,
+/// leases, outcomes, DSN bookkeeping, expiry, bodies and internal submissions. No storage type appears here, so a
+/// second provider (PostgreSQL, design.md "Storage") implements this in new files and the stages stay as they are.
+/// Row calls are synchronous (the embedded store is); the stages run them off the worker's thread.
+/// </summary>
+internal interface IQueueBackend
+{
+    QueueOptions Options { get; }
+
+    TimeProvider Time { get; }
+
+    /// <summary>Now in Unix milliseconds, from <see cref="Time"/>.</summary>
+    long Now { get; }
+
+    /// <summary>Raised after new work became due (a commit, a release, a retry).</summary>
+    event Action? WorkArrived;
+
+    /// <summary>Raises <see cref="WorkArrived"/>.</summary>
+    void Wake();
+
+    IReadOnlyList<QueuedMessage> ClaimUnrouted(string owner, long now, long leaseUntil, int limit);
+
+    (IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies) CompleteRouting(string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt);
+
+    IReadOnlyList<string> LeaseHolders();
+
+    (int Messages, int Queues) ReleaseLeasesOf(string holder);
+
+    IReadOnlyList<(string Queue, string Target)> DueQueues(long now, int limit);
+
+    long? NextWakeUp();
+
+    bool RecordOutcomes(string messageId, IReadOnlyList<RecipientUpdate> updates);
+
+    IReadOnlyList<QueuedMessage> Expired(long cutoff, long now, int limit);
+
+    IReadOnlySet<string> Addresses(string messageId);
+
+    IReadOnlyList<QueuedMessage> PendingDsns(int limit);
+
+    void DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind);
+
+    /// <summary>Why a message's body cannot be read, naming it; null when it is whole.</summary>
+    string? BodyProblem(MessageRow message);
+
+    StoredBody OpenBody(MessageRow message);
+
+    /// <summary>Stores a new body (a rule's edited copy) and returns it.</summary>
+    Task<StoredBody> WriteBodyAsync(Stream content, CancellationToken cancellationToken);
+
+    /// <summary>The server's own submissions (DSNs, rule copies, replies); <paramref name="content"/> is read once.</summary>
+    Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken);
+
+    /// <summary>The scheduler's lease on a target queue: held recipients stay where they are.</summary>
+    Task<IQueueLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);
+}
