@@ -39,7 +39,7 @@ public sealed partial class SqliteMailboxStore
         foreach (var entry in template.Subscriptions)
         {
             var name = MailboxName.Canonical(entry.Trim());
-            var valid = name.StartsWith('~') ? name.IndexOf(MailboxName.Separator) > 1 : MailboxName.IsValidOwn(name);
+            var valid = ForeignMailboxName.IsForeign(name) ? ForeignMailboxName.TryParse(name, out var foreign) && MailboxName.IsValidOwn(foreign!.Rest) : MailboxName.IsValidOwn(name);
             if (!valid || subscriptions.Contains(name, StringComparer.Ordinal) || subscriptions.Count >= MaxSubscriptions) continue;
             subscriptions.Add(name);
             connection.Execute(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
