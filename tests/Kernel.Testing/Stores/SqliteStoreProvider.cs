@@ -11,8 +11,13 @@ public sealed class SqliteStoreProvider : StoreProvider
 {
     private readonly bool _ownsDirectory;
 
+    public SqliteStoreProvider()
+        : this(null)
+    {
+    }
+
     /// <param name="dataDirectory">A data folder the test already has (files live beside the database); null makes and later removes a fresh one.</param>
-    public SqliteStoreProvider(string? dataDirectory = null)
+    public SqliteStoreProvider(string? dataDirectory)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "kernel-store-" + Guid.NewGuid().ToString("N"));

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Kernel.Tests.Accounts;
 
 /// <summary>A fake per-account store: records each hook call and what it could see at that moment.</summary>
-public sealed class RecordingLifecycle(SqliteDatabase database) : IAccountLifecycle
+public sealed class RecordingLifecycle(Func<AccountAddress, bool> existsAfterCommit) : IAccountLifecycle
 {
     public List<(AccountAddress Account, AccountTemplateLists Template, bool RowVisible)> Creating { get; } = [];
 
@@ -27,9 +27,13 @@ public sealed class RecordingLifecycle(SqliteDatabase database) : IAccountLifecy
         Removing.Add((account, Exists(connection, transaction, account)));
 
     public void OnRemoved(AccountAddress account)
+        => Removed.Add((account, existsAfterCommit(account)));
+
+    /// <summary>The SQLite answer for <c>existsAfterCommit</c>.</summary>
+    public static bool Exists(SqliteDatabase database, AccountAddress account)
     {
         using var connection = database.Open();
-        Removed.Add((account, Exists(connection, null, account)));
+        return Exists(connection, null, account);
     }
 
     private static bool Exists(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
