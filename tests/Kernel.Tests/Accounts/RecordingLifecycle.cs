@@ -17,14 +17,21 @@ public sealed class RecordingLifecycle(Func<AccountAddress, bool> existsAfterCom
 
     public bool ThrowOnCreating { get; set; }
 
-    public void OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    public void OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
     {
-        Creating.Add((account, template, Exists(connection, transaction, account)));
+        Creating.Add((account, template, ExistsIn(transaction, account)));
         if (ThrowOnCreating) throw new InvalidOperationException("mailbox store refused");
     }
 
-    public void OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account) =>
-        Removing.Add((account, Exists(connection, transaction, account)));
+    public void OnRemoving(IStoreTransaction transaction, AccountAddress account) =>
+        Removing.Add((account, ExistsIn(transaction, account)));
+
+    /// <summary>What the hook sees inside the writer's transaction (SQLite is the only provider yet).</summary>
+    private static bool ExistsIn(IStoreTransaction transaction, AccountAddress account)
+    {
+        var (connection, sqlite) = SqliteStoreTransaction.Of(transaction);
+        return Exists(connection, sqlite, account);
+    }
 
     public void OnRemoved(AccountAddress account)
         => Removed.Add((account, existsAfterCommit(account)));

@@ -490,7 +490,7 @@ public sealed class DiskFileStoreTests : IAsyncLifetime
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(connection, tx, Alice);
+            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), Alice);
             tx.Commit();
         }
         lifecycle.OnRemoved(Alice);
