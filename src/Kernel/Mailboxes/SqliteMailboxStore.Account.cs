@@ -16,7 +16,7 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        return connection.Query<string>(MailboxStoreSql.ListSubscriptions, new { account = account.ToString() }).AsList();
+        return (await connection.QueryAsync<string>(new CommandDefinition(MailboxStoreSql.ListSubscriptions, new { account = account.ToString() }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task SubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default)
@@ -165,7 +165,7 @@ public sealed partial class SqliteMailboxStore
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var limit = await QuotaLimitAsync(account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        var used = connection.ExecuteScalar<long?>(MailboxStoreSql.UsedBytes, new { account = account.ToString() }) ?? 0;
+        var used = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(MailboxStoreSql.UsedBytes, new { account = account.ToString() }, cancellationToken: cancellationToken)) ?? 0;
         return new QuotaUsage(used, limit);
     }
 }

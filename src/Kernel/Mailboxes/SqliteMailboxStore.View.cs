@@ -36,7 +36,7 @@ public sealed partial class SqliteMailboxStore
     internal async Task<MailboxRights?> ViewRightsAsync(MailboxView view, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
-        var row = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId });
+        var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId }, cancellationToken: cancellationToken));
         if (row is null || !row.IsSelectable || row.UidValidity != view.UidValidity || row.Account != view.Owner.ToString()) return null;
         var rights = await _rights.EvaluateAsync(view.Principal, view.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
         return rights.Rights;
