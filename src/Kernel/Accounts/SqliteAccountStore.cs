@@ -76,7 +76,7 @@ public sealed class SqliteAccountStore(
                 .Select(a => new AccountAddress(a, name)).ToList();
             foreach (var account in accounts)
             {
-                foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(c, tx, account);
+                foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), account);
             }
             c.Execute(AccountStoreSql.DeleteDomainSettings, new { name }, tx);
             c.Execute(AccountStoreSql.DeleteMainDomainSetting, new { name }, tx);
@@ -157,7 +157,7 @@ public sealed class SqliteAccountStore(
             c.Execute(AccountStoreSql.InsertAccount, new { domain = real, name, created = Now(), hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
             if (!string.IsNullOrEmpty(realName))
                 c.Execute(AccountStoreSql.UpsertSetting, new { scope = (int)SettingScopeKind.Account, domain = real, account = name, key = SettingKeys.RealName, value = realName }, tx);
-            foreach (var lifecycle in Lifecycles) lifecycle.OnCreating(c, tx, address, template);
+            foreach (var lifecycle in Lifecycles) lifecycle.OnCreating(new SqliteStoreTransaction(c, tx), address, template);
             return 0;
         }, cancellationToken);
         logger.LogInformation("account {Account} created", address);
@@ -172,7 +172,7 @@ public sealed class SqliteAccountStore(
             var real = RequireDomain(c, tx, domain);
             RequireKind(c, tx, real, name, DirectoryObjectKind.Account);
             var address = new AccountAddress(name, real);
-            foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(c, tx, address);
+            foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), address);
             c.Execute(AccountStoreSql.DeleteAliasesOf, new { domain = real, name }, tx);
             c.Execute(AccountStoreSql.DeleteAccountSettings, new { domain = real, name }, tx);
             c.Execute(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);

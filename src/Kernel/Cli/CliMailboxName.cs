@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Mailboxes;
 
 namespace Kernel.Cli;
 
@@ -12,11 +13,11 @@ public static class CliMailboxName
     {
         if (second is null)
         {
-            if (!first.StartsWith('~') || !first.Contains('/'))
+            if (!ForeignMailboxName.TrySplit(first, out var accountPart, out _))
                 throw new CliError($"'{first}' is not a mailbox name: use ~account/mailbox, ~account@domain/mailbox, or ACCOUNT MAILBOX");
             // An unknown owner is named as such, rather than as the store's "No such mailbox" (which must not tell
             // IMAP clients whether the account exists, but an operator should be told).
-            await OwnerAsync(accounts, first[1..first.IndexOf('/')], cancellationToken);
+            await OwnerAsync(accounts, accountPart, cancellationToken);
             return first;
         }
         var owner = await OwnerAsync(accounts, first, cancellationToken);
@@ -30,7 +31,7 @@ public static class CliMailboxName
     /// </summary>
     public static void CheckNewName(string foreignName)
     {
-        var own = foreignName[(foreignName.IndexOf('/') + 1)..].TrimEnd('/');
+        var own = (ForeignMailboxName.TrySplit(foreignName, out _, out var rest) ? rest : foreignName).TrimEnd('/');
         if (own.IndexOfAny(['*', '%']) >= 0)
             throw new CliError($"'{own}' is not a valid mailbox name: '*' and '%' are IMAP LIST wildcards");
         if (own.Any(char.IsControl))

@@ -27,6 +27,16 @@ internal static class ChangeSequence
         return sequence;
     }
 
+    /// <summary><see cref="Bump"/> for writers that are async all the way (issue 9 §2: no synchronous calls on request paths).</summary>
+    public static async Task<long> BumpAsync(SqliteConnection connection, SqliteTransaction transaction, string? name, CancellationToken cancellationToken)
+    {
+        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpSql, transaction: transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(RecordSql, new { sequence, name }, transaction, cancellationToken: cancellationToken));
+        if (sequence % 100 == 0)
+            await connection.ExecuteAsync(new CommandDefinition(TrimSql, new { oldest = sequence - RetainedChanges }, transaction, cancellationToken: cancellationToken));
+        return sequence;
+    }
+
     public static async Task<long> CurrentAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken) =>
         await connection.ExecuteScalarAsync<long>(new CommandDefinition(CurrentSql, transaction: transaction, cancellationToken: cancellationToken));
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Kernel.Abstractions;
 using Kernel.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Kernel.Configuration;
 
@@ -37,10 +38,10 @@ public sealed class SqliteConfigurationStore(SqliteDatabase database) : IConfigu
         if (text.Length > MaxTextLength)
             throw new ArgumentException($"configuration document {name} is longer than {MaxTextLength} characters", nameof(text));
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        var sequence = ChangeSequence.Bump(connection, transaction, name);
-        connection.Execute(UpsertSql, new { name, text, sequence, updated = DateTimeOffset.UtcNow.ToString("O") }, transaction);
-        transaction.Commit();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var sequence = await ChangeSequence.BumpAsync(connection, transaction, name, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(UpsertSql, new { name, text, sequence, updated = DateTimeOffset.UtcNow.ToString("O") }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         return sequence;
     }
 

@@ -296,12 +296,12 @@ public sealed class DiskFileStore : IFileStore, IAccountLifecycle
         return new FileStoreUsage(usage.Items, usage.Bytes, limits.Items is { } items ? (int)Math.Min(items, int.MaxValue) : null, limits.Bytes);
     }
 
-    void IAccountLifecycle.OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    void IAccountLifecycle.OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
     {
         // The storage root is made by the first write.
     }
 
-    void IAccountLifecycle.OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account)
+    void IAccountLifecycle.OnRemoving(IStoreTransaction transaction, AccountAddress account)
     {
         // No rows: the files go once the removal has committed (OnRemoved).
     }

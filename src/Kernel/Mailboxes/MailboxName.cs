@@ -24,7 +24,7 @@ internal static class MailboxName
     /// (RFC 3501 §6.3.8: a name holding one could never be listed on its own; issue 8 §4).</summary>
     public static bool IsValidOwn(string name)
     {
-        if (name.Length == 0 || name[0] == '~' || HasWildcard(name)) return false;
+        if (name.Length == 0 || ForeignMailboxName.IsForeign(name) || HasWildcard(name)) return false;
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes) return false;
         var components = name.Split(Separator);
         if (components.Length > MaxLevels) return false;

@@ -16,14 +16,14 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        return connection.Query<string>(MailboxStoreSql.ListSubscriptions, new { account = account.ToString() }).AsList();
+        return (await connection.QueryAsync<string>(new CommandDefinition(MailboxStoreSql.ListSubscriptions, new { account = account.ToString() }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task SubscribeAsync(Principal principal, AccountAddress account, string mailbox, CancellationToken cancellationToken = default)
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var name = SubscriptionName(mailbox);
-        if (name[0] == '~')
+        if (ForeignMailboxName.IsForeign(name))
         {
             // §5.4: a foreign name must be visible to the account whose list it is (RFC 4314: 'l' covers SUBSCRIBE).
             var access = await AccessAsync(Principal.User(account), name, cancellationToken);
@@ -55,7 +55,7 @@ public sealed partial class SqliteMailboxStore
             {
                 var name = SubscriptionName(mailbox);
                 if (!seen.Add(name)) continue; // §6: an exact duplicate is stored once
-                if (name[0] == '~' && !(await AccessAsync(connection, owner, name, cancellationToken, cache)).Visible)
+                if (ForeignMailboxName.IsForeign(name) && !(await AccessAsync(connection, owner, name, cancellationToken, cache)).Visible)
                     throw MailboxException.NonExistent();
                 names.Add(name);
             }
@@ -85,10 +85,9 @@ public sealed partial class SqliteMailboxStore
     private static string SubscriptionName(string mailbox)
     {
         var name = MailboxName.Canonical(mailbox);
-        if (name.StartsWith('~'))
+        if (ForeignMailboxName.IsForeign(name))
         {
-            var slash = name.IndexOf(MailboxName.Separator);
-            if (slash <= 1 || !MailboxName.IsValidOwn(name[(slash + 1)..])) throw MailboxException.NonExistent();
+            if (!ForeignMailboxName.TryParse(name, out var foreign) || !MailboxName.IsValidOwn(foreign!.Rest)) throw MailboxException.NonExistent();
             return name;
         }
         if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid mailbox name");
@@ -134,10 +133,9 @@ public sealed partial class SqliteMailboxStore
     private static string CheckAliasTarget(string target)
     {
         var name = MailboxName.Canonical(target);
-        if (name.StartsWith('~'))
+        if (ForeignMailboxName.IsForeign(name))
         {
-            var slash = name.IndexOf(MailboxName.Separator);
-            if (slash <= 1 || !MailboxName.IsValidOwn(MailboxName.Canonical(name[(slash + 1)..]))) throw Cannot("Invalid alias target");
+            if (!ForeignMailboxName.TryParse(name, out var foreign) || !MailboxName.IsValidOwn(MailboxName.Canonical(foreign!.Rest))) throw Cannot("Invalid alias target");
             return name;
         }
         if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid alias target");
@@ -167,7 +165,7 @@ public sealed partial class SqliteMailboxStore
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var limit = await QuotaLimitAsync(account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        var used = connection.ExecuteScalar<long?>(MailboxStoreSql.UsedBytes, new { account = account.ToString() }) ?? 0;
+        var used = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(MailboxStoreSql.UsedBytes, new { account = account.ToString() }, cancellationToken: cancellationToken)) ?? 0;
         return new QuotaUsage(used, limit);
     }
 }

@@ -31,7 +31,7 @@ public sealed partial class SqliteMailboxStore
     public async Task<IReadOnlyList<MailboxListItem>> ListAsync(Principal principal, string pattern, CancellationToken cancellationToken = default)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
-        if (pattern.StartsWith('~')) return await ListForeignAsync(connection, principal, pattern, cancellationToken);
+        if (ForeignMailboxName.IsForeign(pattern)) return await ListForeignAsync(connection, principal, pattern, cancellationToken);
         if (principal.Kind == PrincipalKind.System) return [];
 
         // §5.2: own mailboxes and mailbox aliases, never foreign mailboxes.
@@ -62,12 +62,11 @@ public sealed partial class SqliteMailboxStore
     /// <summary>§5.2: <c>~acct/pattern</c> lists the mailboxes of <c>acct</c> the principal has <c>l</c> on; the account part is never a wildcard.</summary>
     private async Task<IReadOnlyList<MailboxListItem>> ListForeignAsync(SqliteConnection connection, Principal principal, string pattern, CancellationToken cancellationToken)
     {
-        var slash = pattern.IndexOf(MailboxName.Separator);
-        if (slash < 0) return [];
-        var owner = await ResolveAccountAsync(principal, pattern[1..slash], cancellationToken);
+        if (!ForeignMailboxName.TryParse(pattern, out var foreign)) return [];
+        var owner = await ResolveAccountAsync(principal, foreign!, cancellationToken);
         if (owner is null) return [];
-        var prefix = pattern[..(slash + 1)];
-        var sub = MailboxName.Canonical(pattern[(slash + 1)..]);
+        var prefix = foreign!.Prefix;
+        var sub = MailboxName.Canonical(foreign.Rest);
         var rows = LoadRows(connection, null, owner);
         if (rows.Count == 0) return [];
 
@@ -146,15 +145,16 @@ public sealed partial class SqliteMailboxStore
     {
         AccountAddress owner;
         string name;
-        if (typed[0] == '~')
+        if (ForeignMailboxName.IsForeign(typed))
         {
             // §2.1: '~' marks a foreign name, so an own name cannot start with it.
-            var slash = typed.IndexOf(MailboxName.Separator);
-            if (slash < 0) throw Cannot("Invalid mailbox name");
-            var resolved = await ResolveAccountAsync(principal, typed[1..slash], cancellationToken);
+            // Without a '/' it is no name of any form; with one, a bad account part answers as an unknown one (§5.4).
+            if (!ForeignMailboxName.TryParse(typed, out var foreign))
+                throw typed.Contains(MailboxName.Separator) ? MailboxException.NonExistent() : Cannot("Invalid mailbox name");
+            var resolved = await ResolveAccountAsync(principal, foreign!, cancellationToken);
             if (resolved is null) throw MailboxException.NonExistent();
             owner = resolved;
-            name = MailboxName.Canonical(typed[(slash + 1)..]);
+            name = MailboxName.Canonical(foreign!.Rest);
         }
         else
         {
@@ -234,7 +234,7 @@ public sealed partial class SqliteMailboxStore
     /// <summary>§7: DELETE and RENAME of a mailbox alias name → CANNOT; aliases are managed only through the alias calls.</summary>
     private static void RefuseAliasName(SqliteConnection connection, Principal principal, string typed)
     {
-        if (principal.Kind != PrincipalKind.User || typed.Length == 0 || typed[0] == '~') return;
+        if (principal.Kind != PrincipalKind.User || typed.Length == 0 || ForeignMailboxName.IsForeign(typed)) return;
         var name = MailboxName.Canonical(typed);
         if (LoadAliases(connection, null, principal.Account!).Exists(a => a.Alias == name)) throw Cannot("A mailbox alias cannot be deleted or renamed here");
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dapper;
 using Kernel.Abstractions;
 using Kernel.Accounts;
+using Kernel.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -13,8 +14,9 @@ public sealed partial class SqliteMailboxStore
     // Body files whose last reference went with a removed account, deleted once the removal committed.
     private readonly ConcurrentDictionary<AccountAddress, List<string>> _filesOfRemovedAccounts = new();
 
-    public void OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    public void OnCreating(IStoreTransaction storeTransaction, AccountAddress account, AccountTemplateLists template)
     {
+        var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         // §1: INBOX exists from the moment the account does; §4.4: it starts with an empty ACL.
         if (LoadRow(connection, transaction, account, MailboxName.Inbox) is null)
             InsertMailbox(connection, transaction, account, MailboxName.Inbox, selectable: true, SpecialUse.None);
@@ -39,7 +41,7 @@ public sealed partial class SqliteMailboxStore
         foreach (var entry in template.Subscriptions)
         {
             var name = MailboxName.Canonical(entry.Trim());
-            var valid = name.StartsWith('~') ? name.IndexOf(MailboxName.Separator) > 1 : MailboxName.IsValidOwn(name);
+            var valid = ForeignMailboxName.IsForeign(name) ? ForeignMailboxName.TryParse(name, out var foreign) && MailboxName.IsValidOwn(foreign!.Rest) : MailboxName.IsValidOwn(name);
             if (!valid || subscriptions.Contains(name, StringComparer.Ordinal) || subscriptions.Count >= MaxSubscriptions) continue;
             subscriptions.Add(name);
             connection.Execute(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
@@ -71,8 +73,9 @@ public sealed partial class SqliteMailboxStore
         }
     }
 
-    public void OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account)
+    public void OnRemoving(IStoreTransaction storeTransaction, AccountAddress account)
     {
+        var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         var effects = new Effects();
         var parameters = new { account = account.ToString() };
         // As in OnCreating: the deletions reach every watcher (this process's too) through the change log.

@@ -23,7 +23,7 @@ public sealed partial class SqliteMailboxStore
         RequireSelectable(access);
         var target = access.Target!;
         // After a rename the view's name follows for an own or ~acct/ name; an alias name stays as typed.
-        var prefix = target.IsOwnName ? "" : target.Display.StartsWith('~') ? target.Display[..(target.Display.IndexOf(MailboxName.Separator) + 1)] : null;
+        var prefix = target.IsOwnName ? "" : ForeignMailboxName.TryParse(target.Display, out var foreign) ? foreign!.Prefix : null;
         var view = new MailboxView(this, _bus, _logger, principal, access.Row!.Id, target.Owner, target.Display, (uint)access.Row.UidValidity, access.Rights.Rights, prefix);
         if (Interlocked.Read(ref _rightsEpoch) != epoch) await view.RefreshRightsAsync(cancellationToken);
         return view;
@@ -36,7 +36,7 @@ public sealed partial class SqliteMailboxStore
     internal async Task<MailboxRights?> ViewRightsAsync(MailboxView view, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken);
-        var row = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId });
+        var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId }, cancellationToken: cancellationToken));
         if (row is null || !row.IsSelectable || row.UidValidity != view.UidValidity || row.Account != view.Owner.ToString()) return null;
         var rights = await _rights.EvaluateAsync(view.Principal, view.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
         return rights.Rights;

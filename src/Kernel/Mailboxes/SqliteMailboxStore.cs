@@ -63,16 +63,15 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken, LookupCache? cache = null)
     {
         if (string.IsNullOrEmpty(typed)) return null;
-        if (typed[0] == '~')
+        if (ForeignMailboxName.IsForeign(typed))
         {
-            var slash = typed.IndexOf(MailboxName.Separator);
-            if (slash < 0) return null;
-            var accountPart = typed[1..slash];
+            if (!ForeignMailboxName.TryParse(typed, out var foreign)) return null;
+            var accountPart = foreign!.AccountPart;
             AccountAddress? owner;
-            if (cache is null) owner = await ResolveAccountAsync(principal, accountPart, cancellationToken);
-            else if (!cache.Accounts.TryGetValue(accountPart, out owner)) cache.Accounts[accountPart] = owner = await ResolveAccountAsync(principal, accountPart, cancellationToken);
+            if (cache is null) owner = await ResolveAccountAsync(principal, foreign, cancellationToken);
+            else if (!cache.Accounts.TryGetValue(accountPart, out owner)) cache.Accounts[accountPart] = owner = await ResolveAccountAsync(principal, foreign, cancellationToken);
             if (owner is null) return null;
-            var rest = MailboxName.Canonical(typed[(slash + 1)..]);
+            var rest = MailboxName.Canonical(foreign.Rest);
             return new MailboxTarget(owner, rest, typed, IsOwnName: false, IsAliasName: false);
         }
         if (principal.Kind == PrincipalKind.System) return null; // the System has no own mailboxes
@@ -88,13 +87,12 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     /// <summary>§3: <c>acct</c> in the principal's domain (for the System the Main Domain), or <c>acct@dom</c>, as an Access address.</summary>
-    private async Task<AccountAddress?> ResolveAccountAsync(Principal principal, string accountPart, CancellationToken cancellationToken)
+    private async Task<AccountAddress?> ResolveAccountAsync(Principal principal, ForeignMailboxName foreign, CancellationToken cancellationToken)
     {
-        if (accountPart.Length == 0 || MailboxName.HasWildcard(accountPart)) return null;
-        var at = accountPart.LastIndexOf('@');
-        var name = at < 0 ? accountPart : accountPart[..at];
-        var domain = at < 0 ? principal.Account?.Domain ?? await _accounts.GetMainDomainAsync(cancellationToken) : accountPart[(at + 1)..];
-        if (!ObjectName.IsValid(name) || domain is null || !DomainName.IsValid(domain)) return null;
+        var domain = foreign.Domain ?? principal.Account?.Domain ?? await _accounts.GetMainDomainAsync(cancellationToken);
+        if (foreign.Owner(domain) is not { } address || !DomainName.IsValid(address.Domain)) return null;
+        var name = address.Name;
+        domain = address.Domain;
         var source = new RequestSource
         {
             Class = SourceClass.Trusted, AuthenticatedAccount = principal.Account, Internal = principal.Kind == PrincipalKind.System, Protocol = "mailbox",

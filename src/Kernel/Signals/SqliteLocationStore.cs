@@ -95,16 +95,16 @@ public sealed class SqliteLocationStore(SqliteDatabase database, TimeProvider ti
             "DELETE FROM location_bindings WHERE expires <= @now", new { now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
     }
 
-    void IAccountLifecycle.OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    void IAccountLifecycle.OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
     {
         // A new account has no bindings.
     }
 
-    void IAccountLifecycle.OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account) =>
-        connection.Execute(
+    void IAccountLifecycle.OnRemoving(IStoreTransaction transaction, AccountAddress account) =>
+        SqliteStoreTransaction.Of(transaction).Connection.Execute(
             "DELETE FROM location_bindings WHERE aor IN (@sip, @sips)",
             new { sip = $"sip:{account.Name}@{account.Domain}", sips = $"sips:{account.Name}@{account.Domain}" },
-            transaction);
+            SqliteStoreTransaction.Of(transaction).Transaction);
 
     void IAccountLifecycle.OnRemoved(AccountAddress account)
     {

@@ -18,7 +18,7 @@ public sealed class AccountStoreHarness : IDisposable
     {
         Database = new SqliteDatabase(_folder.Path);
         Database.Migrate();
-        Lifecycle = new RecordingLifecycle(Database);
+        Lifecycle = new RecordingLifecycle(account => RecordingLifecycle.Exists(Database, account));
         Store = NewStore(Database);
         Configuration = new SqliteConfigurationStore(Database);
     }

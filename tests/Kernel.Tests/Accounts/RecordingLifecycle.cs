@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Kernel.Tests.Accounts;
 
 /// <summary>A fake per-account store: records each hook call and what it could see at that moment.</summary>
-public sealed class RecordingLifecycle(SqliteDatabase database) : IAccountLifecycle
+public sealed class RecordingLifecycle(Func<AccountAddress, bool> existsAfterCommit) : IAccountLifecycle
 {
     public List<(AccountAddress Account, AccountTemplateLists Template, bool RowVisible)> Creating { get; } = [];
 
@@ -17,19 +17,30 @@ public sealed class RecordingLifecycle(SqliteDatabase database) : IAccountLifecy
 
     public bool ThrowOnCreating { get; set; }
 
-    public void OnCreating(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    public void OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
     {
-        Creating.Add((account, template, Exists(connection, transaction, account)));
+        Creating.Add((account, template, ExistsIn(transaction, account)));
         if (ThrowOnCreating) throw new InvalidOperationException("mailbox store refused");
     }
 
-    public void OnRemoving(SqliteConnection connection, SqliteTransaction transaction, AccountAddress account) =>
-        Removing.Add((account, Exists(connection, transaction, account)));
+    public void OnRemoving(IStoreTransaction transaction, AccountAddress account) =>
+        Removing.Add((account, ExistsIn(transaction, account)));
+
+    /// <summary>What the hook sees inside the writer's transaction (SQLite is the only provider yet).</summary>
+    private static bool ExistsIn(IStoreTransaction transaction, AccountAddress account)
+    {
+        var (connection, sqlite) = SqliteStoreTransaction.Of(transaction);
+        return Exists(connection, sqlite, account);
+    }
 
     public void OnRemoved(AccountAddress account)
+        => Removed.Add((account, existsAfterCommit(account)));
+
+    /// <summary>The SQLite answer for <c>existsAfterCommit</c>.</summary>
+    public static bool Exists(SqliteDatabase database, AccountAddress account)
     {
         using var connection = database.Open();
-        Removed.Add((account, Exists(connection, null, account)));
+        return Exists(connection, null, account);
     }
 
     private static bool Exists(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>

@@ -4,6 +4,7 @@ using Kernel.Accounts;
 using Kernel.Delivery;
 using Kernel.Mailboxes;
 using Kernel.Queue;
+using Kernel.Storage;
 using Kernel.Tests.Mailboxes;
 using Kernel.Tests.Queue;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,7 +33,7 @@ public sealed class ExactlyOncePipelineTests
             accounts.AddAccount(account);
             using var connection = h.Database.Open();
             using var transaction = connection.BeginTransaction();
-            store.OnCreating(connection, transaction, account, AccountTemplateLists.Empty);
+            store.OnCreating(new SqliteStoreTransaction(connection, transaction), account, AccountTemplateLists.Empty);
             transaction.Commit();
         }
         var local = new CommitThenFail(store);

@@ -3,12 +3,13 @@ using Kernel.Abstractions;
 using Kernel.Accounts;
 using Kernel.Files;
 using Kernel.Storage;
+using Kernel.Testing.Stores;
 using Kernel.Tests.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Kernel.Tests.Files;
 
-public sealed class DiskFileStoreTests : IDisposable
+public sealed class DiskFileStoreTests : IAsyncLifetime
 {
     private static readonly AccountAddress Alice = new("alice", "domain.dom");
     private static readonly AccountAddress Bob = new("bob", "domain.dom");
@@ -23,26 +24,39 @@ public sealed class DiskFileStoreTests : IDisposable
 
     private readonly TempDataFolder _folder = new();
     private readonly SqliteDatabase _database;
-    private readonly FakeAccountStore _accounts = new();
+    private readonly SqliteStoreProvider _stores;
+    private readonly IAccountStore _accounts;
     private readonly DiskFileStore _store;
 
     public DiskFileStoreTests()
     {
-        _database = new SqliteDatabase(_folder.Path);
-        foreach (var account in new[] { Alice, Bob, WebAdmin, MailAdmin, OtherWebAdmin, AllUsers, Master }) _accounts.WithAccount(account.ToString());
-        _accounts.SetRights(WebAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
-        _accounts.SetRights(MailAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes));
-        _accounts.SetRights(OtherWebAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
-        _accounts.SetRights(AllUsers, new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
-        _accounts.SetRights(Master, new AdminRights(ServerRights.Master, DomainAdminRights.None));
+        // The real account store on the same database and data folder as the file store, as in the server.
+        _stores = new SqliteStoreProvider(_folder.Path);
+        _database = _stores.Database;
+        _accounts = _stores.CreateAccountStore();
         _store = new DiskFileStore(_database, _accounts);
     }
 
-    public void Dispose()
+    public async Task InitializeAsync()
     {
+        // main.dom first: it is the Main Domain, the only one whose accounts may hold server rights (the fake allowed any).
+        foreach (var account in new[] { AllUsers, Master, Alice, Bob, WebAdmin, MailAdmin, OtherWebAdmin }) await _accounts.EnsureAccountAsync(account);
+        await _accounts.SetAdminRightsAsync(WebAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
+        await _accounts.SetAdminRightsAsync(MailAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes));
+        await _accounts.SetAdminRightsAsync(OtherWebAdmin, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
+        await _accounts.SetAdminRightsAsync(AllUsers, new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
+        await _accounts.SetAdminRightsAsync(Master, new AdminRights(ServerRights.Master, DomainAdminRights.None));
+    }
+
+    public Task DisposeAsync()
+    {
+        _stores.Dispose();
         SqliteConnection.ClearAllPools();
         _folder.Dispose();
+        return Task.CompletedTask;
     }
+
+    private Task SetSetting(AccountAddress account, string key, string? value) => _accounts.SetSettingAsync(SettingScope.ForAccount(account), key, value);
 
     private string AliceRoot => Path.Combine(_folder.Path, "files", "domain.dom", "alice");
 
@@ -349,14 +363,16 @@ public sealed class DiskFileStoreTests : IDisposable
     public async Task Rights_are_read_again_on_every_call()
     {
         var helper = new AccountAddress("helper", "domain.dom");
-        _accounts.WithAccount(helper.ToString());
-        _accounts.SetRights(helper, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
+        await _accounts.EnsureAccountAsync(helper);
+        await _accounts.SetAdminRightsAsync(helper, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
         Assert.True(await _store.WriteAsync(Principal.User(helper), Alice, "a.txt", Text("x")));
 
-        _accounts.SetRights(helper, AdminRights.None);
+        // Changed in the real store, not in a cache: the next call must see it (the fake used to count look-ups).
+        await _accounts.SetAdminRightsAsync(helper, AdminRights.None);
 
         Assert.Equal(FileStoreError.Forbidden, await ErrorOf(() => _store.WriteAsync(Principal.User(helper), Alice, "b.txt", Text("x"))));
-        Assert.Equal(2, _accounts.RightsLookups);
+        await _accounts.SetAdminRightsAsync(helper, new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessWebSites));
+        Assert.True(await _store.WriteAsync(Principal.User(helper), Alice, "c.txt", Text("x")));
     }
 
     // --- limits (http-files.md §8) ---
@@ -364,7 +380,7 @@ public sealed class DiskFileStoreTests : IDisposable
     [Fact]
     public async Task Byte_limit_counts_the_difference_on_replace()
     {
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaBytes, "10");
+        await SetSetting(Alice, SettingKeys.FileQuotaBytes, "10");
         await Put("a.txt", "12345678");
 
         Assert.Equal(FileStoreError.OverQuota, await ErrorOf(() => Put("b.txt", "12345")));
@@ -379,7 +395,7 @@ public sealed class DiskFileStoreTests : IDisposable
     [Fact]
     public async Task Item_limit_counts_files_and_folders()
     {
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaItems, "2");
+        await SetSetting(Alice, SettingKeys.FileQuotaItems, "2");
         await _store.CreateFolderAsync(AsAlice, Alice, "docs");
         await Put("docs/a.txt", "x");
 
@@ -392,8 +408,8 @@ public sealed class DiskFileStoreTests : IDisposable
     [Fact]
     public async Task Unlimited_means_no_limit()
     {
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaBytes, "Unlimited");
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaItems, "unlimited");
+        await SetSetting(Alice, SettingKeys.FileQuotaBytes, "Unlimited");
+        await SetSetting(Alice, SettingKeys.FileQuotaItems, "unlimited");
 
         await Put("a.txt", new string('x', 1000));
 
@@ -403,7 +419,7 @@ public sealed class DiskFileStoreTests : IDisposable
     [Fact]
     public async Task An_endless_upload_stops_at_the_limit()
     {
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaBytes, "100000");
+        await SetSetting(Alice, SettingKeys.FileQuotaBytes, "100000");
 
         Assert.Equal(FileStoreError.OverQuota, await ErrorOf(() => _store.WriteAsync(AsAlice, Alice, "big.bin", new EndlessStream())));
 
@@ -425,7 +441,7 @@ public sealed class DiskFileStoreTests : IDisposable
     [Fact]
     public async Task Concurrent_writes_never_pass_the_item_limit()
     {
-        _accounts.SetSetting(Alice, SettingKeys.FileQuotaItems, "5");
+        await SetSetting(Alice, SettingKeys.FileQuotaItems, "5");
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
         {
@@ -474,7 +490,7 @@ public sealed class DiskFileStoreTests : IDisposable
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(connection, tx, Alice);
+            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), Alice);
             tx.Commit();
         }
         lifecycle.OnRemoved(Alice);

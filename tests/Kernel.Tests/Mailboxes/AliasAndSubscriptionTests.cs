@@ -41,6 +41,18 @@ public sealed class AliasAndSubscriptionTests : IDisposable
         Assert.Equal(1, (await _bed.Store.GetStatusAsync(Bob, "real")).Messages);
     }
 
+    [Theory]
+    [InlineData("~/box")]          // §3: empty account part
+    [InlineData("~a b/box")]       // §2.2: not an object name
+    [InlineData("~*/box")]         // §5.2: never a wildcard
+    [InlineData("~alice@-bad/box")]
+    public async Task Alias_target_with_an_impossible_account_part_is_refused(string target)
+    {
+        // Issue 9 §1: the alias check had its own '~' rule (only "a '/' after the first character"), so a target no
+        // resolution could ever reach was stored; the one parser refuses it as every other place does.
+        Assert.Equal(MailboxError.Cannot, await ErrorOf(() => _bed.Store.SetMailboxAliasAsync(Bob, A("bob"), "x", target)));
+    }
+
     [Fact]
     public async Task Alias_of_an_alias_is_not_followed()
     {

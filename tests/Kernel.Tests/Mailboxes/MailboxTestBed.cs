@@ -58,7 +58,7 @@ internal sealed class MailboxTestBed : IDisposable
         Accounts.AddAccount(account);
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
-        Store.OnCreating(connection, transaction, account, template ?? AccountTemplateLists.Empty);
+        Store.OnCreating(new SqliteStoreTransaction(connection, transaction), account, template ?? AccountTemplateLists.Empty);
         transaction.Commit();
     }
 
@@ -67,7 +67,7 @@ internal sealed class MailboxTestBed : IDisposable
         using (var connection = Database.Open())
         using (var transaction = connection.BeginTransaction())
         {
-            Store.OnRemoving(connection, transaction, account);
+            Store.OnRemoving(new SqliteStoreTransaction(connection, transaction), account);
             transaction.Commit();
         }
         Store.OnRemoved(account);

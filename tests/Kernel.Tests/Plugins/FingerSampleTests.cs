@@ -14,6 +14,7 @@ public sealed class FingerSampleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await _harness.SeedDirectoryAsync();
         _harness.Install("Finger");
         _host = _harness.CreateHost(new() { ["Finger:IdleTimeoutSeconds"] = "1", ["Finger:Listen"] = "127.0.0.1:0" });
         await _host.StartAsync(CancellationToken.None);

@@ -3,6 +3,7 @@ using Kernel.Bus;
 using Kernel.Connections;
 using Kernel.Listeners;
 using Kernel.Plugins;
+using Kernel.Testing.Stores;
 using Kernel.Tests.Storage;
 using Kernel.Tls;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +16,7 @@ internal sealed class PluginHostHarness : IAsyncDisposable
 {
     private readonly TempDataFolder _folder = new();
     private readonly List<PluginHost> _hosts = [];
+    private readonly SqliteStoreProvider _stores = new();
 
     public PluginHostHarness()
     {
@@ -23,6 +25,7 @@ internal sealed class PluginHostHarness : IAsyncDisposable
         Directory.CreateDirectory(PluginsDirectory);
         Directory.CreateDirectory(DataDirectory);
         Bus = new InProcessMessageBus(NullLogger<InProcessMessageBus>.Instance);
+        Accounts = _stores.CreateAccountStore();
         Certificates = new ServerCertificates(new ConfigurationBuilder().Build(), DataDirectory, TimeProvider.System, NullLogger<ServerCertificates>.Instance);
         Connections = new ConnectionServer(Listeners, Certificates, Logs);
         Services = new FakeServices()
@@ -35,7 +38,11 @@ internal sealed class PluginHostHarness : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public FakeAccountStore Accounts { get; } = new("test.dom", new AccountInfo(new AccountAddress("alice", "test.dom"), "Alice Liddell", DateTimeOffset.UnixEpoch));
+    /// <summary>The real account store over its own database (empty until <see cref="SeedDirectoryAsync"/>).</summary>
+    public IAccountStore Accounts { get; }
+
+    /// <summary>Main Domain test.dom with alice, "Alice Liddell": what the Finger sample looks up.</summary>
+    public Task SeedDirectoryAsync() => Accounts.EnsureAccountAsync(new AccountAddress("alice", "test.dom"), "Alice Liddell");
 
     /// <summary>The kernel's real registry and connection server: plugins listen where <c>&lt;Name&gt;:Listen</c> says (tests give 127.0.0.1:0).</summary>
     public ListenerRegistry Listeners { get; } = new();
@@ -85,6 +92,7 @@ internal sealed class PluginHostHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _hosts) await host.DisposeAsync();
+        _stores.Dispose();
         _folder.Dispose();
     }
 }

@@ -149,7 +149,7 @@ public sealed class PluginHostReliabilityTests
         var module = host.LoadContextOf("Healthy")!.Target as System.Runtime.Loader.AssemblyLoadContext;
         Assert.NotNull(module);
         var type = module!.Assemblies.Single(a => a.GetName().Name == "Healthy").GetType("Healthy.HealthyModule")!;
-        var instance = Activator.CreateInstance(type, new Kernel.Tests.Plugins.FakeAccountStore("test.dom"));
+        var instance = Activator.CreateInstance(type, h.Accounts);
         Exception? thrown = null;
         try
         {

@@ -164,7 +164,7 @@ public sealed class SqliteLocationStoreTests : IDisposable
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(connection, tx, new AccountAddress("Alice", "TEST.dom"));
+            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), new AccountAddress("Alice", "TEST.dom"));
             tx.Commit();
         }
         lifecycle.OnRemoved(new AccountAddress("alice", "test.dom"));
@@ -182,7 +182,7 @@ public sealed class SqliteLocationStoreTests : IDisposable
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(connection, tx, new AccountAddress("alice", "test.dom"));
+            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), new AccountAddress("alice", "test.dom"));
             tx.Rollback();
         }
 
