@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Mailboxes;
 
 namespace Kernel.Delivery;
 
@@ -8,15 +9,13 @@ namespace Kernel.Delivery;
 /// </summary>
 internal sealed record MailboxTarget(AccountAddress Owner, string Mailbox)
 {
-    public static bool IsForeign(string name) => name.StartsWith('~');
+    public static bool IsForeign(string name) => ForeignMailboxName.IsForeign(name);
 
-    public static MailboxTarget? ParseForeign(string name, string? defaultDomain)
-    {
-        if (!IsForeign(name)) return null;
-        var slash = name.IndexOf('/');
-        if (slash <= 1 || slash == name.Length - 1) return null;
-        return AccountAddress.TryParse(name[1..slash], defaultDomain, out var owner) ? new MailboxTarget(owner!, name[(slash + 1)..]) : null;
-    }
+    /// <summary>The foreign name read by the one parser (<see cref="ForeignMailboxName"/>, mailboxes.md §3); null when it is not one or has no mailbox part.</summary>
+    public static MailboxTarget? ParseForeign(string name, string? defaultDomain) =>
+        ForeignMailboxName.TryParse(name, out var foreign) && foreign!.Rest.Length > 0 && foreign.Owner(defaultDomain) is { } owner
+            ? new MailboxTarget(owner, foreign.Rest)
+            : null;
 
     /// <summary>Rule flag names (with or without the IMAP backslash) as system flags; the rest are keywords.</summary>
     public static (MessageFlags Flags, IReadOnlyList<string>? Keywords) SplitFlags(IEnumerable<string> names, MessageFlags start = MessageFlags.None)
