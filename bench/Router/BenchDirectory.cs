@@ -28,6 +28,7 @@ internal sealed class BenchDirectory : IAccountStore
     public Task AddAliasAsync(AccountAddress alias, AccountAddress account, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task RemoveAliasAsync(AccountAddress alias, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task<IReadOnlyList<AliasInfo>> ListAliasesAsync(string domain, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<IReadOnlyList<DirectoryObject>> ListObjectsAsync(string domain, DirectoryObjectKind? kind = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task SetForwarderAsync(AccountAddress forwarder, string target, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task RemoveForwarderAsync(AccountAddress forwarder, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     public Task CreateGroupAsync(AccountAddress group, GroupKind kind, CancellationToken cancellationToken = default) => throw new NotSupportedException();

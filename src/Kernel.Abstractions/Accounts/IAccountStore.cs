@@ -76,6 +76,13 @@ public interface IAccountStore
     /// <summary>What <c>name@domain</c> names in a real domain (router.md §6.3): an account, alias, forwarder, group or list; null when nothing.</summary>
     Task<DirectoryObject?> FindObjectAsync(AccountAddress name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every object of a real domain (or a domain alias of it), ordered by name, with <see cref="DirectoryObject.Target"/>
+    /// as <see cref="FindObjectAsync"/> gives it; only those of <paramref name="kind"/> when given. An unknown domain throws
+    /// <see cref="DirectoryException"/> (<see cref="DirectoryError.NotFound"/>), as <see cref="ListAliasesAsync"/> does.
+    /// </summary>
+    Task<IReadOnlyList<DirectoryObject>> ListObjectsAsync(string domain, DirectoryObjectKind? kind = null, CancellationToken cancellationToken = default);
+
     // --- Settings with inheritance: server defaults → domain defaults → account template → account ---
 
     /// <summary>The effective value of a setting for a scope, walking up the inheritance chain; null when unset everywhere.</summary>

@@ -58,6 +58,8 @@ internal static class AccountStoreSql
 
     public const string ListAliases = "SELECT name, target FROM directory_objects WHERE domain = @domain AND kind = 1 ORDER BY name";
 
+    public const string ListObjects = "SELECT name, kind, target FROM directory_objects WHERE domain = @domain AND (@kind IS NULL OR kind = @kind) ORDER BY name";
+
     // --- Accounts ---
 
     public const string InsertAccount = """

@@ -377,15 +377,33 @@ public sealed class SqliteAccountStore(
         if (domain is null) return null;
         var found = await connection.QuerySingleOrDefaultAsync<ObjectRow>(
             Command(AccountStoreSql.FindObject, new { domain, name = name.Name }, cancellationToken));
-        if (found is null) return null;
-        var kind = (DirectoryObjectKind)found.Kind;
-        var target = kind switch
+        return found is null ? null : ToObject(domain, name.Name, found.Kind, found.Target);
+    }
+
+    public async Task<IReadOnlyList<DirectoryObject>> ListObjectsAsync(string domain, DirectoryObjectKind? kind = null, CancellationToken cancellationToken = default)
+    {
+        var name = ValidDomain(domain);
+        if (kind is { } k && !Enum.IsDefined(k))
+            throw new DirectoryException(DirectoryError.InvalidName, $"unknown object kind {k}");
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var real = await RealDomainAsync(connection, name, cancellationToken)
+            ?? throw new DirectoryException(DirectoryError.NotFound, $"unknown domain {name}");
+        var rows = await connection.QueryAsync<(string Name, long Kind, string? Target)>(
+            Command(AccountStoreSql.ListObjects, new { domain = real, kind = (int?)kind }, cancellationToken));
+        return rows.Select(r => ToObject(real, r.Name, r.Kind, r.Target)).ToList();
+    }
+
+    /// <summary>One row of <c>directory_objects</c> as the SDK shows it: an alias's target is its full address.</summary>
+    private static DirectoryObject ToObject(string domain, string name, long kind, string? target)
+    {
+        var objectKind = (DirectoryObjectKind)kind;
+        var shown = objectKind switch
         {
-            DirectoryObjectKind.Alias => $"{found.Target}@{domain}",
-            DirectoryObjectKind.Forwarder => found.Target,
+            DirectoryObjectKind.Alias => $"{target}@{domain}",
+            DirectoryObjectKind.Forwarder => target,
             _ => null,
         };
-        return new DirectoryObject(kind, new AccountAddress(name.Name, domain), target);
+        return new DirectoryObject(objectKind, new AccountAddress(name, domain), shown);
     }
 
     // ------------------------------------------------------------------ Settings

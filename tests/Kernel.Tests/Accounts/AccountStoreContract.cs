@@ -355,6 +355,40 @@ public abstract class AccountStoreContract<TProvider> : IDisposable where TProvi
         Assert.Equal(DirectoryError.NotFound, await ErrorOf(() => Store.RemoveForwarderAsync(A("jim@test.dom"))));
     }
 
+    /// <summary>Issue 9 §4: a domain's objects can be enumerated, all or one kind, through a domain alias too.</summary>
+    [Fact]
+    public async Task A_domains_objects_are_listed_by_name_all_or_of_one_kind()
+    {
+        await Store.CreateDomainAsync("test.dom");
+        await Store.CreateDomainAsync("other.dom");
+        await Store.AddDomainAliasAsync("test.dom", "mail.test.dom");
+        await Store.CreateAccountAsync(A("alice@test.dom"), null);
+        await Store.AddAliasAsync(A("al@test.dom"), A("alice@test.dom"));
+        await Store.SetForwarderAsync(A("fw@test.dom"), "someone@far.dom");
+        await Store.CreateGroupAsync(A("team@test.dom"), GroupKind.Group);
+        await Store.CreateGroupAsync(A("news@test.dom"), GroupKind.MailingList);
+        await Store.SetForwarderAsync(A("elsewhere@other.dom"), "x@far.dom");
+
+        Assert.Equal(
+            [
+                new DirectoryObject(DirectoryObjectKind.Alias, A("al@test.dom"), "alice@test.dom"),
+                new DirectoryObject(DirectoryObjectKind.Account, A("alice@test.dom"), null),
+                new DirectoryObject(DirectoryObjectKind.Forwarder, A("fw@test.dom"), "someone@far.dom"),
+                new DirectoryObject(DirectoryObjectKind.MailingList, A("news@test.dom"), null),
+                new DirectoryObject(DirectoryObjectKind.Group, A("team@test.dom"), null),
+            ],
+            await Store.ListObjectsAsync("test.dom"));
+        Assert.Equal([new DirectoryObject(DirectoryObjectKind.Forwarder, A("fw@test.dom"), "someone@far.dom")],
+            await Store.ListObjectsAsync("MAIL.test.dom", DirectoryObjectKind.Forwarder));
+        Assert.Equal([A("team@test.dom")], (await Store.ListObjectsAsync("test.dom", DirectoryObjectKind.Group)).Select(o => o.Address));
+        Assert.Equal([A("news@test.dom")], (await Store.ListObjectsAsync("test.dom", DirectoryObjectKind.MailingList)).Select(o => o.Address));
+
+        await Store.RemoveForwarderAsync(A("fw@test.dom"));
+        Assert.Empty(await Store.ListObjectsAsync("test.dom", DirectoryObjectKind.Forwarder));
+        Assert.Equal(DirectoryError.NotFound, await ErrorOf(() => Store.ListObjectsAsync("nowhere.dom")));
+        Assert.Equal(DirectoryError.InvalidName, await ErrorOf(() => Store.ListObjectsAsync("bad..dom")));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("two words@x.dom")]
