@@ -4,8 +4,7 @@ using Kernel.Abstractions;
 namespace Kernel.Cli;
 
 /// <summary>
-/// <c>kernel forwarder add|show|remove</c>: a name in a domain whose mail is rerouted to another address (router.md §6.3).
-/// There is no listing yet: the store offers no way to enumerate forwarders.
+/// <c>kernel forwarder add|list|show|remove</c>: a name in a domain whose mail is rerouted to another address (router.md §6.3).
 /// </summary>
 public static class ForwarderCommands
 {
@@ -22,6 +21,20 @@ public static class ForwarderCommands
             var address = await CliAddress.ParseAsync(store, p.GetValue(addName)!, ct);
             await store.SetForwarderAsync(address, p.GetValue(target)!, ct);
             await c.Out.WriteLineAsync($"forwarder {address} -> {p.GetValue(target)!.Trim()} set");
+        });
+
+        var domain = new Argument<string>("domain");
+        var listJson = CliOptions.Json();
+        var list = new Command("list", "list a domain's forwarders") { domain, listJson };
+        list.Run(context, async (p, c, ct) =>
+        {
+            var found = await c.Service<IAccountStore>().ListObjectsAsync(CliAddress.Domain(p.GetValue(domain)!), DirectoryObjectKind.Forwarder, ct);
+            if (p.GetValue(listJson))
+            {
+                CliOutput.Json(c.Out, found.Select(f => new { forwarder = f.Address.ToString(), target = f.Target }));
+                return;
+            }
+            foreach (var f in found) await c.Out.WriteLineAsync($"{f.Address} -> {f.Target}");
         });
 
         var showName = new Argument<string>("forwarder");
@@ -46,6 +59,7 @@ public static class ForwarderCommands
         });
 
         forwarder.Subcommands.Add(add);
+        forwarder.Subcommands.Add(list);
         forwarder.Subcommands.Add(show);
         forwarder.Subcommands.Add(remove);
         return forwarder;

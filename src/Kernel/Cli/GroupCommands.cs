@@ -4,8 +4,10 @@ using Kernel.Abstractions;
 namespace Kernel.Cli;
 
 /// <summary>
-/// <c>kernel group add|show|set|remove</c> and the same for <c>kernel list</c> (mailing lists): a name in a domain whose
-/// mail goes to its members (router.md §6.3). There is no listing yet: the store offers no way to enumerate them.
+/// <c>kernel group add|list|set|show|remove</c> and the same for <c>kernel list</c> (mailing lists): a name in a domain
+/// whose mail goes to its members (router.md §6.3). The mailing lists' listing is <c>kernel list all DOMAIN</c>: a
+/// subcommand named like its parent crashes System.CommandLine's tokenizer (dotnet/command-line-api#2260), so
+/// <c>kernel list list</c> cannot exist.
 /// </summary>
 public static class GroupCommands
 {
@@ -51,6 +53,22 @@ public static class GroupCommands
             await c.Out.WriteLineAsync($"{what} {found.Address} has {members.Length} member(s)");
         });
 
+        var domain = new Argument<string>("domain");
+        var listJson = CliOptions.Json();
+        var listVerb = groupKind == GroupKind.Group ? "list" : "all";
+        var list = new Command(listVerb, $"list a domain's {what}s, one a line") { domain, listJson };
+        list.Run(context, async (p, c, ct) =>
+        {
+            var found = await c.Service<IAccountStore>().ListObjectsAsync(CliAddress.Domain(p.GetValue(domain)!), kind, ct);
+            if (p.GetValue(listJson))
+            {
+                // The key is the command's noun: "group" or "list".
+                CliOutput.Json(c.Out, found.Select(g => new Dictionary<string, string> { [command.Name] = g.Address.ToString() }));
+                return;
+            }
+            foreach (var g in found) await c.Out.WriteLineAsync(g.Address.ToString());
+        });
+
         var showName = new Argument<string>(what.Replace(' ', '-'));
         var json = CliOptions.Json();
         var show = new Command("show", $"print a {what}'s members, one a line") { showName, json };
@@ -74,6 +92,7 @@ public static class GroupCommands
         });
 
         command.Subcommands.Add(add);
+        command.Subcommands.Add(list);
         command.Subcommands.Add(set);
         command.Subcommands.Add(show);
         command.Subcommands.Add(remove);

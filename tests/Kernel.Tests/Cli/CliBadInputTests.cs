@@ -30,6 +30,9 @@ public sealed class CliBadInputTests(CliDataFolder data) : IClassFixture<CliData
     [InlineData(null, "'x y' is not a valid address", "mailbox", "acl", "get", "~x y/INBOX")]
     [InlineData(null, "unknown domain nodom.dom", "domain", "remove", "nodom.dom")]
     [InlineData(null, "unknown domain nodom.dom", "account", "list", "nodom.dom")]
+    [InlineData(null, "unknown domain nodom.dom", "forwarder", "list", "nodom.dom")]
+    [InlineData(null, "unknown domain nodom.dom", "group", "list", "nodom.dom")]
+    [InlineData(null, "unknown domain nodom.dom", "list", "all", "nodom.dom")]
     [InlineData(null, "unknown domain nodom.dom", "settings", "set", "--domain", "nodom.dom", "MailToUnknown", "Discarded")]
     // malformed address or name
     [InlineData(null, "'not an address' is not a valid address", "account", "add", "not an address", "--password", "x")]

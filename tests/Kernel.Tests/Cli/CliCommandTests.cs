@@ -247,6 +247,42 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
         CliAssert.FailsWithOneLine(await data.RunAsync("list", "show", "news@test.dom"), "no mailing list news@test.dom");
     }
 
+    /// <summary>
+    /// Issue 9 §4: forwarders, groups and mailing lists are listed per domain (<c>kernel list all</c> for mailing lists),
+    /// each kind only its own, in text and <c>--json</c>; what is removed is no longer listed.
+    /// </summary>
+    [Fact]
+    public async Task ForwarderGroupAndMailingListAddListRemoveRoundTrip()
+    {
+        CliAssert.Ok(await data.RunAsync("domain", "add", "lists.dom"));
+        Assert.Equal("", CliAssert.Ok(await data.RunAsync("forwarder", "list", "lists.dom")).Output.Trim());
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "fw@lists.dom", "someone@far.example"));
+        CliAssert.Ok(await data.RunAsync("forwarder", "add", "aa@lists.dom", "first@far.example"));
+        CliAssert.Ok(await data.RunAsync("group", "add", "team@lists.dom", "alice@test.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "add", "news@lists.dom"));
+
+        Assert.Equal(["aa@lists.dom -> first@far.example", "fw@lists.dom -> someone@far.example"],
+            Lines(CliAssert.Ok(await data.RunAsync("forwarder", "list", "lists.dom")).Output));
+        var forwarders = JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("forwarder", "list", "lists.dom", "--json")).Output).RootElement;
+        Assert.Equal(["aa@lists.dom", "fw@lists.dom"], forwarders.EnumerateArray().Select(e => e.GetProperty("forwarder").GetString()!));
+        Assert.Equal("someone@far.example", forwarders[1].GetProperty("target").GetString());
+
+        Assert.Equal(["team@lists.dom"], Lines(CliAssert.Ok(await data.RunAsync("group", "list", "lists.dom")).Output));
+        Assert.Equal(["news@lists.dom"], Lines(CliAssert.Ok(await data.RunAsync("list", "all", "lists.dom")).Output));
+        Assert.Equal("team@lists.dom", JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("group", "list", "lists.dom", "--json")).Output)
+            .RootElement[0].GetProperty("group").GetString());
+        Assert.Equal("news@lists.dom", JsonDocument.Parse(CliAssert.Ok(await data.RunAsync("list", "all", "lists.dom", "--json")).Output)
+            .RootElement[0].GetProperty("list").GetString());
+
+        CliAssert.Ok(await data.RunAsync("forwarder", "remove", "fw@lists.dom"));
+        CliAssert.Ok(await data.RunAsync("group", "remove", "team@lists.dom"));
+        CliAssert.Ok(await data.RunAsync("list", "remove", "news@lists.dom"));
+        Assert.Equal(["aa@lists.dom -> first@far.example"], Lines(CliAssert.Ok(await data.RunAsync("forwarder", "list", "lists.dom")).Output));
+        Assert.Empty(Lines(CliAssert.Ok(await data.RunAsync("group", "list", "lists.dom")).Output));
+        Assert.Empty(Lines(CliAssert.Ok(await data.RunAsync("list", "all", "lists.dom")).Output));
+        CliAssert.Ok(await data.RunAsync("domain", "remove", "lists.dom"));
+    }
+
     /// <summary>Issue 9 §4: <c>kernel account list</c> without a domain lists every account of every domain.</summary>
     [Fact]
     public async Task AccountListWithoutADomainListsEveryAccount()
@@ -267,6 +303,9 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
     [InlineData(JsonValueKind.Array, "domain", "list")]
     [InlineData(JsonValueKind.Array, "account", "list", "test.dom")]
     [InlineData(JsonValueKind.Array, "alias", "list", "test.dom")]
+    [InlineData(JsonValueKind.Array, "forwarder", "list", "test.dom")]
+    [InlineData(JsonValueKind.Array, "group", "list", "test.dom")]
+    [InlineData(JsonValueKind.Array, "list", "all", "test.dom")]
     [InlineData(JsonValueKind.Array, "mailbox", "list", "alice@test.dom")]
     [InlineData(JsonValueKind.Array, "mailbox", "acl", "get", "~alice/INBOX")]
     [InlineData(JsonValueKind.Array, "subscription", "list", "alice@test.dom")]
@@ -317,6 +356,8 @@ public sealed class CliCommandTests(CliDataFolder data) : IClassFixture<CliDataF
 
     private static Dictionary<string, string> Acl(string json) =>
         JsonDocument.Parse(json).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("identifier").GetString()!, e => e.GetProperty("rights").GetString()!);
+
+    private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     private static List<string> Strings(string json) => JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
 }
