@@ -31,17 +31,21 @@ internal static class Parking
 
     /// <summary>
     /// A plugin (router, rules) failed for this recipient: retried after <see cref="QueueOptions.RoutingRetry"/>, parked
-    /// once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row.
+    /// once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row, or once its failures have gone on for
+    /// <see cref="QueueOptions.ParkAfter"/> whatever their count (the run's start is kept in <c>failing_since</c>).
     /// </summary>
     public static void PostponeAfterPluginFailure(RoutingBatch batch, RecipientRow r, string reason, QueueOptions options, ILogger logger)
     {
         var attempts = r.Attempts + 1;
-        if (attempts < options.ParkAfterFailures)
+        var since = r.FailingSince ?? batch.Now;
+        var failingFor = TimeSpan.FromMilliseconds(batch.Now - since);
+        if (attempts < options.ParkAfterFailures && failingFor < options.ParkAfter)
         {
-            batch.Postpone(r, reason, batch.Now + (long)options.RoutingRetry.TotalMilliseconds, attempts);
+            batch.Postpone(r, reason, batch.Now + (long)options.RoutingRetry.TotalMilliseconds, attempts, since);
             return;
         }
-        logger.LogError("message {QueueId}: recipient {Recipient} parked after {Attempts} plugin failures in a row: {Reason}", r.MessageId, r.Address, attempts, reason);
+        logger.LogError("message {QueueId}: recipient {Recipient} parked after {Attempts} plugin failures in a row over {FailingFor}: {Reason}",
+            r.MessageId, r.Address, attempts, failingFor, reason);
         batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts, NextAttempt: null, LastError: Reason(attempts, reason, r.MessageId)));
         KeepParked(batch.RetryAt, r.MessageId);
     }

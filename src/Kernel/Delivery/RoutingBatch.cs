@@ -34,9 +34,10 @@ internal sealed class RoutingBatch(long now)
     }
 
     /// <summary>A recipient that cannot be routed now: it stays New and its message is tried again at <paramref name="retryAt"/>.</summary>
-    public void Postpone(RecipientRow r, string error, long retryAt, long? attempts = null)
+    public void Postpone(RecipientRow r, string error, long retryAt, long? attempts = null, long? failingSince = null)
     {
-        Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts ?? r.Attempts, NextAttempt: retryAt, LastError: error));
+        Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.New, Attempts: attempts ?? r.Attempts, NextAttempt: retryAt, LastError: error,
+            FailingSince: failingSince));
         var current = RetryAt.GetValueOrDefault(r.MessageId);
         RetryAt[r.MessageId] = current is null ? retryAt : Math.Min(current.Value, retryAt);
     }

@@ -113,7 +113,7 @@ public static class KernelServices
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
     }
 
-    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) and <c>Kernel:Delivery:ParkAfterFailures</c>.</summary>
+    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) <c>Kernel:Delivery:ParkAfterFailures</c> and <c>Kernel:Delivery:ParkAfter</c> (seconds).</summary>
     private static QueueOptions QueueOptionsFrom(IConfiguration configuration)
     {
         var options = new QueueOptions();
@@ -130,6 +130,13 @@ public static class KernelServices
             if (!int.TryParse(park, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0)
                 throw new KernelStartupException($"Kernel:Delivery:ParkAfterFailures must be a positive number, not '{park}'");
             options = options with { ParkAfterFailures = n };
+        }
+        var parkAfter = configuration["Kernel:Delivery:ParkAfter"];
+        if (!string.IsNullOrWhiteSpace(parkAfter))
+        {
+            if (!int.TryParse(parkAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+                throw new KernelStartupException($"Kernel:Delivery:ParkAfter must be a positive number of seconds, not '{parkAfter}'");
+            options = options with { ParkAfter = TimeSpan.FromSeconds(seconds) };
         }
         return options;
     }

@@ -37,6 +37,12 @@ public sealed record QueueOptions
     /// </summary>
     public int ParkAfterFailures { get; init; } = 20;
 
+    /// <summary>
+    /// A recipient whose plugin failures (as for <see cref="ParkAfterFailures"/>) have gone on this long is parked too,
+    /// whatever their count (<c>Kernel:Delivery:ParkAfter</c>, seconds).
+    /// </summary>
+    public TimeSpan ParkAfter { get; init; } = TimeSpan.FromHours(6);
+
     /// <summary>The deadline for one transport delivery call.</summary>
     public TimeSpan TransportTimeout { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -17,7 +17,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
 
     private const string RecipientColumns =
         "message_id AS MessageId, idx AS Idx, address AS Address, orcpt AS Orcpt, notify AS Notify, state AS State, queue AS Queue, " +
-        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent";
+        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent, failing_since AS FailingSince";
 
     private const int Pending0 = (int)RecipientState.New, Pending1 = (int)RecipientState.Waiting, Pending2 = (int)RecipientState.Held;
 
@@ -165,8 +165,8 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             if (u.Idx is { } idx)
             {
                 c.Execute("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
-                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent WHERE message_id = @MessageId AND idx = @idx",
-                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.MessageId, idx }, tx);
+                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince WHERE message_id = @MessageId AND idx = @idx",
+                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince, u.MessageId, idx }, tx);
             }
             else
             {
@@ -356,7 +356,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var found = c.Execute("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
         c.Execute($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
         // Un-park (Delivery/Parking.cs): the failure count starts again and the mark goes, so routing tries it at once.
-        c.Execute($"UPDATE queue_recipients SET attempts = 0, last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state = {Pending0} " +
+        c.Execute($"UPDATE queue_recipients SET attempts = 0, failing_since = NULL, last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state = {Pending0} " +
                   "AND last_error LIKE 'parked after %'", new { id }, tx);
         tx.Commit();
         return found;
