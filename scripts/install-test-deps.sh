@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK, idempotently: a package is installed only when its
-# command is missing. Debian packages: dnsmasq (local DNS for MX/SRV tests); later issues add swaks,
+# command is missing. Debian packages: dnsmasq (local DNS for MX/SRV tests), openssl, util-linux; later issues add swaks,
 # fetchmail, sip-tester, sipsak, postfix (smtp-sink), litmus, cadaver here.
 set -euo pipefail
 
@@ -11,6 +11,8 @@ want() { local cmd=$1 pkg=$2; have "$cmd" || need+=("$pkg"); }
 want dnsmasq dnsmasq
 want python3 python3
 want nc netcat-openbsd
+want openssl openssl      # s_client: STARTTLS and implicit TLS handshakes against the connection host
+want runuser util-linux   # the read-only data folder test runs the CLI as nobody
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
