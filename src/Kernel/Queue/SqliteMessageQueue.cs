@@ -99,7 +99,8 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     internal async Task<SubmitResult> EnqueueAsync(NewMessage message, Envelope envelope)
     {
         var write = new PendingWrite(message);
-        if (!_writes.Writer.TryWrite(write))
+        if (_writes.Writer.TryWrite(write)) Interlocked.Increment(ref _handedOver);
+        else
         {
             Store.Bodies.DeleteFile(message.Body.Id);
             return SubmitResult.Temporary("4.3.2", "the mail system is shutting down; try again later"); // RFC 3463 §3.4: system not accepting messages
@@ -174,6 +175,10 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     internal void Wake() => WorkArrived?.Invoke();
 
     private long _commits;
+    private long _handedOver;
+
+    /// <summary>Submissions handed to the group-commit writer so far (a test waits for them before releasing a blocked commit).</summary>
+    internal long HandedOver => Interlocked.Read(ref _handedOver);
 
     /// <summary>Transactions the group-commit writer has committed (tests and the benchmark compare it with submissions).</summary>
     internal long Commits => Interlocked.Read(ref _commits);

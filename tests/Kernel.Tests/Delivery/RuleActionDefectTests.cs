@@ -34,7 +34,9 @@ public sealed class RuleActionDefectTests
         };
         await h.StartWorkerAsync();
         await h.Queue.SubmitAsync(QueueHarness.Envelope("eve@remote.dom", "alice@test.dom"), QueueHarness.Body("hello there"));
-        await QueueHarness.WaitUntilAsync(() => !transport.Calls.IsEmpty, "forward sent");
+        // The fake records the call before it reads the body, and alice's own copy may land after the forward: wait for both.
+        await QueueHarness.WaitUntilAsync(() => !texts.IsEmpty, "forward sent");
+        await QueueHarness.WaitUntilAsync(() => h.Local.Appended.Any(a => a.Owner.Name == "alice"), "alice's copy stored");
         var sent = Assert.Single(transport.Calls);
         Assert.Equal("alice@test.dom", sent.Envelope.Sender);
         var text = Assert.Single(texts);

@@ -166,19 +166,20 @@ public sealed class SqliteMessageQueueTests
         await using var h = new QueueHarness();
         await h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", "warm@remote.dom"), QueueHarness.Body("warm-up"));
         var before = h.Queue.Commits;
+        var handed = h.Queue.HandedOver;
         Task[] submits;
         using (var blocker = h.Database.Open())
         using (var tx = blocker.BeginTransaction()) // holds the write lock: the writer's next commit waits
         {
             blocker.Execute("UPDATE queue_messages SET routed = routed", transaction: tx);
             submits = Enumerable.Range(0, 20).Select(i => h.Queue.SubmitAsync(QueueHarness.Envelope("a@test.dom", $"r{i}@remote.dom"), QueueHarness.Body($"{i}"))).ToArray();
-            await QueueHarness.WaitUntilAsync(() => Directory.EnumerateFiles(Path.Combine(h.Folder.Path, "bodies"), "*", SearchOption.AllDirectories).Count() >= 21, "bodies written");
-            await Task.Delay(100);
+            // Every submission is with the writer (in its blocked batch or waiting for the next) before the lock goes.
+            await QueueHarness.WaitUntilAsync(() => h.Queue.HandedOver - handed >= 20, "submissions handed to the writer");
             Assert.All(submits, s => Assert.False(s.IsCompleted)); // nobody hears "queued" before the commit
             tx.Commit();
         }
         await Task.WhenAll(submits);
-        // The writer took at most one submission before it blocked; every other one went into the next transaction.
+        // The writer took one batch before it blocked; every other submission went into the next transaction.
         Assert.InRange(h.Queue.Commits - before, 1, 2);
         Assert.Equal(21, (await h.Queue.ListAsync()).Count);
     }
