@@ -25,6 +25,7 @@ internal static class SmtpReplyReader
             var result = await input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
+            var complete = false;
             try
             {
                 while (TryLine(ref buffer, out var line))
@@ -37,14 +38,20 @@ internal static class SmtpReplyReader
                     code = lineCode;
                     lines.Add(text);
                     if (lines.Count > MaxLines) throw new SmtpProtocolException($"reply longer than {MaxLines} lines");
-                    if (last) return Build(code, lines);
+                    if (last)
+                    {
+                        complete = true;
+                        return Build(code, lines);
+                    }
                 }
                 if (buffer.Length > MaxLine) throw new SmtpProtocolException($"reply line longer than {MaxLine} octets");
                 if (result.IsCompleted) throw new SmtpProtocolException("the server closed the connection");
             }
             finally
             {
-                input.AdvanceTo(consumed, buffer.End);
+                // Only what a reply used is consumed; after a complete reply the rest (pipelined replies) is not yet examined.
+                if (complete) input.AdvanceTo(consumed);
+                else input.AdvanceTo(consumed, buffer.End);
             }
         }
     }
