@@ -17,6 +17,9 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
 
     public ISmtpChannel Channel => channel;
 
+    /// <summary>Mail transactions started on this connection; from the second on, RSET comes first (RFC 5321 §4.1.1.5).</summary>
+    public int Transactions { get; private set; }
+
     /// <summary>False once the connection broke or timed out: it must not be used again (the pool drops it).</summary>
     public bool Usable { get; private set; } = true;
 
@@ -108,6 +111,7 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
             return recipients.Select(r => Outcome(r.Address, refusal)).ToList();
 
         var outcomes = new RecipientOutcome?[recipients.Count];
+        Transactions++;
         try
         {
             var needsUtf8 = NeedsSmtpUtf8(message);

@@ -83,19 +83,17 @@ public sealed class QueueTurnaround : IQueueTurnaround
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var renewalStop = new CancellationTokenSource();
         var renewal = RenewAsync(lease, lost, renewalStop.Token);
-        var first = true;
         try
         {
             while (session.Usable && !lost.IsCancellationRequested)
             {
                 var message = await lease.NextAsync(lost.Token);
                 if (message is null) break;
-                if (!first && !await session.ResetAsync(lost.Token))
+                if (session.Transactions > 0 && !await session.ResetAsync(lost.Token))
                 {
                     await lease.CompleteAsync(message, Deferred(message, "the connection was lost before this message"), cancellationToken);
                     break;
                 }
-                first = false;
                 var outcomes = await session.SendAsync(message, lost.Token);
                 await lease.CompleteAsync(message, outcomes, cancellationToken);
                 _logger.LogInformation("{Holder}: queue {Queue} message {QueueId}: {Delivered} of {Count} delivered", holder, queueName, message.QueueId,

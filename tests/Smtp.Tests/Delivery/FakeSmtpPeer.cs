@@ -89,6 +89,8 @@ public sealed class FakeSmtpPeer
         }
     }
 
+    private int _accepted;
+
     private string Answer(string line)
     {
         var verb = line.Split(' ', 2)[0].ToUpperInvariant();
@@ -97,8 +99,14 @@ public sealed class FakeSmtpPeer
         {
             var start = line.IndexOf('<') + 1;
             var address = line[start..line.IndexOf('>', start)];
-            return RcptReplies.TryGetValue(address, out var r) ? r : "250 2.1.5 ok";
+            var rcpt = RcptReplies.TryGetValue(address, out var r) ? r : "250 2.1.5 ok";
+            if (rcpt.StartsWith('2')) _accepted++;
+            return rcpt;
         }
+        if (verb is "RSET" or "MAIL") _accepted = 0;
+        // RFC 2920 §3.1: DATA after no accepted recipient is refused.
+        if (verb == "DATA" && _accepted == 0) return "554 5.5.1 no valid recipients";
+        if (verb == "DATA") _accepted = 0;
         return verb switch
         {
             "EHLO" => Ehlo.Count == 0 ? "502 5.5.1 no EHLO here" : string.Join("\r\n", Ehlo.Select((l, i) => $"250{(i == Ehlo.Count - 1 ? ' ' : '-')}{l}")),
