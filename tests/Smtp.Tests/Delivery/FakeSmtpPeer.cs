@@ -33,12 +33,19 @@ public sealed class FakeSmtpPeer
 
     public List<string> Commands { get; } = [];
 
+    /// <summary>How many sessions completed a STARTTLS handshake.</summary>
+    public int TlsSessions;
+
     /// <summary>Each DATA text as received (dot-stuffed, with the final ".").</summary>
     public List<byte[]> Messages { get; } = [];
 
     public int Connections;
 
-    public async Task ServeAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves one connection. <paramref name="startTls"/>, from a transport that can do TLS, runs the server side of the
+    /// handshake after our 220 to STARTTLS and returns the new pipes (offer it by listing STARTTLS in <see cref="Ehlo"/>).
+    /// </summary>
+    public async Task ServeAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken, Func<Task<(PipeReader, PipeWriter)>>? startTls = null)
     {
         Interlocked.Increment(ref Connections);
         await WriteAsync(output, Greeting);
@@ -49,6 +56,7 @@ public sealed class FakeSmtpPeer
         {
             var read = await input.ReadAsync(cancellationToken);
             var buffer = read.Buffer;
+            var swapped = false;
             while (buffer.PositionOf((byte)'\n') is { } lf)
             {
                 var lineBytes = buffer.Slice(0, buffer.GetPosition(1, lf)).ToArray();
@@ -74,6 +82,16 @@ public sealed class FakeSmtpPeer
                     return;
                 }
                 if (SilentAfter is { } silent && count > silent) continue;
+                if (line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) && startTls is not null)
+                {
+                    // RFC 3207 §4.2: 220, the handshake, then a fresh session on the new pipes.
+                    await WriteAsync(output, "220 2.0.0 ready for TLS");
+                    input.AdvanceTo(buffer.Start);
+                    (input, output) = await startTls();
+                    Interlocked.Increment(ref TlsSessions);
+                    swapped = true;
+                    break;
+                }
                 var reply = Answer(line);
                 await WriteAsync(output, reply);
                 if (reply.StartsWith("354", StringComparison.Ordinal)) data = new MemoryStream();
@@ -84,6 +102,7 @@ public sealed class FakeSmtpPeer
                     return;
                 }
             }
+            if (swapped) continue;
             input.AdvanceTo(buffer.Start, buffer.End);
             if (read.IsCompleted) return;
         }

@@ -107,4 +107,41 @@ public sealed class SmtpMailTransportTests
         Assert.Equal(2, fake.Connections);
         Assert.Equal(2, fake.Messages.Count);
     }
+
+    [Fact]
+    public async Task StartTlsIsUsedWhenOfferedWithAnyCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=peer.test", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(selfSigned.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+        var fake = new FakeSmtpPeer { Ehlo = ["peer.test", "PIPELINING", "STARTTLS"] };
+        await using var peer = new TcpSmtpPeer(fake, IPAddress.Loopback) { Certificate = certificate };
+        using var transport = new SmtpMailTransport(new FakeDns(), new FakeListeners(), Settings(25), NullLogger.Instance, TimeProvider.System);
+        var route = new RouteResult.Remote("SMTP", "127.0.0.1." + peer.EndPoint.Port, "127.0.0.1", peer.EndPoint.Port, true, true, "x@y.test");
+
+        var outcomes = await transport.DeliverAsync(TestMessages.Create(["a@y.test"], target: route), CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(outcomes).Outcome);
+        Assert.Equal(1, fake.TlsSessions);
+        // RFC 3207 §4.2: EHLO again after the handshake; the mail went over TLS.
+        Assert.Equal(["EHLO us.test", "STARTTLS", "EHLO us.test"], fake.Commands.Take(3));
+        Assert.Single(fake.Messages);
+    }
+
+    [Fact]
+    public async Task AFailedTlsHandshakeIsRetriedOnceWithoutTls()
+    {
+        var fake = new FakeSmtpPeer { Ehlo = ["peer.test", "STARTTLS"] };
+        await using var peer = new TcpSmtpPeer(fake, IPAddress.Loopback) { BreakTls = true };
+        using var transport = new SmtpMailTransport(new FakeDns(), new FakeListeners(), Settings(25), NullLogger.Instance, TimeProvider.System);
+        var route = new RouteResult.Remote("SMTP", "127.0.0.1." + peer.EndPoint.Port, "127.0.0.1", peer.EndPoint.Port, true, true, "x@y.test");
+
+        var outcomes = await transport.DeliverAsync(TestMessages.Create(["a@y.test"], target: route), CancellationToken.None);
+
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(outcomes).Outcome);
+        Assert.Equal(2, fake.Connections);
+        Assert.Equal(1, fake.Commands.Count(c => c == "STARTTLS"));
+        Assert.Single(fake.Messages);
+    }
 }
