@@ -20,8 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  # postfix asks debconf questions; "No configuration" installs the programs without configuring a system MTA.
-  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections 2>/dev/null || true
+  # postfix asks debconf questions. "Local only" (as ../shared/peers/peers-setup.sh answers) writes a main.cf, which
+  # the peer benchmarks' postconf edits need ("No configuration" leaves none); the service is stopped below.
+  echo "postfix postfix/main_mailer_type select Local only" | $sudo debconf-set-selections 2>/dev/null || true
+  echo "postfix postfix/mailname string bench.local" | $sudo debconf-set-selections 2>/dev/null || true
   $sudo apt-get update -qq >/dev/null || true
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # dnsmasq's Debian package starts a system service on port 53; tests run their own instance on a free port.
