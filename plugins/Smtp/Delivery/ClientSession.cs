@@ -10,6 +10,9 @@ namespace Smtp.Delivery;
 /// </summary>
 internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings settings, string remoteHost) : IAsyncDisposable
 {
+    /// <summary>Commands written before their replies are read, when pipelining.</summary>
+    internal const int PipelineGroup = 100;
+
     public ServerCapabilities Capabilities { get; private set; } = ServerCapabilities.None;
 
     /// <summary>The Remote-MTA name for DSNs.</summary>
@@ -66,23 +69,6 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
         return true;
     }
 
-    /// <summary>RSET (RFC 5321 §4.1.1.5) before reusing the connection for another message; false when the session is no good.</summary>
-    public async Task<bool> ResetAsync(CancellationToken cancellationToken)
-    {
-        if (!Usable) return false;
-        try
-        {
-            var reply = await CommandAsync("RSET\r\n", settings.CommandTimeout, cancellationToken);
-            if (reply.Code == 250) return true;
-            Usable = false;
-            return false;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>QUIT and wait (bounded) for the 221; errors do not matter any more.</summary>
     public async Task QuitAsync(CancellationToken cancellationToken)
     {
@@ -111,29 +97,63 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
             return recipients.Select(r => Outcome(r.Address, refusal)).ToList();
 
         var outcomes = new RecipientOutcome?[recipients.Count];
+        // A connection that carried a transaction gets RSET first (RFC 5321 §4.1.1.5) — in the same pipelined group as
+        // MAIL when the peer pipelines, so reuse costs no extra round trip. A refused or unanswered RSET means the
+        // connection is no good (the transport then retries on a fresh one).
+        var reset = Transactions > 0;
         Transactions++;
         try
         {
+            if (reset && !caps.Pipelining)
+            {
+                var rset = await CommandAsync("RSET\r\n", settings.CommandTimeout, cancellationToken);
+                if (rset.Code != 250) throw new SmtpProtocolException($"RSET refused: {rset.Text}");
+            }
             var needsUtf8 = NeedsSmtpUtf8(message);
             var mail = EsmtpParameters.MailFrom(message.Envelope, message.Body.Length, caps, message.Envelope.RequireTls, needsUtf8);
             var accepted = new List<int>(recipients.Count);
             SmtpReply data;
             if (caps.Pipelining)
             {
-                var batch = new StringBuilder(mail);
-                foreach (var r in recipients) batch.Append(EsmtpParameters.RcptTo(r, caps));
-                batch.Append("DATA\r\n");
-                await WriteAsync(batch.ToString(), cancellationToken);
-                var mailReply = await ReadAsync(settings.CommandTimeout, cancellationToken);
-                for (var i = 0; i < recipients.Count; i++)
+                // Commands go out in groups, each group's replies read before the next is written: a long recipient
+                // list never fills both sides' socket buffers at once (RFC 2920 §3.1 warns of that deadlock).
+                var commands = new List<string>(recipients.Count + 3);
+                if (reset) commands.Add("RSET\r\n");
+                var first = commands.Count;
+                commands.Add(mail);
+                foreach (var r in recipients) commands.Add(EsmtpParameters.RcptTo(r, caps));
+                commands.Add("DATA\r\n");
+                SmtpReply? mailReply = null;
+                data = null!;
+                for (var start = 0; start < commands.Count; start += PipelineGroup)
                 {
-                    var rcpt = await ReadAsync(settings.CommandTimeout, cancellationToken);
-                    // A refused MAIL decides for every recipient, whatever the server said to the RCPTs after it.
-                    if (!mailReply.IsPositive) outcomes[i] = Outcome(recipients[i].Address, mailReply);
-                    else if (rcpt.IsPositive) accepted.Add(i);
-                    else outcomes[i] = Outcome(recipients[i].Address, rcpt);
+                    var end = Math.Min(start + PipelineGroup, commands.Count);
+                    await WriteAsync(string.Concat(commands.GetRange(start, end - start)), cancellationToken);
+                    for (var c = start; c < end; c++)
+                    {
+                        if (c == commands.Count - 1)
+                        {
+                            data = await ReadAsync(settings.DataInitiationTimeout, cancellationToken);
+                            continue;
+                        }
+                        var reply = await ReadAsync(settings.CommandTimeout, cancellationToken);
+                        if (c < first)
+                        {
+                            if (reply.Code != 250) throw new SmtpProtocolException($"RSET refused: {reply.Text}");
+                            continue;
+                        }
+                        if (c == first)
+                        {
+                            mailReply = reply;
+                            continue;
+                        }
+                        var i = c - first - 1;
+                        // A refused MAIL decides for every recipient, whatever the server said to the RCPTs after it.
+                        if (!mailReply!.IsPositive) outcomes[i] = Outcome(recipients[i].Address, mailReply);
+                        else if (reply.IsPositive) accepted.Add(i);
+                        else outcomes[i] = Outcome(recipients[i].Address, reply);
+                    }
                 }
-                data = await ReadAsync(settings.DataInitiationTimeout, cancellationToken);
                 if (data.Code == 354 && accepted.Count == 0)
                 {
                     // RFC 2920 §3.1: a server that says 354 with no recipient gets an empty message, which it must refuse.
@@ -251,6 +271,11 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
             Usable = false;
             throw new SmtpTimeoutException($"could not send to {RemoteHost} for {settings.CommandTimeout.TotalSeconds:0} s");
         }
+        catch (OperationCanceledException)
+        {
+            Usable = false;
+            throw;
+        }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException or InvalidOperationException)
         {
             Usable = false;
@@ -270,6 +295,11 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
         {
             Usable = false;
             throw new SmtpTimeoutException($"no reply from {RemoteHost} within {timeout.TotalSeconds:0} s");
+        }
+        catch (OperationCanceledException)
+        {
+            Usable = false; // stopped mid-command: the server's state is unknown
+            throw;
         }
         catch (IOException)
         {

@@ -36,7 +36,8 @@ public sealed class QueueTurnaround : IQueueTurnaround
 
     internal async Task RunAsync(ISmtpChannel channel, string holder, IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
-        var session = new ClientSession(channel, _settings, channel.RemoteEndPoint.ToString() ?? "turnaround");
+        var remote = channel.RemoteEndPoint is System.Net.IPEndPoint ip ? ip.Address.ToString() : "turnaround";
+        var session = new ClientSession(channel, _settings, remote);
         try
         {
             var greeting = await session.ReadGreetingAsync(_settings.TurnaroundGreetingTimeout, cancellationToken);
@@ -89,11 +90,6 @@ public sealed class QueueTurnaround : IQueueTurnaround
             {
                 var message = await lease.NextAsync(lost.Token);
                 if (message is null) break;
-                if (session.Transactions > 0 && !await session.ResetAsync(lost.Token))
-                {
-                    await lease.CompleteAsync(message, Deferred(message, "the connection was lost before this message"), cancellationToken);
-                    break;
-                }
                 var outcomes = await session.SendAsync(message, lost.Token);
                 await lease.CompleteAsync(message, outcomes, cancellationToken);
                 _logger.LogInformation("{Holder}: queue {Queue} message {QueueId}: {Delivered} of {Count} delivered", holder, queueName, message.QueueId,
@@ -136,7 +132,4 @@ public sealed class QueueTurnaround : IQueueTurnaround
             await lost.CancelAsync();
         }
     }
-
-    private static IReadOnlyList<RecipientOutcome> Deferred(OutboundMessage message, string why) =>
-        message.Recipients.Select(r => new RecipientOutcome(r.Address, DeliveryOutcome.TemporaryFailure, "4.4.2", why)).ToList();
 }

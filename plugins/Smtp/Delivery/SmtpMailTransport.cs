@@ -82,16 +82,13 @@ public sealed class SmtpMailTransport : IMailTransport, IDisposable
         return AllRecipients(message, failure, null);
     }
 
-    /// <summary>An idle session (after a successful RSET) or a new connection greeted, EHLO'd and, when offered, TLS'd.</summary>
+    /// <summary>An idle session or a new connection greeted, EHLO'd and, when offered, TLS'd.</summary>
     private async Task<(ClientSession? Session, bool Reused, string? Error)> OpenAsync(DeliveryTarget target, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            var idle = await _pool.AcquireAsync(target.EndPoint, cancellationToken);
-            if (idle is null) break;
-            if (await idle.ResetAsync(cancellationToken)) return (idle, true, null);
-            _pool.Release(target.EndPoint, idle); // dead: frees its slot, try the next idle one or connect
-        }
+        // An idle session is taken as it is: its next transaction starts with RSET (pipelined with MAIL), and a
+        // connection the peer closed meanwhile shows up there as a 4.4.2, after which DeliverAsync connects afresh.
+        var idle = await _pool.AcquireAsync(target.EndPoint, cancellationToken);
+        if (idle is not null) return (idle, true, null);
         // We hold a slot now; every path below either returns a session in it or releases it.
         try
         {

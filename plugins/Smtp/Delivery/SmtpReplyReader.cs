@@ -97,8 +97,8 @@ internal static class SmtpReplyReader
         if (buffer.PositionOf((byte)'\n') is not { } lf) return false;
         var bytes = buffer.Slice(0, lf);
         if (bytes.Length > MaxLine) throw new SmtpProtocolException($"reply line longer than {MaxLine} octets");
-        // Latin-1 keeps every octet (a UTF-8 reply text stays intact enough for a DSN), CR is trimmed (some servers send bare LF).
-        line = Encoding.Latin1.GetString(bytes).TrimEnd('\r');
+        // UTF-8 (RFC 6531 §3.7.4 allows it in replies; invalid octets become U+FFFD), CR trimmed (some servers send bare LF).
+        line = Encoding.UTF8.GetString(bytes).TrimEnd('\r');
         buffer = buffer.Slice(buffer.GetPosition(1, lf));
         return true;
     }

@@ -60,8 +60,10 @@ public sealed class ClientSessionTests
         Assert.Equal("5.7.1", only.Status);
         Assert.Equal(["EHLO us.test", "MAIL FROM:<sender@here.test>", "RCPT TO:<a@peer.test>"], peer.Commands);
         Assert.Empty(peer.Messages);
-        // The connection stays good for the next message after RSET.
-        Assert.True(await session.ResetAsync(CancellationToken.None));
+        // The connection stays good: the next transaction starts with RSET (RFC 5321 §4.1.1.5), each command waiting for its reply.
+        var next = await session.SendAsync(TestMessages.Create(["b@peer.test"]), CancellationToken.None);
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(next).Outcome);
+        Assert.Equal(["RSET", "MAIL FROM:<sender@here.test>", "RCPT TO:<b@peer.test>", "DATA"], peer.Commands.Skip(3));
     }
 
     [Theory]
@@ -181,6 +183,35 @@ public sealed class ClientSessionTests
 
         Assert.Equal("4.4.2", outcomes[0].Status);
         Assert.Contains("no reply from peer.test within", outcomes[0].Reply);
+        Assert.False(session.Usable);
+    }
+
+    [Fact]
+    public async Task ALongRecipientListIsPipelinedInGroupsAndEveryReplyIsMatched()
+    {
+        var peer = new FakeSmtpPeer();
+        var recipients = Enumerable.Range(0, 250).Select(i => $"r{i}@peer.test").ToArray();
+        peer.RcptReplies["r150@peer.test"] = "550 5.1.1 unknown";
+        var (session, _, _) = await ConnectAsync(peer);
+
+        var outcomes = await session.SendAsync(TestMessages.Create(recipients), CancellationToken.None);
+
+        Assert.Equal(250, outcomes.Count);
+        Assert.Equal(249, outcomes.Count(o => o.Outcome == DeliveryOutcome.Delivered));
+        Assert.Equal(("r150@peer.test", DeliveryOutcome.PermanentFailure), (outcomes[150].Recipient, outcomes[150].Outcome));
+        Assert.Equal(250, peer.Commands.Count(c => c.StartsWith("RCPT TO:", StringComparison.Ordinal)));
+        Assert.Single(peer.Messages);
+    }
+
+    [Fact]
+    public async Task ACancelledTransactionLeavesTheSessionUnusable()
+    {
+        var peer = new FakeSmtpPeer { Ehlo = ["peer.test"], SilentAfter = 1 };
+        var (session, _, _) = await ConnectAsync(peer);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.SendAsync(TestMessages.Create(["a@peer.test"]), cancel.Token));
+
         Assert.False(session.Usable);
     }
 }
