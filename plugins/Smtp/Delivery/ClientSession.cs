@@ -289,7 +289,10 @@ internal sealed class ClientSession(ISmtpChannel channel, DeliverySettings setti
         deadline.CancelAfter(timeout);
         try
         {
-            return await SmtpReplyReader.ReadAsync(channel.Input, deadline.Token);
+            var reply = await SmtpReplyReader.ReadAsync(channel.Input, deadline.Token);
+            // RFC 5321 §3.8: 421 says the server is closing the connection; the answer stands, the connection is done.
+            if (reply.Code == 421) Usable = false;
+            return reply;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

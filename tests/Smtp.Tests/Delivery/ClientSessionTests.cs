@@ -214,4 +214,17 @@ public sealed class ClientSessionTests
 
         Assert.False(session.Usable);
     }
+
+    [Fact]
+    public async Task A421AnswerIsTemporaryAndEndsTheConnectionsUse()
+    {
+        var peer = new FakeSmtpPeer { Ehlo = ["peer.test"] };
+        peer.RcptReplies["a@peer.test"] = "421 4.3.2 shutting down";
+        var (session, _, _) = await ConnectAsync(peer);
+
+        var outcomes = await session.SendAsync(TestMessages.Create(["a@peer.test"]), CancellationToken.None);
+
+        Assert.Equal(("4.3.2", DeliveryOutcome.TemporaryFailure), (outcomes[0].Status, outcomes[0].Outcome));
+        Assert.False(session.Usable);
+    }
 }
