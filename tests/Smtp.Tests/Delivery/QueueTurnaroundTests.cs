@@ -94,4 +94,24 @@ public sealed class QueueTurnaroundTests
         Assert.Equal(DeliveryOutcome.Delivered, queue.Completed[0].Outcomes[0].Outcome);
         Assert.Equal(DeliveryOutcome.TemporaryFailure, queue.Completed[1].Outcomes[0].Outcome);
     }
+
+    [Fact]
+    public async Task TheExportedTurnaroundDrivesAKernelConnection()
+    {
+        var queue = new FakeQueue();
+        queue.Held["domain.dom"] = [Held("domain.dom", "M1", "x@domain.dom")];
+        var peer = new FakeSmtpPeer();
+        var connection = new FakeConnection();
+        var served = Task.Run(() => peer.ServeAsync(connection.PeerInput, connection.PeerOutput, CancellationToken.None));
+        IQueueTurnaround turnaround = new QueueTurnaround(queue, Settings, NullLogger.Instance);
+
+        await turnaround.RunAsync(connection, ["domain.dom"], CancellationToken.None);
+        await served.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var done = Assert.Single(queue.Completed);
+        Assert.Equal(DeliveryOutcome.Delivered, done.Outcomes[0].Outcome);
+        // The Remote-MTA of a turnaround is the customer's address.
+        Assert.Equal("127.0.0.33", done.Outcomes[0].RemoteHost);
+        Assert.Equal(["EHLO provider.test", "MAIL FROM:<sender@here.test> SIZE=44", "RCPT TO:<x@domain.dom>", "DATA", "QUIT"], peer.Commands);
+    }
 }
