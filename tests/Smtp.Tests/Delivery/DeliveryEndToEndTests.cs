@@ -117,4 +117,32 @@ public sealed class DeliveryEndToEndTests(DeliveryServerFixture server) : IClass
         Assert.Contains("Status: 5.1.10", dsn);
         Assert.Contains("Final-Recipient: rfc822; a@nullmx.test", dsn);
     }
+
+    [Fact]
+    public async Task HeldMailWaitsUntilTheQueueIsReleasedThenGoesToTheMx()
+    {
+        var marker = Marker();
+        var id = await server.SubmitAsync("alice@main.dom", marker, "x@held.test");
+        await WaitForStateAsync(id, "x@held.test", "Held");
+        Assert.DoesNotContain(Directory.EnumerateFiles(server.Sinks["friend"]), f => File.ReadAllText(f).Contains(marker, StringComparison.Ordinal));
+
+        await server.Cli(null, "queue", "release", "held.test");
+
+        var dump = await server.WaitForSinkAsync("friend", marker);
+        Assert.Contains("X-Rcpt-Args: <x@held.test>", dump);
+    }
+
+    private async Task WaitForStateAsync(string id, string address, string state)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            last = (await server.Cli(null, "queue", "show", id, "--json")).Output;
+            var recipients = JsonDocument.Parse(last).RootElement.GetProperty("recipients").EnumerateArray();
+            if (recipients.Any(r => r.GetProperty("address").GetString() == address && r.GetProperty("state").GetString() == state)) return;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{address} of {id} never became {state}: {last}");
+    }
 }

@@ -44,6 +44,7 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
             "--mx-host=mixed.test,mx.mixed.test,10", "--host-record=mx.mixed.test,127.0.0.10",
             "--mx-host=collector.test,mx.collector.test,10", "--host-record=mx.collector.test,127.0.0.12",
             "--mx-host=nullmx.test,.,0",
+            "--mx-host=held.test,mx.friend.test,10",
         ]);
         _programs.Add(dns);
         foreach (var (name, endPoint) in new[]
@@ -81,6 +82,8 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
         await Cli(null, "domain", "add", "main.dom");
         // Gradual migration (router.md §8, S1): names this server does not know go to the old server, envelope unchanged.
         await Cli(null, "settings", "set", "MailToUnknown", "Rerouted:*%main.dom@old.test.via", "--domain", "main.dom");
+        // Hold Mail for Domains (smtp.md §7): held.test waits until released.
+        await Cli(null, "settings", "set", "SMTP.HoldDomains", "held.test");
         await Cli(string.Join('\n',
             "friend2.test = friend2.test@firewall.test.via",
             $"target.test = target.test@relay.test.{Port}.via",
