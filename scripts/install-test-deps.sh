@@ -13,7 +13,8 @@ want python3 python3
 want nc netcat-openbsd
 want openssl openssl      # s_client: STARTTLS and implicit TLS handshakes against the connection host
 want runuser util-linux   # the read-only data folder test runs the CLI as nobody
-want swaks swaks         # SMTP interop client for the Smtp plugin tests (AUTH, STARTTLS, SMTPS, BDAT, relay table)
+want swaks swaks         # SMTP interop client for the Smtp plugin tests (AUTH, STARTTLS, SMTPS, relay table)
+perl -MNet::SSLeay -MIO::Socket::SSL -e1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl libio-socket-ssl-perl)   # swaks --tls/--tlsc
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

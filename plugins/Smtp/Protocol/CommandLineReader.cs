@@ -41,13 +41,10 @@ internal static class CommandLineReader
             var newline = buffer.PositionOf((byte)'\n');
             if (newline is { } end)
             {
-                var line = buffer.Slice(0, end);
+                var result = Classify(buffer.Slice(0, end), discarding, maxLength);
+                // The slice is only valid until the reader advances: classify and decode first.
                 input.AdvanceTo(buffer.GetPosition(1, end));
-                if (discarding || line.Length + 1 > maxLength) return (CommandLineStatus.TooLong, "");
-                if (line.Length == 0 || Last(line) != '\r') return (CommandLineStatus.BareLineEnding, "");
-                line = line.Slice(0, line.Length - 1);
-                if (line.PositionOf((byte)'\r') is not null) return (CommandLineStatus.BareLineEnding, "");
-                return (CommandLineStatus.Line, Encoding.UTF8.GetString(line));
+                return result;
             }
             if (read.IsCompleted || read.IsCanceled)
             {
@@ -63,6 +60,15 @@ internal static class CommandLineReader
             }
             input.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    private static (CommandLineStatus, string) Classify(ReadOnlySequence<byte> line, bool discarding, int maxLength)
+    {
+        if (discarding || line.Length + 1 > maxLength) return (CommandLineStatus.TooLong, "");
+        if (line.Length == 0 || Last(line) != '\r') return (CommandLineStatus.BareLineEnding, "");
+        line = line.Slice(0, line.Length - 1);
+        if (line.PositionOf((byte)'\r') is not null) return (CommandLineStatus.BareLineEnding, "");
+        return (CommandLineStatus.Line, Encoding.UTF8.GetString(line));
     }
 
     private static byte Last(ReadOnlySequence<byte> sequence) => sequence.Slice(sequence.Length - 1).FirstSpan[0];
