@@ -105,6 +105,29 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         Assert.Contains("250 2.0.0 OK queued as ", output);
     }
 
+    [Fact]
+    public async Task PipelinedBdatChunksAndSmtpUtf8Arrive()
+    {
+        var before = await server.InboxCountAsync(Alice);
+        var marker = "chunks-" + Guid.NewGuid().ToString("N");
+        await using var smtp = await SmtpDialog.OpenAsync(server.Smtp);
+        await smtp.CommandAsync("EHLO chunky.test");
+        var first = $"Subject: {marker}\r\nFrom: =?utf-8?q?J=C3=B6rg?= <j\u00f6rg@far.test>\r\n\r\n";
+        var second = "line one\r\n.line with a leading dot stays as is\r\n";
+        // RFC 2920 + RFC 3030: the whole transaction in one write; replies come back in order.
+        await smtp.SendAsync("MAIL FROM:<j\u00f6rg@far.test> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<alice@main.dom> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@main.dom\r\n"
+            + $"BDAT {Encoding.UTF8.GetByteCount(first)}\r\n{first}BDAT {Encoding.UTF8.GetByteCount(second)} LAST\r\n{second}");
+        Assert.StartsWith("250 2.1.0", await smtp.ReadReplyAsync());
+        Assert.StartsWith("250 2.1.5", await smtp.ReadReplyAsync());
+        Assert.StartsWith("250 2.0.0", await smtp.ReadReplyAsync());
+        Assert.StartsWith("250 2.0.0 OK queued as ", await smtp.ReadReplyAsync());
+        Assert.StartsWith("553 5.6.7", await smtp.CommandAsync("MAIL FROM:<j\u00f6rg@far.test>"));   // UTF-8 without SMTPUTF8
+        await server.WaitForInboxAsync(Alice, before + 1);
+        var stored = server.FindStoredMessage(marker);
+        Assert.Contains(" with UTF8SMTP id ", stored);
+        Assert.EndsWith("\r\n\r\nline one\r\n.line with a leading dot stays as is\r\n", stored);
+    }
+
     private async Task<string> SendWithMailKitAsync(int port, SecureSocketOptions tls, (string User, string Password)? login, string label)
     {
         var marker = $"{label}-{Guid.NewGuid():N}";
