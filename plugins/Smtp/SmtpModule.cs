@@ -47,10 +47,23 @@ public sealed class SmtpModule : IModule
             IdleTimeoutReply = "421 4.4.2 Idle timeout, closing connection\r\n"u8.ToArray(),
         };
         Listen(context, options, SmtpListenerKind.Smtp);
-        Listen(context, options with { Role = "Submission", DefaultPort = 587 }, SmtpListenerKind.Submission);
-        Listen(context, options with { Role = "Smtps", DefaultPort = 465, ImplicitTls = true }, SmtpListenerKind.Smtps);
-        Listen(context, options with { Role = "Odmr", DefaultPort = 366 }, SmtpListenerKind.Odmr);
+        // The other roles are extras: one that cannot bind (a port taken) is logged and the rest keep serving.
+        ListenOptional(context, logger, options with { Role = "Submission", DefaultPort = 587 }, SmtpListenerKind.Submission);
+        ListenOptional(context, logger, options with { Role = "Smtps", DefaultPort = 465, ImplicitTls = true }, SmtpListenerKind.Smtps);
+        ListenOptional(context, logger, options with { Role = "Odmr", DefaultPort = 366 }, SmtpListenerKind.Odmr);
         return Task.CompletedTask;
+    }
+
+    private void ListenOptional(IModuleContext context, ILogger logger, ConnectionListenerOptions options, SmtpListenerKind kind)
+    {
+        try
+        {
+            Listen(context, options, kind);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError("smtp: the {Role} listener is not available: {Reason}", options.Role, e.Message);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
