@@ -11,4 +11,7 @@ internal sealed record SmtpServices(
     ILoginThrottle Throttle,
     IQueueTurnaround? Turnaround,
     SmtpServerOptions Options,
-    ILogger Logger);
+    ILogger Logger)
+{
+    public SessionPolicy Policy { get; } = new(Accounts, Options.ServerName);
+}

@@ -95,11 +95,10 @@ internal sealed partial class SmtpSession
     /// <summary>The server settings this session's policy needs: who is a client (trusted), and the server name.</summary>
     private async Task LoadPolicyAsync()
     {
-        var accounts = _services.Accounts;
-        _clients = new ClientAddressList(await accounts.GetSettingAsync(SettingScope.Server, "Network.ClientIpAddresses", _drain)
-            ?? await accounts.GetSettingAsync(SettingScope.Server, "ClientIpAddresses", _drain));
-        _relayFrom = (await accounts.GetSettingAsync(SettingScope.Server, "SMTP.RelayFrom", _drain))?.Trim().ToLowerInvariant() ?? "clients";
-        _serverName = Options.ServerName ?? await accounts.GetMainDomainAsync(_drain) ?? Environment.MachineName.ToLowerInvariant();
+        var policy = await _services.Policy.GetAsync(_drain);
+        _clients = policy.Clients;
+        _relayFrom = policy.RelayFrom;
+        _serverName = policy.ServerName;
     }
 
     private async Task DispatchAsync(SmtpCommandLine command)
