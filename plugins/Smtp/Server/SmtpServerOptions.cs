@@ -27,6 +27,9 @@ internal sealed record SmtpServerOptions
     /// <summary>RFC 5321 §4.5.3.2.5: 3 minutes for each block of data.</summary>
     public TimeSpan DataBlockTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>smtp.md §8: ETRN requests per client address and minute; more → <c>458 4.7.0</c>.</summary>
+    public int EtrnPerMinute { get; init; } = 10;
+
     /// <summary>smtp.md §3.1: on the submission port, MAIL FROM must be the authenticated account (or one of its aliases).</summary>
     public bool SubmissionSenderMustMatchLogin { get; init; } = true;
 
@@ -43,6 +46,7 @@ internal sealed record SmtpServerOptions
             MaxRecipients = Number(settings["MaxRecipients"], options.MaxRecipients),
             MaxErrors = Number(settings["MaxErrors"], options.MaxErrors),
             MaxReceived = Number(settings["MaxReceivedHeaders"], options.MaxReceived),
+            EtrnPerMinute = Number(settings["EtrnPerMinute"], options.EtrnPerMinute),
             CommandTimeout = TimeSpan.FromSeconds(Number(settings["CommandTimeoutSeconds"], (int)options.CommandTimeout.TotalSeconds)),
             DataBlockTimeout = TimeSpan.FromSeconds(Number(settings["DataTimeoutSeconds"], (int)options.DataBlockTimeout.TotalSeconds)),
             SubmissionSenderMustMatchLogin = !string.Equals(settings["Submission:SenderMustMatchLogin"], "false", StringComparison.OrdinalIgnoreCase),

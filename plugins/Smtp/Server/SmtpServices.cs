@@ -14,4 +14,6 @@ internal sealed record SmtpServices(
     ILogger Logger)
 {
     public SessionPolicy Policy { get; } = new(Accounts, Options.ServerName);
+
+    public EtrnRateLimit Etrn { get; } = new(Options.EtrnPerMinute);
 }

@@ -24,6 +24,11 @@ internal sealed partial class SmtpSession
             Error(new SmtpReply(501, "5.5.4", "Syntax error in parameters"));
             return;
         }
+        if (!_services.Etrn.TryAcquire(ClientIp, DateTime.UtcNow))
+        {
+            Reply(new SmtpReply(458, "4.7.0", $"Too many ETRN requests from {ClientIp}; try again in a minute"));
+            return;
+        }
         try
         {
             var queues = await QueuesForNodeAsync(parsed);

@@ -108,6 +108,19 @@ public sealed class ProtocolPiecesTests
         Assert.Equal(contained, new ClientAddressList(list).Contains(IPAddress.Parse(address)));
 
     [Fact]
+    public void EtrnIsLimitedPerAddressAndMinute()
+    {
+        var limit = new EtrnRateLimit(2);
+        var now = new DateTime(2026, 12, 3, 10, 0, 5, DateTimeKind.Utc);
+        var a = IPAddress.Parse("192.0.2.1");
+        Assert.True(limit.TryAcquire(a, now));
+        Assert.True(limit.TryAcquire(a, now.AddSeconds(10)));
+        Assert.False(limit.TryAcquire(a, now.AddSeconds(20)));
+        Assert.True(limit.TryAcquire(IPAddress.Parse("192.0.2.2"), now.AddSeconds(20)));   // another client
+        Assert.True(limit.TryAcquire(a, now.AddMinutes(1)));                              // the next minute
+    }
+
+    [Fact]
     public void ReceivedFieldNamesProtocolTlsAndRecipient()
     {
         var tls = new Kernel.Abstractions.ConnectionTls { Protocol = "TLSv1.3", CipherSuite = "TLS_AES_256_GCM_SHA384" };
