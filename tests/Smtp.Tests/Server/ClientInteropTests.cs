@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -33,13 +34,14 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
     [Fact]
     public async Task MailKitSendsBinaryBodiesWithBdat()
     {
-        // MailKit uses BDAT (RFC 3030) when CHUNKING is offered; a binary part makes it ask for BINARYMIME too.
+        // MailKit sends with BDAT (RFC 3030) when the body is binary and the server offers CHUNKING and BINARYMIME; its log proves it.
         var before = await server.InboxCountAsync(Alice);
         var marker = "bdat-" + Guid.NewGuid().ToString("N");
         var message = NewMessage(marker);
-        var body = new TextPart("plain") { Text = "caf\u00e9 8-bit text\r\n", ContentTransferEncoding = ContentEncoding.EightBit };
+        var body = new TextPart("plain") { Text = "caf\u00e9 8-bit text\r\n", ContentTransferEncoding = ContentEncoding.Binary };
         message.Body = body;
-        using var client = new SmtpClient();
+        using var log = new MemoryStream();
+        using var client = new SmtpClient(new ProtocolLogger(log, leaveOpen: true));
         await client.ConnectAsync("127.0.0.1", server.Smtp.Port, SecureSocketOptions.None);
         Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.Chunking));
         Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime));
@@ -48,6 +50,9 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         Assert.True(client.Capabilities.HasFlag(SmtpCapabilities.Pipelining));
         await client.SendAsync(message);
         await client.DisconnectAsync(true);
+        var dialogue = Encoding.UTF8.GetString(log.ToArray());
+        Assert.Contains("BDAT ", dialogue);
+        Assert.DoesNotContain("C: DATA", dialogue);
         await server.WaitForInboxAsync(Alice, before + 1);
         Assert.Contains("caf\u00e9 8-bit text", server.FindStoredMessage(marker));
     }
