@@ -120,7 +120,7 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         var first = $"Subject: {marker}\r\nFrom: =?utf-8?q?J=C3=B6rg?= <j\u00f6rg@far.test>\r\n\r\n";
         var second = "line one\r\n.line with a leading dot stays as is\r\n";
         // RFC 2920 + RFC 3030: the whole transaction in one write; replies come back in order.
-        await smtp.SendAsync("MAIL FROM:<j\u00f6rg@far.test> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<alice@main.dom> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice@main.dom\r\n"
+        await smtp.SendAsync("MAIL FROM:<j\u00f6rg@far.test> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<alice@main.dom> NOTIFY=FAILURE,DELAY ORCPT=rfc822;alice@main.dom\r\n"
             + $"BDAT {Encoding.UTF8.GetByteCount(first)}\r\n{first}BDAT {Encoding.UTF8.GetByteCount(second)} LAST\r\n{second}");
         Assert.StartsWith("250 2.1.0", await smtp.ReadReplyAsync());
         Assert.StartsWith("250 2.1.5", await smtp.ReadReplyAsync());

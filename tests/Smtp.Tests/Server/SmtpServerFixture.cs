@@ -85,7 +85,7 @@ public sealed class SmtpServerFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The stored message that contains <paramref name="marker"/> (a unique subject), from the body store.</summary>
+    /// <summary>The stored message received by SMTP that contains <paramref name="marker"/> (a unique subject), from the body store.</summary>
     public string FindStoredMessage(string marker)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -94,7 +94,8 @@ public sealed class SmtpServerFixture : IAsyncLifetime
             foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
             {
                 var text = File.ReadAllText(file);
-                if (text.Contains(marker, StringComparison.Ordinal)) return text;
+                // Only what came in by SMTP (our trace field first), never a DSN that quotes the message.
+                if (text.StartsWith("Received: from ", StringComparison.Ordinal) && text.Contains(marker, StringComparison.Ordinal)) return text;
             }
             Assert.True(DateTime.UtcNow < deadline, $"no stored message contains {marker}");
             Thread.Sleep(200);
