@@ -69,7 +69,7 @@ internal static class RuleHarness
         return new RuleInput(envelope, HeaderFields.Read(bytes), size ?? bytes.Length, MessageBody.FromBytes(bytes));
     }
 
-    public static Task<RuleOutcome> RunAsync(string set, RuleInput input, RuleScope scope = RuleScope.Server, FakeEnvironment? environment = null)
+    public static Task<RuleOutcome> RunAsync(string set, RuleInput input, RuleScope scope = RuleScope.Server, IRuleEnvironment? environment = null)
     {
         var rules = CompiledRule.CompileSet(Parse(set, scope), scope);
         return new RuleEvaluator(environment ?? new FakeEnvironment()).EvaluateAsync(rules, input, scope == RuleScope.Server ? null : Alice, CancellationToken.None);
