@@ -13,7 +13,7 @@ public static class SieveExporter
     public static SieveExport Export(RuleSet set, RuleScope scope)
     {
         var problems = new List<string>();
-        var requires = new SortedSet<string>(StringComparer.Ordinal);
+        var requires = new List<string>(); // in order of first use, as the spec's example shows
         var body = new StringBuilder();
         var ordered = set.Rules.Where(r => r.Priority > Rule.Inactive).OrderByDescending(r => r.Priority).ToList();
         foreach (var rule in ordered)
@@ -84,11 +84,11 @@ public static class SieveExporter
             if (stop) body.Append("  stop;\n");
             body.Append("}\n");
         }
-        var head = requires.Count == 0 ? "" : "require " + StringList(requires) + ";\n";
+        var head = requires.Count == 0 ? "" : "require " + StringList(requires.Distinct(StringComparer.Ordinal)) + ";\n";
         return new SieveExport(head + body, problems);
     }
 
-    private static string? Test(Condition c, RuleScope scope, SortedSet<string> requires)
+    private static string? Test(Condition c, RuleScope scope, List<string> requires)
     {
         var spec = Vocabulary.FindCondition(c.Data)!;
         var op = c.Operation;
@@ -114,7 +114,7 @@ public static class SieveExporter
                 var fieldKeys = op is Vocabulary.In or Vocabulary.NotIn ? ParameterSyntax.SplitList(field.Value) : [field.Value];
                 return Not($"header :matches {SieveString(field.Name)} {Pictures(fieldKeys)}");
             case DataKind.MessageSize:
-                return $"size {(op == Vocabulary.GreaterThan ? ":over" : ":under")} {ParameterSyntax.ParseSize(c.Parameter!)!.Value.ToString(CultureInfo.InvariantCulture)}";
+                return $"size {(op == Vocabulary.GreaterThan ? ":over" : ":under")} {c.Parameter!.Trim().Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()}"; // RFC 5228 §2.4.1: K, M, G suffixes as ours
             case DataKind.ExistingMailbox:
                 requires.Add("mailbox");
                 return Not($"mailboxexists {SieveString(c.Parameter!)}");

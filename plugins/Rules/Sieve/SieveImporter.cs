@@ -120,7 +120,8 @@ public static partial class SieveImporter
         private Condition Convert(SieveToken test, List<Arg> args, bool negated)
         {
             var tags = args.Where(a => a.Token.Kind == SieveTokenKind.Tag).Select(a => a.Token.Text).ToList();
-            var lists = args.Where(a => a.Strings is not null).Select(a => a.Strings!).ToList();
+            var comparatorAt = args.FindIndex(a => a.Token.Text == ":comparator");
+            var lists = args.Where((a, i) => a.Strings is not null && (comparatorAt < 0 || i != comparatorAt + 1)).Select(a => a.Strings!).ToList();
             var line = test.Line;
             string Op(bool list) => (list, negated) switch { (false, false) => "is", (false, true) => "is not", (true, false) => "in", _ => "not in" };
             switch (test.Text)
@@ -160,9 +161,9 @@ public static partial class SieveImporter
                     return new Condition("Header Field", negated ? "is not" : "is", $"{lists[0][0]}: *", line);
                 case "size":
                 {
-                    var number = args.FirstOrDefault(a => a.Token.Kind == SieveTokenKind.Number)?.Token.Number;
+                    var number = args.FirstOrDefault(a => a.Token.Kind == SieveTokenKind.Number)?.Token.Text;
                     if (negated || number is null || tags.Count != 1) throw new SieveError(line, "size: only size :over N and size :under N convert");
-                    return new Condition("Message Size", tags[0] == ":over" ? "greater than" : "less than", number.Value.ToString(CultureInfo.InvariantCulture), line);
+                    return new Condition("Message Size", tags[0] == ":over" ? "greater than" : "less than", number.ToUpperInvariant(), line);
                 }
                 case "mailboxexists":
                     Require("mailbox", line);
@@ -256,6 +257,7 @@ public static partial class SieveImporter
                     continue;
                 }
                 var command = Identifier("an action");
+                if (command.Text is "if" or "elsif" or "else") throw new SieveError(command.Line, $"command '{command.Text}' does not convert inside a block");
                 var args = new List<Arg>();
                 while (Peek is { Kind: SieveTokenKind.Tag or SieveTokenKind.String or SieveTokenKind.Number } || Peek is { Text: "[" }) args.Add(ReadArg());
                 Expect(";");
@@ -303,7 +305,7 @@ public static partial class SieveImporter
                         actions.Add(new RuleAction("Add Header", $"{strings[0]}: {strings[1]}", line));
                         break;
                     default:
-                        throw new SieveError(line, $"command '{command.Text}' does not convert{(command.Text is "if" ? " inside a block" : "")}");
+                        throw new SieveError(line, $"command '{command.Text}' does not convert");
                 }
                 if (single) break;
             }
