@@ -14,6 +14,7 @@ namespace Kernel.Delivery;
 internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore accounts, IMessageFactory factory, ILogger logger)
 {
     private const string HopsHeader = "X-Kernel-Rule-Hops";
+    private const string ViaHeader = "X-Kernel-Rule-Via"; // the accounts whose rules sent this copy on (the rule engine's loop guard)
     private const int MaxRuleHops = 5;   // rules.md §6.1 loop guard
 
     public async Task RunServerActionsAsync(MessageWork work, ServerRuleActions actions, RoutingBatch batch, CancellationToken cancellationToken)
@@ -88,6 +89,9 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
                 return;
             }
             var edits = new List<HeaderEdit> { new(HopsHeader, null), new(HopsHeader, (hops + 1).ToString(CultureInfo.InvariantCulture)) };
+            // Added, never replaced: a copy that comes back to an account already on the list is a rule loop (a → b → a),
+            // which the rule engine stops without storing the message twice or losing it.
+            if (account is not null) edits.Add(new HeaderEdit(ViaHeader, $"<{account}>"));
             if (send.Mode != OutboundCopyMode.Mirror && account is not null)
             {
                 // RFC 5322 §3.6.6 resent fields for a redirected message.
