@@ -81,14 +81,25 @@ public sealed class RulesCommands : ICliCommands
             return 2;
         }
         var file = target.Rest.Count == 1 ? target.Rest[0] : "-";
-        string text;
+        string? text;
         try
         {
-            text = file == "-" ? await ReadLimitedAsync(invocation.In, cancellationToken) : await File.ReadAllTextAsync(file, cancellationToken);
+            if (file == "-") text = await ReadLimitedAsync(invocation.In, cancellationToken);
+            else
+            {
+                using var reader = new StreamReader(file);
+                text = await ReadLimitedAsync(reader, cancellationToken);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await invocation.Error.WriteLineAsync($"error: cannot read {file}: {e.Message}");
+            return 1;
+        }
+        if (text is null)
+        {
+            await invocation.Error.WriteLineAsync($"line 1: the text is longer than {2 * RuleLimits.MaxSetBytes} bytes; a rule set is at most {RuleLimits.MaxSetBytes} bytes");
+            await invocation.Error.WriteLineAsync("rule set refused: 1 error(s); the previous set stays active");
             return 1;
         }
         var parse = invocation.Flag("sieve") ? SieveImporter.Import(text, target.Scope) : RuleText.Parse(text, target.Scope);
@@ -117,18 +128,25 @@ public sealed class RulesCommands : ICliCommands
         return 0;
     }
 
-    /// <summary>Standard input up to twice the set limit (rules.md §8.2): more is refused without reading it all into memory.</summary>
-    private static async Task<string> ReadLimitedAsync(TextReader input, CancellationToken cancellationToken)
+    /// <summary>
+    /// The text, or null when it is longer than twice the set limit (rules.md §8.2) — never held in memory whole. The
+    /// rest of a pipe is read and dropped, so the writer sees the refusal rather than a broken pipe.
+    /// </summary>
+    private static async Task<string?> ReadLimitedAsync(TextReader input, CancellationToken cancellationToken)
     {
         var buffer = new char[2 * RuleLimits.MaxSetBytes + 1];
         var total = 0;
         while (total < buffer.Length)
         {
             var n = await input.ReadAsync(buffer.AsMemory(total), cancellationToken);
-            if (n == 0) break;
+            if (n == 0) return new string(buffer, 0, total);
             total += n;
         }
-        return new string(buffer, 0, total);
+        while (await input.ReadAsync(buffer.AsMemory(), cancellationToken) > 0)
+        {
+            // drain
+        }
+        return null;
     }
 
     private static async Task<int> TestAsync(CliInvocation invocation, CancellationToken cancellationToken)

@@ -48,6 +48,10 @@ public sealed class RuleSetCache
     {
         Interlocked.Increment(ref _generation);
         if (document is null) _sets.Clear();
-        else if (document.StartsWith(RuleDocuments.Prefix, StringComparison.Ordinal)) _sets.TryRemove(document, out _);
+        else if (document.StartsWith(RuleDocuments.Prefix, StringComparison.Ordinal))
+        {
+            _sets.TryRemove(document, out _);
+            Logger.LogInformation("rule set {Document} changed; the next message uses the new set", document);
+        }
     }
 }
