@@ -5,6 +5,12 @@ internal sealed record CompiledCondition(Condition Source, DataKind Kind, bool N
     long Number, TimeSpan Time, DateOnly Date, IReadOnlyList<DayOfWeek> Days)
 {
     public string Operation => Source.Operation ?? "";
+
+    /// <summary>Some list item is an account's remembered list (<c>#Name</c>), read at evaluation.</summary>
+    public bool HasStoredLists { get; } = Pictures.Any(p => p.StartsWith('#'));
+
+    /// <summary>The test needs the environment (clock, mailboxes, settings, remembered lists): it runs asynchronously.</summary>
+    public bool NeedsEnvironment => HasStoredLists || Kind is DataKind.TimeOfDay or DataKind.CurrentDate or DataKind.CurrentDay or DataKind.ExistingMailbox or DataKind.Preference;
 }
 
 /// <summary>A validated rule ready to run: its conditions compiled, its actions looked up, where it came from (for the merge and the trace).</summary>

@@ -52,6 +52,33 @@ internal sealed class MessageFacts
         return _addresses[name] = list;
     }
 
+    private readonly Dictionary<(DataKind, string), IReadOnlyList<string>> _values = [];
+
+    /// <summary>The values a plain condition compares (§4), computed once per message and data name.</summary>
+    public IReadOnlyList<string> Values(DataKind kind, string name)
+    {
+        if (_values.TryGetValue((kind, name), out var cached)) return cached;
+        IReadOnlyList<string> values = kind switch
+        {
+            DataKind.FirstAddress => Addresses(name).Take(1).ToArray(),
+            DataKind.AllAddresses => Addresses(name),
+            DataKind.ReturnPath => [ReturnPath],
+            DataKind.FromName => FromName() is { } display ? [display] : [],
+            DataKind.DecodedHeader => Decoded(name).Take(1).ToArray(),
+            DataKind.HeaderField => Decoded(name).ToArray(),
+            DataKind.Source => [Source],
+            DataKind.SubmitAddress => [SubmitAddress],
+            DataKind.Security => [Security],
+            _ => [],
+        };
+        return _values[(kind, name)] = values;
+    }
+
+    /// <summary>Every address of all To and Cc fields (Any/Each To or Cc).</summary>
+    public IReadOnlyList<string> ToAndCc => _toAndCc ??= Addresses("To").Concat(Addresses("Cc")).ToList();
+
+    private IReadOnlyList<string>? _toAndCc;
+
     /// <summary>The display name of the first From mailbox, decoded; null when there is no From.</summary>
     public string? FromName()
     {
@@ -77,9 +104,12 @@ internal sealed class MessageFacts
     }
 
     /// <summary>rules.md §5.1 (RFC 3834 §2 advice): false when the message looks automatic.</summary>
-    public bool HumanGenerated
+    public bool HumanGenerated => _human ??= IsHumanGenerated();
+
+    private bool? _human;
+
+    private bool IsHumanGenerated()
     {
-        get
         {
             if (ReturnPath.Length == 0) return false;
             if (First("Auto-Submitted") is { } auto && !auto.Trim().StartsWith("no", StringComparison.OrdinalIgnoreCase)) return false;
@@ -113,6 +143,9 @@ internal sealed class MessageFacts
     {
         _headers.Insert(0, new KeyValuePair<string, string>(name, value));
         _addresses.Remove(name);
+        _values.Clear();
+        _toAndCc = null;
+        _human = null;
     }
 
     /// <summary>Replaces every occurrence of a field by one value (Tag Subject).</summary>
