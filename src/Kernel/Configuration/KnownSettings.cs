@@ -12,6 +12,7 @@ public static class KnownSettings
 {
     private const string Kernel = "kernel";
     private const string Router = "Router plugin";
+    private const string Rules = "Rules plugin";
 
     public static IReadOnlyList<KnownSetting> All { get; } =
     [
@@ -31,6 +32,9 @@ public static class KnownSettings
         new("SMTP.RelayToHostsWeBackup", "Relay to All Hosts We Backup", "boolean", "true, false", "false", SettingLevels.Server, IsBoolean, Router),
         new("SMTP.RelayToClientIps", "Relay to Client IP Addresses if sent to", "choice", "none, simple, any", "none", SettingLevels.Server, v => IsOneOf(v, "none", "simple", "any"), Router),
         new("SMTP.RelayFrom", "Relay to any IP address if received from", "choice", "clients, nobody, anybody", "clients", SettingLevels.Server, v => IsOneOf(v, "clients", "nobody", "anybody"), Router),
+        // rules.md §7: what a user may put in the rules they save themselves; §5 Time Of Day at account scope.
+        new("RulesAllowed", "Rules Allowed", "choice", "No, Filter Only, All But Exec, Any", "Any", SettingLevels.All, v => IsOneOf(v, "No", "Filter Only", "All But Exec", "Any"), Rules),
+        new("TimeZone", "Time Zone", "time zone", "an IANA time zone id (Europe/Paris)", "the server's", SettingLevels.Account, v => TimeZoneInfo.TryFindSystemTimeZoneById(v, out _), Rules),
     ];
 
     /// <summary>The setting a key names — its current key or an old one — case-insensitively; null when unknown.</summary>

@@ -14,6 +14,7 @@ namespace Kernel.Delivery;
 internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore accounts, IMessageFactory factory, ILogger logger)
 {
     private const string HopsHeader = "X-Kernel-Rule-Hops";
+    private const string ViaHeader = "X-Kernel-Rule-Via"; // the accounts whose rules sent this copy on (the rule engine's loop guard)
     private const int MaxRuleHops = 5;   // rules.md §6.1 loop guard
 
     public async Task RunServerActionsAsync(MessageWork work, ServerRuleActions actions, RoutingBatch batch, CancellationToken cancellationToken)
@@ -35,7 +36,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
             }
         }
         foreach (var send in actions.Sends)
-            await SendCopyAsync(work, send, work.Message.Message.Sender, null, cancellationToken);
+            await SendCopyAsync(work, send, work.Message.Message.Sender, null, GeneratedKey(work.Message.Message.Id, "server", send.Mode.ToString(), send.Address), cancellationToken);
     }
 
     /// <summary>An account-scope outcome's copies and replies for one recipient.</summary>
@@ -46,7 +47,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
             if (AccountAddress.TryParse(send.Address, null, out var to) && to == account) continue; // never to itself (rules.md §6.1)
             // Redirect/Forward: the envelope sender becomes the account; Mirror keeps the original (rules.md §6).
             var sender = send.Mode == OutboundCopyMode.Mirror ? work.Message.Message.Sender : account.ToString();
-            await SendCopyAsync(work, send, sender, account, cancellationToken);
+            await SendCopyAsync(work, send, sender, account, GeneratedKey(r.MessageId, r.Idx.ToString(CultureInfo.InvariantCulture), send.Mode.ToString(), send.Address), cancellationToken);
         }
         if (outcome.Replies.Count == 0) return;
         var header = await work.HeaderAsync(cancellationToken);
@@ -55,10 +56,12 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
             return; // RFC 3834 §2: never answer a bounce or an automatic message
         foreach (var reply in outcome.Replies)
         {
+            var key = GeneratedKey(r.MessageId, r.Idx.ToString(CultureInfo.InvariantCulture), "reply", reply.To);
+            if (AlreadyGenerated(key, r.MessageId)) continue;
             try
             {
                 var generated = factory.BuildReply(reply, header.Fields);
-                await SubmitGeneratedAsync(queue, generated, "rules", runRules: true, cancellationToken);
+                await SubmitGeneratedAsync(queue, generated, "rules", runRules: true, cancellationToken, key);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -67,9 +70,24 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
         }
     }
 
-    private async Task SendCopyAsync(MessageWork work, OutboundCopy send, string sender, AccountAddress? account, CancellationToken cancellationToken)
+    /// <summary>
+    /// The idempotency key of one rule-made message (010_generated_keys.sql): the original is recorded as routed only
+    /// after its copies are queued, so after a crash in between it is routed again; the key keeps the copy single.
+    /// </summary>
+    private static string GeneratedKey(string originalId, string recipient, string kind, string address) =>
+        $"{originalId}/{recipient}/{kind.ToLowerInvariant()}/{address.Trim().ToLowerInvariant()}";
+
+    private bool AlreadyGenerated(string key, string originalId)
+    {
+        if (!queue.WasGenerated(key)) return false;
+        logger.LogInformation("message {QueueId}: rule-made message {Key} was already queued before a restart; not made again", originalId, key);
+        return true;
+    }
+
+    private async Task SendCopyAsync(MessageWork work, OutboundCopy send, string sender, AccountAddress? account, string key, CancellationToken cancellationToken)
     {
         var id = work.Message.Message.Id;
+        if (AlreadyGenerated(key, id)) return;
         try
         {
             var header = await work.HeaderAsync(cancellationToken);
@@ -84,10 +102,13 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
             {
                 // rules.md §6: Forward is a new message from the Account carrying the original (not a redirect).
                 EnsureQueued(await queue.SubmitInternalAsync(envelope,
-                    () => ForwardedMessage.Open(header, work.Body, account, send.Address, hops + 1, queue.Options.ServerName, queue.Time.GetUtcNow()), runRules: true, cancellationToken));
+                    () => ForwardedMessage.Open(header, work.Body, account, send.Address, hops + 1, queue.Options.ServerName, queue.Time.GetUtcNow()), runRules: true, cancellationToken, key));
                 return;
             }
             var edits = new List<HeaderEdit> { new(HopsHeader, null), new(HopsHeader, (hops + 1).ToString(CultureInfo.InvariantCulture)) };
+            // Added, never replaced: a copy that comes back to an account already on the list is a rule loop (a → b → a),
+            // which the rule engine stops without storing the message twice or losing it.
+            if (account is not null) edits.Add(new HeaderEdit(ViaHeader, $"<{account}>"));
             if (send.Mode != OutboundCopyMode.Mirror && account is not null)
             {
                 // RFC 5322 §3.6.6 resent fields for a redirected message.
@@ -96,7 +117,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
                 edits.Add(new HeaderEdit("Resent-Date", queue.Time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)));
             }
             // The edited copy streams straight into its body file (no copy in memory).
-            EnsureQueued(await queue.SubmitInternalAsync(envelope, () => header.OpenEdited(work.Body, edits), runRules: true, cancellationToken));
+            EnsureQueued(await queue.SubmitInternalAsync(envelope, () => header.OpenEdited(work.Body, edits), runRules: true, cancellationToken, key));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -105,7 +126,8 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
         }
     }
 
-    public static async Task<SubmitResult> SubmitGeneratedAsync(IQueueBackend queue, GeneratedMessage generated, string protocol, bool runRules, CancellationToken cancellationToken)
+    public static async Task<SubmitResult> SubmitGeneratedAsync(IQueueBackend queue, GeneratedMessage generated, string protocol, bool runRules, CancellationToken cancellationToken,
+        string? generatedKey = null)
     {
         var envelope = new Envelope
         {
@@ -113,7 +135,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
             Recipients = generated.Recipients.Select(a => new EnvelopeRecipient { Address = a }).ToList(),
             Source = RequestSource.InternalSource(protocol),
         };
-        return EnsureQueued(await queue.SubmitInternalAsync(envelope, generated.Body.OpenRead, runRules, cancellationToken));
+        return EnsureQueued(await queue.SubmitInternalAsync(envelope, generated.Body.OpenRead, runRules, cancellationToken, generatedKey));
     }
 
     /// <summary>A refused internal submission is a failure of the action that made it: the callers log it and, for a DSN, try again later.</summary>

@@ -54,8 +54,14 @@ internal interface IQueueBackend
     /// <summary>Stores a new body (a rule's edited copy) and returns it.</summary>
     Task<StoredBody> WriteBodyAsync(Stream content, CancellationToken cancellationToken);
 
-    /// <summary>The server's own submissions (DSNs, rule copies, replies); <paramref name="content"/> is read once.</summary>
-    Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken);
+    /// <summary>
+    /// The server's own submissions (DSNs, rule copies, replies); <paramref name="content"/> is read once. A
+    /// <paramref name="generatedKey"/> is stored with the new message in its transaction (see <see cref="WasGenerated"/>).
+    /// </summary>
+    Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken, string? generatedKey = null);
+
+    /// <summary>Whether a message was already submitted with this key: a rule copy made before a crash is not made again.</summary>
+    bool WasGenerated(string key);
 
     /// <summary>The scheduler's lease on a target queue: held recipients stay where they are.</summary>
     Task<IQueueLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);

@@ -44,7 +44,7 @@ internal sealed record QueuedMessage(MessageRow Message, IReadOnlyList<Recipient
 
 /// <summary>A message to insert (group commit).</summary>
 internal sealed record NewMessage(string Id, string Sender, string? EnvelopeId, int Ret, string Source, Storage.StoredBody Body, long Created,
-    string? Actions, IReadOnlyList<Abstractions.EnvelopeRecipient> Recipients, bool Discarded);
+    string? Actions, IReadOnlyList<Abstractions.EnvelopeRecipient> Recipients, bool Discarded, string? GeneratedKey = null);
 
 /// <summary>A recipient's new state. <see cref="Idx"/> null: a new row (a group member routed remote).</summary>
 internal sealed record RecipientUpdate(string MessageId, long? Idx, Abstractions.RecipientState State, string? Queue = null, string? Target = null,

@@ -36,6 +36,9 @@ internal sealed class QueueSubmission : IMessageSubmission
 
     public long Length { get; private set; }
 
+    /// <summary>A rule-made message's idempotency key, stored with it in one transaction (010_generated_keys.sql).</summary>
+    internal string? GeneratedKey { get; set; }
+
     /// <summary>Starts a submission whose envelope is already validated. A body file that cannot be created is reported by the commit.</summary>
     internal static QueueSubmission Begin(SqliteMessageQueue queue, Envelope envelope, bool runRules, long maxSize)
     {
@@ -179,7 +182,7 @@ internal sealed class QueueSubmission : IMessageSubmission
 
         // From here the body file is durable under its final name; nothing below is cancellable, and every failure removes it.
         var message = new NewMessage(id, Envelope.Sender, Envelope.EnvelopeId, (int)Envelope.Return, QueueJson.WriteSource(Envelope), stored, _queue.Now,
-            QueueJson.WriteActions(actions), Envelope.Recipients, discarded);
+            QueueJson.WriteActions(actions), Envelope.Recipients, discarded, GeneratedKey);
         return await _queue.EnqueueAsync(message, Envelope);
     }
 

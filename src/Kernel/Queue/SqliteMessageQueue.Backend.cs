@@ -20,8 +20,10 @@ public sealed partial class SqliteMessageQueue : IQueueBackend
 
     void IQueueBackend.Wake() => Wake();
 
-    Task<SubmitResult> IQueueBackend.SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken) =>
-        SubmitInternalAsync(envelope, content, runRules, cancellationToken);
+    Task<SubmitResult> IQueueBackend.SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken, string? generatedKey) =>
+        SubmitInternalAsync(envelope, content, runRules, cancellationToken, generatedKey);
+
+    bool IQueueBackend.WasGenerated(string key) => Store.HasGeneratedKey(key);
 
     IReadOnlyList<QueuedMessage> IQueueBackend.ClaimUnrouted(string owner, long now, long leaseUntil, int limit) => Store.ClaimUnrouted(owner, now, leaseUntil, limit);
 

@@ -67,20 +67,21 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     /// The server's own submissions: DSNs skip the server-wide rules (rules.md §1); rule-made copies pass them. No size
     /// limit: they carry mail the server already accepted. <paramref name="content"/> is read once, straight into the body file.
     /// </summary>
-    internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken)
+    internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken, string? generatedKey = null)
     {
         EnvelopeValidation.Validate(envelope, Options.MaxRecipients);
-        return SubmitCoreAsync(envelope, content, runRules, long.MaxValue, cancellationToken);
+        return SubmitCoreAsync(envelope, content, runRules, long.MaxValue, cancellationToken, generatedKey);
     }
 
     internal Task<SubmitResult> SubmitInternalAsync(Envelope envelope, MessageBody body, bool runRules, CancellationToken cancellationToken) =>
         SubmitInternalAsync(envelope, body.OpenRead, runRules, cancellationToken);
 
     /// <summary>A whole body takes the streaming path: copied once into the body file, then committed like any submission.</summary>
-    private async Task<SubmitResult> SubmitCoreAsync(Envelope envelope, Func<Stream> open, bool runRules, long maxSize, CancellationToken cancellationToken)
+    private async Task<SubmitResult> SubmitCoreAsync(Envelope envelope, Func<Stream> open, bool runRules, long maxSize, CancellationToken cancellationToken, string? generatedKey = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         await using var submission = QueueSubmission.Begin(this, envelope, runRules, maxSize);
+        submission.GeneratedKey = generatedKey;
         try
         {
             await using var content = open();

@@ -67,8 +67,21 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         addRef.CommandText = "INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1";
         var bId = addRef.Parameters.Add("$id", SqliteType.Text);
         var bSize = addRef.Parameters.Add("$size", SqliteType.Integer);
+        using var addKey = c.CreateCommand();
+        addKey.Transaction = tx;
+        // OR IGNORE: a repeated key must never fail the group commit of the other messages in the batch; the caller checks first.
+        addKey.CommandText = "INSERT OR IGNORE INTO generated_keys (key, message_id, created) VALUES ($key, $m, $created)";
+        var kKey = addKey.Parameters.Add("$key", SqliteType.Text);
+        var kMessage = addKey.Parameters.Add("$m", SqliteType.Text);
+        var kCreated = addKey.Parameters.Add("$created", SqliteType.Integer);
         foreach (var m in messages)
         {
+            if (m.GeneratedKey is not null)
+            {
+                // In the message's own transaction: the copy and its key exist together or not at all (010_generated_keys.sql).
+                (kKey.Value, kMessage.Value, kCreated.Value) = (m.GeneratedKey, m.Id, m.Created);
+                addKey.ExecuteNonQuery();
+            }
             (mId.Value, mSender.Value, mEnvid.Value, mRet.Value) = (m.Id, m.Sender, (object?)m.EnvelopeId ?? DBNull.Value, m.Ret);
             (mSource.Value, mBody.Value, mSize.Value, mCreated.Value, mActions.Value) = (m.Source, m.Body.Id, m.Body.Length, m.Created, (object?)m.Actions ?? DBNull.Value);
             insertMessage.ExecuteNonQuery();
@@ -85,6 +98,18 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         }
         tx.Commit();
     }
+
+    /// <summary>Whether a rule-made message with this key was already queued (010_generated_keys.sql).</summary>
+    public bool HasGeneratedKey(string key)
+    {
+        using var c = database.Open();
+        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM generated_keys WHERE key = @key", new { key }) > 0;
+    }
+
+    /// <summary>The keys of the copies an original made are only needed while the original may be routed again.</summary>
+    private static void ForgetGeneratedKeys(SqliteConnection c, SqliteTransaction tx, string originalId) =>
+        // Keys start with "{originalId}/": a range on the primary key ('0' is the character after '/').
+        c.Execute("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
 
     /// <summary>Claims up to <paramref name="limit"/> messages not yet routed whose lease is free or expired.</summary>
     public IReadOnlyList<QueuedMessage> ClaimUnrouted(string owner, long now, long leaseUntil, int limit)
@@ -190,6 +215,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         foreach (var (id, bodyId) in finished)
         {
             c.Execute("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
+            ForgetGeneratedKeys(c, tx, id);
             if (BodyStore.ReleaseReference(c, tx, bodyId)) dead.Add(bodyId);
         }
         return dead;
@@ -371,6 +397,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             var bodyId = c.ExecuteScalar<string?>("DELETE FROM queue_messages WHERE id = @id RETURNING body_id", new { id }, tx);
             if (bodyId is null) return false;
             c.Execute("DELETE FROM queue_recipients WHERE message_id = @id", new { id }, tx);
+            ForgetGeneratedKeys(c, tx, id);
             if (BodyStore.ReleaseReference(c, tx, bodyId)) deadBody = bodyId;
             tx.Commit();
         }
