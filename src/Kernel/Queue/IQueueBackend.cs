@@ -58,5 +58,5 @@ internal interface IQueueBackend
     Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken);
 
     /// <summary>The scheduler's lease on a target queue: held recipients stay where they are.</summary>
-    Task<IQueueLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);
+    Task<IDeliveryLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);
 }

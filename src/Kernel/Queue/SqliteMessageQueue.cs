@@ -193,11 +193,11 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         return count;
     }
 
-    public Task<IQueueLease?> LeaseQueueAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        LeaseCoreAsync(queue, holder, duration, includeHeld: true, cancellationToken);
+    public async Task<IQueueLease?> LeaseQueueAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        await LeaseCoreAsync(queue, holder, duration, includeHeld: true, cancellationToken);
 
     /// <summary>The scheduler's lease: like an ATRN lease, but held recipients stay where they are.</summary>
-    internal async Task<IQueueLease?> LeaseCoreAsync(string queue, string holder, TimeSpan duration, bool includeHeld, CancellationToken cancellationToken)
+    internal async Task<SqliteQueueLease?> LeaseCoreAsync(string queue, string holder, TimeSpan duration, bool includeHeld, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentException.ThrowIfNullOrEmpty(holder);
