@@ -4,9 +4,10 @@ using Kernel.Routing;
 namespace Router.Tests;
 
 /// <summary>
-/// Issue 9 §1: local routing (router.md §6.3) is written twice — the kernel's <see cref="DefaultAddressRouter"/> (no
-/// Router plugin) and the plugin's <see cref="TableRouter"/> (an empty table). One table, run against both, pins that
-/// a local address gets the same result and the same error text whichever router is installed.
+/// Issue 9 §1: local routing (router.md §6.3) has one implementation, the SDK's <see cref="LocalDomainRouting"/>, which
+/// both the kernel's <see cref="DefaultAddressRouter"/> (no Router plugin) and the plugin's <see cref="TableRouter"/> (an
+/// empty table) step through. One table, run against both, pins that a local address gets the same result and the
+/// same error text whichever router is installed (their passes, loop checks and domain handling stay their own).
 /// </summary>
 public sealed class LocalRoutingContractTests
 {
