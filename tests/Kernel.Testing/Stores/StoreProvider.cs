@@ -26,7 +26,7 @@ public abstract class StoreProvider : IDisposable
     public override string ToString() => Name;
 
     /// <summary>For stores whose events a test does not look at.</summary>
-    private sealed class DiscardingBus : IMessageBus
+    internal sealed class DiscardingBus : IMessageBus
     {
         public void Publish<TEvent>(TEvent @event) where TEvent : KernelEvent { }
 
