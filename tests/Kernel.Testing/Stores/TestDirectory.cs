@@ -53,6 +53,12 @@ public sealed class TestDirectory : IDisposable
     public TestDirectory Group(string address, GroupKind kind = GroupKind.Group, params string[] members) =>
         Run(() => Store.SetGroupAsync(Parse(address), members, kind));
 
+    public TestDirectory Group(AccountAddress group, params string[] members) => Group(group.ToString(), GroupKind.Group, members);
+
+    public TestDirectory Alias(AccountAddress alias, AccountAddress account) => Alias(alias.ToString(), account.ToString());
+
+    public TestDirectory Admin(AccountAddress account, AdminRights rights) => Admin(account.ToString(), rights);
+
     public TestDirectory Setting(SettingScope scope, string key, string? value) => Run(() => Store.SetSettingAsync(scope, key, value));
 
     public TestDirectory Admin(string account, AdminRights rights) => Run(async () =>

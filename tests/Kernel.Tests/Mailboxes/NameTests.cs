@@ -116,8 +116,8 @@ public sealed class NameTests : IDisposable
     [Fact]
     public async Task Foreign_names_resolve_through_the_router_with_account_and_domain_aliases()
     {
-        _bed.Accounts.AddAccountAlias(A("mkt"), A("marketing"));
-        _bed.Accounts.AddDomainAlias("co.alias", Main);
+        _bed.Directory.Alias(A("mkt"), A("marketing"));
+        _bed.Directory.DomainAlias("co.alias", Main);
         await _bed.Store.CreateAsync(U("marketing"), "announce");
         await _bed.Store.SetAclAsync(U("marketing"), "announce", "anyone", "lrs");
         foreach (var name in new[] { "~mkt/announce", "~marketing@company.dom/announce", "~mkt@co.alias/announce", "~MARKETING/announce" })
