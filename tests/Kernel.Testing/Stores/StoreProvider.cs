@@ -21,6 +21,13 @@ public abstract class StoreProvider : IDisposable
 
     public IAccountStore CreateAccountStore() => CreateAccountStore(new DiscardingBus(), []);
 
+    /// <summary>
+    /// The real mailbox store, and the account store that creates and removes accounts' mailboxes through it (its
+    /// <see cref="IAccountLifecycle"/>), with the kernel's default router answering its Access lookups — wired as the
+    /// server wires them.
+    /// </summary>
+    public abstract (IAccountStore Accounts, IMailboxStore Mailboxes) CreateMailboxStores(IMessageBus bus);
+
     public abstract void Dispose();
 
     public override string ToString() => Name;

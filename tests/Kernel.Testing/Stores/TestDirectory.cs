@@ -20,6 +20,13 @@ public sealed class TestDirectory : IDisposable
         Store = bus is null && lifecycles is null ? Provider.CreateAccountStore() : Provider.CreateAccountStore(bus ?? new StoreProvider.DiscardingBus(), lifecycles ?? []);
     }
 
+    /// <summary>Seeds a store the provider already made (an account store wired to a mailbox store, say); the provider stays the caller's.</summary>
+    public TestDirectory(StoreProvider provider, IAccountStore store)
+    {
+        Provider = provider;
+        Store = store;
+    }
+
     public StoreProvider Provider { get; }
 
     public IAccountStore Store { get; }
@@ -30,10 +37,11 @@ public sealed class TestDirectory : IDisposable
     /// <summary>An account (and its domain), unless it exists.</summary>
     public TestDirectory Account(string address) => Run(() => Store.EnsureAccountAsync(Parse(address)));
 
+    /// <summary>A domain alias (and its domain), unless the alias exists.</summary>
     public TestDirectory DomainAlias(string alias, string domain) => Run(async () =>
     {
         await Store.EnsureDomainAsync(domain);
-        await Store.AddDomainAliasAsync(domain, alias);
+        if (await Store.ResolveDomainAsync(alias) is null) await Store.AddDomainAliasAsync(domain, alias);
     });
 
     /// <summary>An account alias; its account is created when missing.</summary>
