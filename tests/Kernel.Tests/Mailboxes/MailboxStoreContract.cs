@@ -23,13 +23,8 @@ public abstract partial class MailboxStoreContract<TProvider> : IDisposable wher
         Provider = new TProvider();
         var (accounts, mailboxes) = Provider.CreateMailboxStores(new RecordingBus());
         Store = mailboxes;
-        Directory = new TestDirectory(Provider, accounts).Domain(Main).Domain(Dept);
-        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" }) CreateAccount(A(name));
-        foreach (var name in new[] { "dave", "dadmin", "dplain" }) CreateAccount(A(name, Dept));
-        Directory.Admin(A("postmaster"), new AdminRights(ServerRights.Master, DomainAdminRights.None))
-            .Admin(A("ops"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None))
-            .Admin(A("dadmin", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes))
-            .Admin(A("dplain", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator));
+        Directory = new TestDirectory(Provider, accounts);
+        Populate(Directory);
         // The identifiers the ACL cases name (§4.2): a domain alias, groups (nested, and a chain deeper than the limit).
         Directory.DomainAlias("co.alias", Main)
             .Group(A("sales"), "bob", "carol@company.dom")

@@ -38,11 +38,16 @@ internal sealed class MailboxTestBed : IDisposable
         Logger = new RecordingLogger<SqliteMailboxStore>();
         Store = new SqliteMailboxStore(Database, Bodies, Accounts, Router, Bus, Logger);
         lifecycles.Add(Store);
-        if (!populate) return;
-        Directory.Domain(Main).Domain(Dept);
-        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" }) CreateAccount(A(name));
-        foreach (var name in new[] { "dave", "dadmin", "dplain" }) CreateAccount(A(name, Dept));
-        Directory.Admin(A("postmaster"), new AdminRights(ServerRights.Master, DomainAdminRights.None))
+        if (populate) Populate(Directory);
+    }
+
+    /// <summary>§12's domains, accounts and administrator rights, made through the account store (which creates the accounts' mailboxes).</summary>
+    public static void Populate(TestDirectory directory)
+    {
+        directory.Domain(Main).Domain(Dept);
+        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" }) directory.Account(A(name).ToString());
+        foreach (var name in new[] { "dave", "dadmin", "dplain" }) directory.Account(A(name, Dept).ToString());
+        directory.Admin(A("postmaster"), new AdminRights(ServerRights.Master, DomainAdminRights.None))
             .Admin(A("ops"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None))
             .Admin(A("dadmin", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes))
             .Admin(A("dplain", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator));
