@@ -29,6 +29,7 @@ public sealed class TableRouter : IAddressRouter
 
     private readonly RouterState _state;
     private readonly IAccountStore _accounts;
+    private readonly LocalDomainRouting _local;
     private readonly IListenerRegistry? _listeners;
     private readonly IDnsResolver? _dns;
 
@@ -41,6 +42,7 @@ public sealed class TableRouter : IAddressRouter
     {
         _state = state;
         _accounts = accounts;
+        _local = new LocalDomainRouting(accounts);
         _listeners = listeners;
         _dns = dns;
     }
@@ -188,79 +190,31 @@ public sealed class TableRouter : IAddressRouter
         }
     }
 
-    /// <summary>§6.3 in a local domain: percent unwrap, object lookup, Mail to Unknown.</summary>
+    /// <summary>
+    /// §6.3 in a local domain: the SDK's one implementation (<see cref="LocalDomainRouting"/>, shared with the kernel's
+    /// default router), then Mail to Unknown (§8) for a name no object has.
+    /// </summary>
     private async ValueTask<(bool Done, RouteResult? Result, RoutingAddress? Next)> RouteLocalAsync(
         RoutingContext context, RoutingAddress address, string domain, string current, CancellationToken cancellationToken)
     {
-        var kind = context.Kind;
-        // §6.3 step 1: cut the local domain, the last '%' becomes '@', new pass.
-        if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
+        var step = await _local.RouteInDomainAsync(address, domain, context.Kind, cancellationToken);
+        if (step.Trace is { } trace)
         {
-            var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
-            if (!RoutingAddress.TryParse(unwrapped, out var next, out var error)) return (true, BadSyntax(error), null);
-            if (context.Tracing) context.Step("percent", null, current, next!.ToString());
-            return (false, null, next);
+            context.Grant(trace.Grant);
+            if (context.Tracing) context.Step(trace.Step, trace.Record, trace.Before, trace.After, trace.Grant);
         }
-
-        // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one. §2.2 N3:
-        // the quotes are removed for lookup, so "alice"@d is alice's (as in the kernel's DefaultAddressRouter).
-        var found = ObjectName.IsValid(address.Local)
-            ? await _accounts.FindObjectAsync(new AccountAddress(address.Local, domain), cancellationToken)
-            : null;
-        if (found is null)
-        {
-            // §7 / RFC 5321 §4.5.1: postmaster of any local domain reaches the Main Domain's postmaster.
-            if (address.Local.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
-            {
-                context.MainDomain ??= await _accounts.GetMainDomainAsync(cancellationToken);
-                if (context.MainDomain is not null && context.MainDomain != domain)
-                {
-                    var next = new RoutingAddress("postmaster", context.MainDomain, null, false, true);
-                    if (context.Tracing) context.Step("postmaster", null, current, next.ToString());
-                    return (false, null, next);
-                }
-            }
-            if (kind != RouteKind.Mail)
-                return (true, UnknownUser(current), null);
-            return await MailToUnknownAsync(context, address, domain, current, cancellationToken);
-        }
-
-        switch (found.Kind)
-        {
-            case DirectoryObjectKind.Account:
-                if (context.Tracing) context.Step("object", "account", current, found.Address.ToString());
-                return (true, new RouteResult.Local(found.Address), null);
-            case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, domain, out var account):
-                if (context.Tracing) context.Step("object", "alias", current, account!.ToString());
-                return (true, new RouteResult.Local(account!), null);
-            case DirectoryObjectKind.Group or DirectoryObjectKind.MailingList:
-                var label = found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list";
-                if (context.Tracing) context.Step("object", label, current, found.Address.ToString());
-                // router.md §13.8: groups and lists are not routable for signals or logins in v1.
-                if (kind != RouteKind.Mail)
-                    return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a {label}, not an account"), null);
-                return (true, found.Kind == DirectoryObjectKind.Group ? new RouteResult.Group(found.Address) : new RouteResult.MailingList(found.Address), null);
-            case DirectoryObjectKind.Forwarder when found.Target is { } target:
-                // §6.3: a forwarder cannot log in; for mail and signals it is a new pass carrying a Relay: grant.
-                if (kind is RouteKind.Access or RouteKind.Http)
-                    return (true, new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a forwarder, not an account"), null);
-                if (!RoutingAddress.TryParse(target, out var forwarded, out var error))
-                    return (true, BadSyntax($"forwarder {found.Address}: {error}"), null);
-                context.Grant("Relay");
-                if (context.Tracing) context.Step("object", "forwarder", current, forwarded!.ToString(), "Relay");
-                return (false, null, forwarded);
-            default:
-                return (true, UnknownUser(current), null);
-        }
+        if (step.IsUnknownName && context.Kind == RouteKind.Mail)
+            return await MailToUnknownAsync(context, address, domain, current, step.Result!, cancellationToken);
+        return step.Result is { } result ? (true, result, null) : (false, null, step.Next);
     }
 
     /// <summary>router.md §8: the domain's Mail to Unknown setting.</summary>
     private async ValueTask<(bool Done, RouteResult? Result, RoutingAddress? Next)> MailToUnknownAsync(
-        RoutingContext context, RoutingAddress address, string domain, string current, CancellationToken cancellationToken)
+        RoutingContext context, RoutingAddress address, string domain, string current, RouteResult unknownUser, CancellationToken cancellationToken)
     {
         var setting = (await _accounts.GetSettingAsync(SettingScope.ForDomain(domain), RouterSettingKeys.MailToUnknown, cancellationToken))?.Trim();
         if (string.IsNullOrEmpty(setting) || setting.Equals("Rejected", StringComparison.OrdinalIgnoreCase))
-            return (true, UnknownUser(current), null);
+            return (true, unknownUser, null);
         if (setting.Equals("Discarded", StringComparison.OrdinalIgnoreCase))
         {
             if (context.Tracing) context.Step("mail to unknown", setting, current, "discard");
@@ -282,7 +236,7 @@ public sealed class TableRouter : IAddressRouter
             return (false, null, next);
         }
         // An unreadable setting must not open anything: treat it as the default.
-        return (true, UnknownUser(current), null);
+        return (true, unknownUser, null);
     }
 
     /// <summary>
@@ -545,8 +499,6 @@ public sealed class TableRouter : IAddressRouter
         ? new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", "no such account: " + text)
         : new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", text);
 
-    private static RouteResult.Reject UnknownUser(string current) =>
-        new(RejectReason.UnknownUser, "5.1.1", $"unknown user {RoutingContext.Show(current)}");
 
     private static RouteResult.Reject BadSyntax(string error) => new(RejectReason.BadSyntax, "5.1.3", $"bad address syntax: {error}");
 }

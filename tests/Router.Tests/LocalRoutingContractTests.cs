@@ -1,15 +1,19 @@
 using Kernel.Abstractions;
 using Kernel.Routing;
+using Kernel.Testing.Stores;
 
 namespace Router.Tests;
 
 /// <summary>
-/// Issue 9 §1: local routing (router.md §6.3) is written twice — the kernel's <see cref="DefaultAddressRouter"/> (no
-/// Router plugin) and the plugin's <see cref="TableRouter"/> (an empty table). One table, run against both, pins that
-/// a local address gets the same result and the same error text whichever router is installed.
+/// Issue 9 §1: local routing (router.md §6.3) has one implementation, the SDK's <see cref="LocalDomainRouting"/>, which
+/// both the kernel's <see cref="DefaultAddressRouter"/> (no Router plugin) and the plugin's <see cref="TableRouter"/> (an
+/// empty table) step through. One table, run against both, pins that a local address gets the same result and the
+/// same error text whichever router is installed (their passes, loop checks and domain handling stay their own).
 /// </summary>
-public sealed class LocalRoutingContractTests
+public sealed class LocalRoutingContractTests(LocalRoutingContractTests.Directory directory) : IClassFixture<LocalRoutingContractTests.Directory>
 {
+    private IAccountStore Store() => directory.Value.Store;
+
     [Theory]
     [InlineData("alice@domain.dom", "mail", "LOCAL(alice@domain.dom)")]
     [InlineData("ALICE@DOMAIN.DOM", "signal", "LOCAL(alice@domain.dom)")]
@@ -54,16 +58,18 @@ public sealed class LocalRoutingContractTests
 
     private static string Show(RouteResult result) => result is RouteResult.Reject r ? $"{RouteTestOutput.SmtpCode(r.Reason)} {r.EnhancedStatus} {r.Text}" : result.Display;
 
-    private static FakeAccountStore Store()
+    /// <summary>The §11 base plus the objects the rows name, in a real store (one per class: the rows only read it).</summary>
+    public sealed class Directory : IDisposable
     {
-        var store = FakeAccountStore.Base();
-        store.DomainAliases["alias.dom"] = "domain.dom";
-        store.Add(DirectoryObjectKind.Alias, "al@domain.dom", "alice@domain.dom");
-        store.Add(DirectoryObjectKind.Forwarder, "fw@domain.dom", "alice@domain.dom");
-        store.Add(DirectoryObjectKind.Forwarder, "loop1@domain.dom", "loop2@domain.dom");
-        store.Add(DirectoryObjectKind.Forwarder, "loop2@domain.dom", "loop1@domain.dom");
-        store.Add(DirectoryObjectKind.Group, "grp@domain.dom", null);
-        store.Add(DirectoryObjectKind.MailingList, "news@domain.dom", null);
-        return store;
+        public TestDirectory Value { get; } = RouterHarness.BaseDirectory()
+            .DomainAlias("alias.dom", "domain.dom")
+            .Alias("al@domain.dom", "alice@domain.dom")
+            .Forwarder("fw@domain.dom", "alice@domain.dom")
+            .Forwarder("loop1@domain.dom", "loop2@domain.dom")
+            .Forwarder("loop2@domain.dom", "loop1@domain.dom")
+            .Group("grp@domain.dom")
+            .Group("news@domain.dom", GroupKind.MailingList);
+
+        public void Dispose() => Value.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Testing.Stores;
 
 namespace Router.Tests;
 
@@ -16,14 +17,16 @@ public sealed class RouterBehaviourTests
     [InlineData("\"u@other.dom\"@our.dom", "550 5.1.1")]
     public async Task Malformed_addresses_get_the_spec_reject(string input, string expected)
     {
-        var decision = await new RouterHarness("").RouteAsync(input);
+        using var harness = new RouterHarness("");
+        var decision = await harness.RouteAsync(input);
         Assert.StartsWith(expected + " ", RouteTestOutput.Display(decision.Result));
     }
 
     [Fact]
     public async Task A_100_kB_address_is_refused_with_501()
     {
-        var decision = await new RouterHarness("").RouteAsync(new string('a', 100_000) + "@our.dom");
+        using var harness = new RouterHarness("");
+        var decision = await harness.RouteAsync(new string('a', 100_000) + "@our.dom");
         Assert.StartsWith("501 5.1.3 ", RouteTestOutput.Display(decision.Result));
     }
 
@@ -34,7 +37,8 @@ public sealed class RouterBehaviourTests
     [InlineData("x@relay.example.2526.via", 2526)]           // only a port label names one
     public async Task Only_the_address_names_a_port_otherwise_the_transport_default_applies(string input, int? port)
     {
-        var decision = await new RouterHarness("").RouteAsync(input, "mail", "T");
+        using var harness = new RouterHarness("");
+        var decision = await harness.RouteAsync(input, "mail", "T");
         var remote = Assert.IsType<RouteResult.Remote>(decision.Result);
         Assert.Equal(port, remote.Port);
     }
@@ -54,7 +58,8 @@ public sealed class RouterBehaviourTests
     public async Task More_than_ten_passes_is_a_loop()
     {
         var table = string.Join("\n", Enumerable.Range(0, 12).Select(i => $"<a{i}@our.dom> = a{i + 1}@our.dom"));
-        var decision = await new RouterHarness(table).RouteAsync("a0@our.dom");
+        using var harness = new RouterHarness(table);
+        var decision = await harness.RouteAsync("a0@our.dom");
         var reject = Assert.IsType<RouteResult.Reject>(decision.Result);
         Assert.Equal((RejectReason.Loop, "5.4.6"), (reject.Reason, reject.EnhancedStatus));
     }
@@ -62,9 +67,8 @@ public sealed class RouterBehaviourTests
     [Fact]
     public async Task A_broken_directory_is_a_temporary_failure_not_an_exception()
     {
-        var harness = new RouterHarness("");
-        harness.Accounts.Broken = true;
-        var decision = await harness.RouteAsync("alice@domain.dom");
+        var broken = new TableRouter(new RouterState(), new FailingAccountStore(), new FakeListeners());
+        var decision = await broken.RouteAsync(RouterHarness.Request("alice@domain.dom", "mail", "U"));
         Assert.StartsWith("451 4.4.3 ", RouteTestOutput.Display(decision.Result));
     }
 
@@ -74,7 +78,8 @@ public sealed class RouterBehaviourTests
     [InlineData("mail", "SMTP(calls.dom)x@calls.dom")]
     public async Task Call_records_are_seen_only_by_dialog_creating_signals(string kind, string expected)
     {
-        var decision = await new RouterHarness("Call: calls.dom = calls.dom@pbx.dom.via").RouteAsync("x@calls.dom", kind, "T");
+        using var harness = new RouterHarness("Call: calls.dom = calls.dom@pbx.dom.via");
+        var decision = await harness.RouteAsync("x@calls.dom", kind, "T");
         Assert.Equal(expected, RouteTestOutput.Display(decision.Result));
     }
 
@@ -83,14 +88,15 @@ public sealed class RouterBehaviourTests
     [InlineData("access", "550 5.1.1")]
     public async Task Http_records_are_seen_only_by_http_lookups(string kind, string expected)
     {
-        var decision = await new RouterHarness("HTTP: <LoginPage@www.example.com> = boss").RouteAsync("LoginPage@www.example.com", kind);
+        using var harness = new RouterHarness("HTTP: <LoginPage@www.example.com> = boss");
+        var decision = await harness.RouteAsync("LoginPage@www.example.com", kind);
         Assert.StartsWith(expected, RouteTestOutput.Display(decision.Result));
     }
 
     [Fact]
     public async Task Smart_host_catch_all_routes_foreign_mail_but_never_local_mail()
     {
-        var harness = new RouterHarness("NoRelay: * = *@smarthost.example.25.via");
+        using var harness = new RouterHarness("NoRelay: * = *@smarthost.example.25.via");
         var far = await harness.RouteAsync("x@far.dom", "mail", "T");
         Assert.Equal("SMTP(smarthost.example.25)x@far.dom", RouteTestOutput.Display(far.Result));
         var local = await harness.RouteAsync("alice@domain.dom", "mail", "T");
@@ -100,7 +106,8 @@ public sealed class RouterBehaviourTests
     [Fact]
     public async Task Trace_names_the_record_that_fired_and_its_grant()
     {
-        var decision = await new RouterHarness("Relay: friend.com = friend.com@friend.com.via").RouteAsync("bob@friend.com");
+        using var harness = new RouterHarness("Relay: friend.com = friend.com@friend.com.via");
+        var decision = await harness.RouteAsync("bob@friend.com");
         var step = Assert.Single(decision.Trace, s => s.Step == "record");
         Assert.Equal("line 1: Relay: friend.com = friend.com@friend.com.via", step.Record);
         Assert.Equal("Relay", step.Grant);
@@ -112,8 +119,8 @@ public sealed class RouterBehaviourTests
     public async Task A_swapped_table_takes_effect_for_the_next_request()
     {
         var state = new RouterState();
-        var accounts = FakeAccountStore.Base();
-        var router = new TableRouter(state, accounts, new FakeListeners());
+        using var directory = RouterHarness.BaseDirectory();
+        var router = new TableRouter(state, directory.Store, new FakeListeners());
         var request = RouterHarness.Request("x@a.dom", "mail", "T");
         Assert.Equal("SMTP(a.dom)x@a.dom", (await router.RouteAsync(request)).Result.Display);
         state.Swap(new RouterSnapshot(TableParser.Parse("a.dom = b.dom").Table!, RelaySettings.Default));
@@ -125,7 +132,8 @@ public sealed class RouterBehaviourTests
     [InlineData("ips our.dom=192.0.2.10; account boss@our.dom", "boss@[192.0.2.10]", "LOCAL(boss@our.dom)")]
     public async Task Own_ip_literal_goes_to_the_domain_with_that_ip_else_the_main_domain(string setup, string input, string expected)
     {
-        var decision = await new RouterHarness("", setup).RouteAsync(input);
+        using var harness = new RouterHarness("", setup);
+        var decision = await harness.RouteAsync(input);
         Assert.Equal(expected, decision.Result.Display);
     }
 
@@ -137,7 +145,8 @@ public sealed class RouterBehaviourTests
     [InlineData("any=192.168.0.0/16", "x@inside.dom", false)]
     public async Task Relay_to_client_ip_addresses_if_sent_to(string setting, string input, bool allowed)
     {
-        var decision = await new RouterHarness("", "to-clients " + setting).RouteAsync(input);
+        using var harness = new RouterHarness("", "to-clients " + setting);
+        var decision = await harness.RouteAsync(input);
         Assert.Equal("SMTP(inside.dom)x@inside.dom", decision.Result.Display);
         Assert.Equal(allowed, decision.Relay.Allowed);
     }
@@ -146,7 +155,8 @@ public sealed class RouterBehaviourTests
     public async Task A_bare_right_side_naming_the_address_itself_is_skipped_not_a_loop()
     {
         // §5.2: <boss@main.dom> = boss maps boss@main.dom to itself, so it counts as not matching.
-        var decision = await new RouterHarness("<boss@main.dom> = boss").RouteAsync("boss@main.dom");
+        using var harness = new RouterHarness("<boss@main.dom> = boss");
+        var decision = await harness.RouteAsync("boss@main.dom");
         Assert.Equal("LOCAL(boss@main.dom)", decision.Result.Display);
     }
 }

@@ -1,14 +1,15 @@
 using System.Net;
 using Kernel.Abstractions;
+using Kernel.Testing.Stores;
 
 namespace Router.Tests;
 
 /// <summary>
-/// Builds a <see cref="TableRouter"/> over the §11 base (fake directory, own IP 192.0.2.10, fixed DNS) from a table
-/// text and a small setup language: <c>account a@d; forwarder f@d=target; domain d; nolocal d; alias-domain a=d;
+/// Builds a <see cref="TableRouter"/> over the §11 base (the real account store through <see cref="TestDirectory"/>,
+/// own IP 192.0.2.10, fixed DNS) from a table text and a small setup language: <c>account a@d; forwarder f@d=target; domain d; nolocal d; alias-domain a=d;
 /// unknown d=VALUE; hold LIST; backup</c>, separated by <c>;</c>.
 /// </summary>
-public sealed class RouterHarness
+public sealed class RouterHarness : IDisposable
 {
     private readonly RouterState _state = new();
 
@@ -16,13 +17,31 @@ public sealed class RouterHarness
     {
         var parse = TableParser.Parse(table);
         Assert.True(parse.Ok, string.Join("\n", parse.Errors));
-        foreach (var command in setup.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) Apply(command);
+        var commands = setup.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // "nolocal D" takes a base domain out: it is never created, rather than created and removed.
+        Directory = BaseDirectory(commands.Where(c => c.StartsWith("nolocal ", StringComparison.Ordinal)).Select(c => c["nolocal ".Length..].Trim()));
+        foreach (var command in commands) Apply(command);
         var relay = RelaySettings.LoadAsync(Accounts, CancellationToken.None).GetAwaiter().GetResult();
         _state.Swap(new RouterSnapshot(parse.Table!, relay));
         Router = new TableRouter(_state, Accounts, new FakeListeners(), Dns);
     }
 
-    public FakeAccountStore Accounts { get; } = FakeAccountStore.Base();
+    public TestDirectory Directory { get; }
+
+    public IAccountStore Accounts => Directory.Store;
+
+    /// <summary>router.md §11 base: Main Domain main.dom; Secondary Domains domain.dom and our.dom; alice, boss, postmaster.</summary>
+    public static TestDirectory BaseDirectory(IEnumerable<string>? without = null)
+    {
+        var skip = new HashSet<string>(without ?? [], StringComparer.OrdinalIgnoreCase);
+        var directory = new TestDirectory();
+        foreach (var domain in new[] { "main.dom", "domain.dom", "our.dom" }.Where(d => !skip.Contains(d))) directory.Domain(domain);
+        foreach (var account in new[] { "alice@domain.dom", "boss@main.dom", "postmaster@main.dom" }.Where(a => !skip.Contains(a[(a.IndexOf('@') + 1)..])))
+            directory.Account(account);
+        return directory;
+    }
+
+    public void Dispose() => Directory.Dispose();
 
     public FakeDns Dns { get; } = new();
 
@@ -54,31 +73,31 @@ public sealed class RouterHarness
         var eq = arg.IndexOf('=');
         switch (verb)
         {
-            case "account": Accounts.Account(arg); break;
-            case "forwarder": Accounts.Add(DirectoryObjectKind.Forwarder, arg[..eq], arg[(eq + 1)..]); break;
-            case "alias": Accounts.Add(DirectoryObjectKind.Alias, arg[..eq], arg[(eq + 1)..]); break;
-            case "group": Accounts.Add(DirectoryObjectKind.Group, arg, null); break;
-            case "domain": Accounts.Domains.Add(arg); break;
-            case "nolocal": Accounts.Domains.Remove(arg); break;
-            case "alias-domain": Accounts.DomainAliases[arg[..eq]] = arg[(eq + 1)..]; break;
-            case "unknown": Accounts.Set(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.MailToUnknown, arg[(eq + 1)..]); break;
-            case "ips": Accounts.Set(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.DomainIpAddresses, arg[(eq + 1)..]); break;
+            case "account": Directory.Account(arg); break;
+            case "forwarder": Directory.Forwarder(arg[..eq], arg[(eq + 1)..]); break;
+            case "alias": Directory.Alias(arg[..eq], arg[(eq + 1)..]); break;
+            case "group": Directory.Group(arg); break;
+            case "domain": Directory.Domain(arg); break;
+            case "nolocal": break; // left out of the base above
+            case "alias-domain": Directory.DomainAlias(arg[..eq], arg[(eq + 1)..]); break;
+            case "unknown": Directory.Setting(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.MailToUnknown, arg[(eq + 1)..]); break;
+            case "ips": Directory.Setting(SettingScope.ForDomain(arg[..eq]), RouterSettingKeys.DomainIpAddresses, arg[(eq + 1)..]); break;
             case "to-clients":
-                Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToClientIps, arg[..eq]);
-                Accounts.Set(SettingScope.Server, RouterSettingKeys.ClientIpAddresses, arg[(eq + 1)..]);
+                Directory.Setting(SettingScope.Server, RouterSettingKeys.RelayToClientIps, arg[..eq]);
+                Directory.Setting(SettingScope.Server, RouterSettingKeys.ClientIpAddresses, arg[(eq + 1)..]);
                 Dns.Mx["inside.dom"] = [new MxRecord(10, "mx.inside.dom")];
                 Dns.A["mx.inside.dom"] = [System.Net.IPAddress.Parse("10.1.2.3")];
                 break;
-            case "hold": Accounts.Set(SettingScope.Server, RouterSettingKeys.HoldDomains, arg); break;
+            case "hold": Directory.Setting(SettingScope.Server, RouterSettingKeys.HoldDomains, arg); break;
             case "backup":
-                Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
+                Directory.Setting(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
                 Dns.Mx["backup.dom"] = [new MxRecord(10, "mx.backup.dom"), new MxRecord(20, "us.example")];
                 Dns.A["mx.backup.dom"] = [IPAddress.Parse("198.51.100.20")];
                 Dns.A["us.example"] = [FakeListeners.OwnIp];
                 break;
             case "backup-sibling":
                 // The better MX is a sibling MTA on another loopback address: 127.0.0.9 is not us (N7).
-                Accounts.Set(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
+                Directory.Setting(SettingScope.Server, RouterSettingKeys.RelayToHostsWeBackup, "true");
                 Dns.Mx["sibling.dom"] = [new MxRecord(10, "mx.sibling.dom"), new MxRecord(20, "us.example")];
                 Dns.A["mx.sibling.dom"] = [IPAddress.Parse("127.0.0.9")];
                 Dns.A["us.example"] = [FakeListeners.OwnIp];

@@ -98,7 +98,7 @@ public sealed class SpecRowTests
     [MemberData(nameof(Rows))]
     public async Task Row(string id, string table, string setup, string input, string kind, string source, string expected, string relay)
     {
-        var harness = new RouterHarness(table, setup);
+        using var harness = new RouterHarness(table, setup);
         var decision = await harness.RouteAsync(input, kind, source);
         var display = RouteTestOutput.Display(decision.Result);
         var trace = string.Join("\n", decision.Trace.Select(s => $"{s.Step}: {s.Before} -> {s.After} [{s.Record}] {s.Grant}"));

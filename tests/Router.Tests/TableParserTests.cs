@@ -115,7 +115,7 @@ public sealed class TableParserTests
     public async Task A_multi_label_capture_and_table_order_across_index_kinds()
     {
         // Line 1 sits in the general shape index, line 2 in the label index: the lower line wins.
-        var harness = new RouterHarness("a*.corp.dom = first.dom\n*.corp.dom = *.second.dom");
+        using var harness = new RouterHarness("a*.corp.dom = first.dom\n*.corp.dom = *.second.dom");
         Assert.Equal("SMTP(first.dom)x@first.dom", (await harness.RouteAsync("x@ab.corp.dom", "mail", "T")).Result.Display);
         Assert.Equal("SMTP(b.c.second.dom)x@b.c.second.dom", (await harness.RouteAsync("x@b.c.corp.dom", "mail", "T")).Result.Display);
     }

@@ -27,7 +27,10 @@ public interface IMessageQueue
     /// The target queue the delivery pipeline puts mail for <paramref name="domain"/> into (smtp.md §8: routes
     /// <c>postmaster@domain</c> as a Mail address from an internal source through the current router), so ETRN/ATRN
     /// for a domain routed into another queue finds that queue. Null when the domain is local, or the router refuses
-    /// or discards it. Throws <see cref="ArgumentException"/> for an empty domain.
+    /// or discards it. Throws <see cref="ArgumentException"/> for an empty domain, and
+    /// <see cref="InvalidOperationException"/> (its message says why; the router's own exception, if any, as
+    /// <see cref="Exception.InnerException"/>) when the router fails or does not answer within the kernel's router
+    /// deadline: a temporary condition for the caller (ETRN 458, RFC 1985), not an unknown queue.
     /// </summary>
     Task<string?> FindQueueForDomainAsync(string domain, CancellationToken cancellationToken = default);
 

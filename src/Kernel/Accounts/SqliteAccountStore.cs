@@ -52,12 +52,12 @@ public sealed class SqliteAccountStore(
     public async Task CreateDomainAsync(string domain, CancellationToken cancellationToken = default)
     {
         var name = ValidDomain(domain);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            if (c.ExecuteScalar<bool>(AccountStoreSql.IsDomainOrAlias, new { name }, tx))
+            if (await c.ExecuteScalarAsync<bool>(AccountStoreSql.IsDomainOrAlias, new { name }, tx))
                 throw new DirectoryException(DirectoryError.AlreadyExists, $"domain {name} already exists");
-            c.Execute(AccountStoreSql.InsertDomain, new { name, created = Now() }, tx);
-            ChangeSequence.Bump(c, tx, null);
+            await c.ExecuteAsync(AccountStoreSql.InsertDomain, new { name, created = Now() }, tx);
+            await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return 0;
         }, cancellationToken);
         logger.LogInformation("domain {Domain} created", name);
@@ -66,23 +66,23 @@ public sealed class SqliteAccountStore(
     public async Task DeleteDomainAsync(string domain, CancellationToken cancellationToken = default)
     {
         var name = ValidDomain(domain);
-        var removed = await WriteAsync((c, tx) =>
+        var removed = await WriteAsync(async (c, tx) =>
         {
-            if (!c.ExecuteScalar<bool>(AccountStoreSql.IsDomainName, new { name }, tx))
-                throw new DirectoryException(DirectoryError.NotFound, IsAlias(c, tx, name)
+            if (!await c.ExecuteScalarAsync<bool>(AccountStoreSql.IsDomainName, new { name }, tx))
+                throw new DirectoryException(DirectoryError.NotFound, await IsAliasAsync(c, tx, name)
                     ? $"{name} is a domain alias, not a domain; remove the alias instead"
                     : $"unknown domain {name}");
-            var accounts = c.Query<string>(AccountStoreSql.ListAccountNames, new { domain = name }, tx)
+            var accounts = (await c.QueryAsync<string>(AccountStoreSql.ListAccountNames, new { domain = name }, tx))
                 .Select(a => new AccountAddress(a, name)).ToList();
             foreach (var account in accounts)
             {
                 foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), account);
             }
-            c.Execute(AccountStoreSql.DeleteDomainSettings, new { name }, tx);
-            c.Execute(AccountStoreSql.DeleteMainDomainSetting, new { name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.DeleteDomainSettings, new { name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.DeleteMainDomainSetting, new { name }, tx);
             // Objects, accounts, members and domain aliases go with the domain (ON DELETE CASCADE).
-            c.Execute(AccountStoreSql.DeleteDomain, new { name }, tx);
-            ChangeSequence.Bump(c, tx, null);
+            await c.ExecuteAsync(AccountStoreSql.DeleteDomain, new { name }, tx);
+            await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return accounts;
         }, cancellationToken);
         foreach (var account in removed) AfterRemoval(account);
@@ -111,14 +111,14 @@ public sealed class SqliteAccountStore(
     {
         var real = ValidDomain(domain);
         var name = ValidDomain(alias);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            if (!c.ExecuteScalar<bool>(AccountStoreSql.IsDomainName, new { name = real }, tx))
+            if (!await c.ExecuteScalarAsync<bool>(AccountStoreSql.IsDomainName, new { name = real }, tx))
                 throw new DirectoryException(DirectoryError.NotFound, $"unknown domain {real}");
-            if (c.ExecuteScalar<bool>(AccountStoreSql.IsDomainOrAlias, new { name }, tx))
+            if (await c.ExecuteScalarAsync<bool>(AccountStoreSql.IsDomainOrAlias, new { name }, tx))
                 throw new DirectoryException(DirectoryError.AlreadyExists, $"{name} is already a domain or a domain alias");
-            c.Execute(AccountStoreSql.InsertDomainAlias, new { alias = name, domain = real }, tx);
-            ChangeSequence.Bump(c, tx, null);
+            await c.ExecuteAsync(AccountStoreSql.InsertDomainAlias, new { alias = name, domain = real }, tx);
+            await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return 0;
         }, cancellationToken);
     }
@@ -126,11 +126,11 @@ public sealed class SqliteAccountStore(
     public async Task RemoveDomainAliasAsync(string alias, CancellationToken cancellationToken = default)
     {
         var name = ValidDomain(alias);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            if (c.Execute(AccountStoreSql.DeleteDomainAlias, new { alias = name }, tx) == 0)
+            if (await c.ExecuteAsync(AccountStoreSql.DeleteDomainAlias, new { alias = name }, tx) == 0)
                 throw new DirectoryException(DirectoryError.NotFound, $"unknown domain alias {name}");
-            ChangeSequence.Bump(c, tx, null);
+            await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return 0;
         }, cancellationToken);
     }
@@ -147,16 +147,16 @@ public sealed class SqliteAccountStore(
             ?? throw new DirectoryException(DirectoryError.NotFound, $"unknown domain {domain}");
         var verifiers = password is null ? Verifiers.None : ComputeVerifiers(name, realm, password);
         var address = new AccountAddress(name, realm);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
+            var real = await RequireDomainAsync(c, tx, domain);
             if (real != realm) throw new DirectoryException(DirectoryError.NotFound, $"domain {domain} changed while the account was being created; try again");
-            RequireFree(c, tx, real, name);
-            var template = ReadTemplateLists(c, tx, real);
-            c.Execute(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)DirectoryObjectKind.Account, target = (string?)null }, tx);
-            c.Execute(AccountStoreSql.InsertAccount, new { domain = real, name, created = Now(), hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
+            await RequireFreeAsync(c, tx, real, name);
+            var template = await ReadTemplateListsAsync(c, tx, real);
+            await c.ExecuteAsync(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)DirectoryObjectKind.Account, target = (string?)null }, tx);
+            await c.ExecuteAsync(AccountStoreSql.InsertAccount, new { domain = real, name, created = Now(), hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
             if (!string.IsNullOrEmpty(realName))
-                c.Execute(AccountStoreSql.UpsertSetting, new { scope = (int)SettingScopeKind.Account, domain = real, account = name, key = SettingKeys.RealName, value = realName }, tx);
+                await c.ExecuteAsync(AccountStoreSql.UpsertSetting, new { scope = (int)SettingScopeKind.Account, domain = real, account = name, key = SettingKeys.RealName, value = realName }, tx);
             foreach (var lifecycle in Lifecycles) lifecycle.OnCreating(new SqliteStoreTransaction(c, tx), address, template);
             return 0;
         }, cancellationToken);
@@ -167,15 +167,15 @@ public sealed class SqliteAccountStore(
     public async Task DeleteAccountAsync(AccountAddress account, CancellationToken cancellationToken = default)
     {
         var (name, domain) = ValidAddress(account);
-        var address = await WriteAsync((c, tx) =>
+        var address = await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            RequireKind(c, tx, real, name, DirectoryObjectKind.Account);
+            var real = await RequireDomainAsync(c, tx, domain);
+            await RequireKindAsync(c, tx, real, name, DirectoryObjectKind.Account);
             var address = new AccountAddress(name, real);
             foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), address);
-            c.Execute(AccountStoreSql.DeleteAliasesOf, new { domain = real, name }, tx);
-            c.Execute(AccountStoreSql.DeleteAccountSettings, new { domain = real, name }, tx);
-            c.Execute(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.DeleteAliasesOf, new { domain = real, name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.DeleteAccountSettings, new { domain = real, name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
             return address;
         }, cancellationToken);
         AfterRemoval(address);
@@ -210,12 +210,12 @@ public sealed class SqliteAccountStore(
         var realm = await ResolveDomainAsync(domain, cancellationToken)
             ?? throw new DirectoryException(DirectoryError.NotFound, $"unknown domain {domain}");
         var verifiers = ComputeVerifiers(name, realm, password);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
+            var real = await RequireDomainAsync(c, tx, domain);
             if (real != realm) throw new DirectoryException(DirectoryError.NotFound, $"domain {domain} changed while the password was being set; try again");
-            RequireKind(c, tx, real, name, DirectoryObjectKind.Account);
-            c.Execute(AccountStoreSql.SetPassword, new { domain = real, name, hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
+            await RequireKindAsync(c, tx, real, name, DirectoryObjectKind.Account);
+            await c.ExecuteAsync(AccountStoreSql.SetPassword, new { domain = real, name, hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
             return 0;
         }, cancellationToken);
         var address = new AccountAddress(name, realm);
@@ -269,14 +269,14 @@ public sealed class SqliteAccountStore(
     {
         var (aliasName, aliasDomain) = ValidAddress(alias);
         var (accountName, accountDomain) = ValidAddress(account);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, aliasDomain);
-            if (RequireDomain(c, tx, accountDomain) != real)
+            var real = await RequireDomainAsync(c, tx, aliasDomain);
+            if (await RequireDomainAsync(c, tx, accountDomain) != real)
                 throw new DirectoryException(DirectoryError.NotAllowed, $"alias {alias} must be in the domain of {account}");
-            RequireKind(c, tx, real, accountName, DirectoryObjectKind.Account);
-            RequireFree(c, tx, real, aliasName);
-            c.Execute(AccountStoreSql.InsertObject, new { domain = real, name = aliasName, kind = (int)DirectoryObjectKind.Alias, target = accountName }, tx);
+            await RequireKindAsync(c, tx, real, accountName, DirectoryObjectKind.Account);
+            await RequireFreeAsync(c, tx, real, aliasName);
+            await c.ExecuteAsync(AccountStoreSql.InsertObject, new { domain = real, name = aliasName, kind = (int)DirectoryObjectKind.Alias, target = accountName }, tx);
             return 0;
         }, cancellationToken);
     }
@@ -298,14 +298,14 @@ public sealed class SqliteAccountStore(
     {
         var (name, domain) = ValidAddress(forwarder);
         var to = ValidTarget(target, "forwarder target");
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            var existing = Find(c, tx, real, name);
+            var real = await RequireDomainAsync(c, tx, domain);
+            var existing = await FindAsync(c, tx, real, name);
             if (existing is null)
-                c.Execute(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)DirectoryObjectKind.Forwarder, target = to }, tx);
+                await c.ExecuteAsync(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)DirectoryObjectKind.Forwarder, target = to }, tx);
             else if (existing.Value.Kind == DirectoryObjectKind.Forwarder)
-                c.Execute(AccountStoreSql.UpdateObjectTarget, new { domain = real, name, target = to }, tx);
+                await c.ExecuteAsync(AccountStoreSql.UpdateObjectTarget, new { domain = real, name, target = to }, tx);
             else
                 throw new DirectoryException(DirectoryError.AlreadyExists, $"{name}@{real} already exists as {Describe(existing.Value.Kind)}");
             return 0;
@@ -324,11 +324,11 @@ public sealed class SqliteAccountStore(
             GroupKind.MailingList => DirectoryObjectKind.MailingList,
             _ => throw new DirectoryException(DirectoryError.InvalidName, $"unknown group kind {kind}"),
         };
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            RequireFree(c, tx, real, name);
-            c.Execute(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)objectKind, target = (string?)null }, tx);
+            var real = await RequireDomainAsync(c, tx, domain);
+            await RequireFreeAsync(c, tx, real, name);
+            await c.ExecuteAsync(AccountStoreSql.InsertObject, new { domain = real, name, kind = (int)objectKind, target = (string?)null }, tx);
             return 0;
         }, cancellationToken);
     }
@@ -349,12 +349,12 @@ public sealed class SqliteAccountStore(
             var valid = ValidTarget(member, "group member");
             if (seen.Add(valid)) list.Add(valid);
         }
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            RequireGroup(c, tx, real, name);
-            c.Execute(AccountStoreSql.DeleteMembers, new { domain = real, name }, tx);
-            c.Execute(AccountStoreSql.InsertMember, list.Select((m, i) => new { domain = real, name, position = i, member = m }), tx);
+            var real = await RequireDomainAsync(c, tx, domain);
+            await RequireGroupAsync(c, tx, real, name);
+            await c.ExecuteAsync(AccountStoreSql.DeleteMembers, new { domain = real, name }, tx);
+            await c.ExecuteAsync(AccountStoreSql.InsertMember, list.Select((m, i) => new { domain = real, name, position = i, member = m }), tx);
             return 0;
         }, cancellationToken);
     }
@@ -364,8 +364,8 @@ public sealed class SqliteAccountStore(
         var (name, domain) = ValidAddress(group);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var real = RequireDomain(connection, tx, domain);
-        RequireGroup(connection, tx, real, name);
+        var real = await RequireDomainAsync(connection, tx, domain);
+        await RequireGroupAsync(connection, tx, real, name);
         return (await connection.QueryAsync<string>(Command(AccountStoreSql.ListMembers, new { domain = real, name }, cancellationToken, tx))).ToList();
     }
 
@@ -413,7 +413,7 @@ public sealed class SqliteAccountStore(
         ValidateKey(key);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var (kind, domain, account) = ResolveScope(connection, tx, scope);
+        var (kind, domain, account) = await ResolveScopeAsync(connection, tx, scope);
         return await connection.ExecuteScalarAsync<string?>(Command(AccountStoreSql.EffectiveSetting,
             new { key, scope = (int)kind, domain, account }, cancellationToken, tx));
     }
@@ -422,7 +422,7 @@ public sealed class SqliteAccountStore(
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var (kind, domain, account) = ResolveScope(connection, tx, scope);
+        var (kind, domain, account) = await ResolveScopeAsync(connection, tx, scope);
         var rows = await connection.QueryAsync<(string Key, string Value)>(Command(AccountStoreSql.OwnSettings,
             new { scope = (int)kind, domain, account }, cancellationToken, tx));
         return rows.ToDictionary(r => r.Key, r => r.Value, StringComparer.OrdinalIgnoreCase);
@@ -433,20 +433,20 @@ public sealed class SqliteAccountStore(
         ValidateKey(key);
         if (value is { Length: > MaxSettingValueLength })
             throw new DirectoryException(DirectoryError.NotAllowed, $"setting {key} is longer than {MaxSettingValueLength} characters");
-        var resolved = await WriteAsync((c, tx) =>
+        var resolved = await WriteAsync(async (c, tx) =>
         {
-            var (kind, domain, account) = ResolveScope(c, tx, scope);
+            var (kind, domain, account) = await ResolveScopeAsync(c, tx, scope);
             var stored = value;
             if (kind == SettingScopeKind.Server && string.Equals(key, SettingKeys.MainDomain, StringComparison.OrdinalIgnoreCase) && value is not null)
             {
                 // The Main Domain must be a real domain; an alias given here names its domain.
-                var main = DomainName.IsValid(value) ? c.ExecuteScalar<string?>(AccountStoreSql.RealDomain, new { name = value.ToLowerInvariant() }, tx) : null;
+                var main = DomainName.IsValid(value) ? await c.ExecuteScalarAsync<string?>(AccountStoreSql.RealDomain, new { name = value.ToLowerInvariant() }, tx) : null;
                 stored = main ?? throw new DirectoryException(DirectoryError.NotFound, $"MainDomain: unknown domain {Show(value)}");
             }
             var args = new { scope = (int)kind, domain, account, key, value = stored };
-            if (stored is null) c.Execute(AccountStoreSql.DeleteSetting, args, tx);
-            else c.Execute(AccountStoreSql.UpsertSetting, args, tx);
-            ChangeSequence.Bump(c, tx, null);
+            if (stored is null) await c.ExecuteAsync(AccountStoreSql.DeleteSetting, args, tx);
+            else await c.ExecuteAsync(AccountStoreSql.UpsertSetting, args, tx);
+            await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return (kind, domain, account);
         }, cancellationToken);
         if (resolved.kind == SettingScopeKind.Account)
@@ -460,8 +460,8 @@ public sealed class SqliteAccountStore(
         var (name, domain) = ValidAddress(account);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        var real = RequireDomain(connection, tx, domain);
-        RequireKind(connection, tx, real, name, DirectoryObjectKind.Account);
+        var real = await RequireDomainAsync(connection, tx, domain);
+        await RequireKindAsync(connection, tx, real, name, DirectoryObjectKind.Account);
         var (server, domainRights) = await connection.QuerySingleAsync<(long, long)>(Command(AccountStoreSql.GetRights, new { domain = real, name }, cancellationToken, tx));
         return new AdminRights((ServerRights)server, (DomainAdminRights)domainRights);
     }
@@ -474,18 +474,18 @@ public sealed class SqliteAccountStore(
         const DomainAdminRights allDomain = DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes | DomainAdminRights.CanAccessWebSites | DomainAdminRights.CanCreateAccounts;
         if ((rights.Server & ~allServer) != 0 || (rights.Domain & ~allDomain) != 0)
             throw new DirectoryException(DirectoryError.NotAllowed, $"unknown administrator rights {rights.Server}/{rights.Domain}");
-        var address = await WriteAsync((c, tx) =>
+        var address = await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            RequireKind(c, tx, real, name, DirectoryObjectKind.Account);
+            var real = await RequireDomainAsync(c, tx, domain);
+            await RequireKindAsync(c, tx, real, name, DirectoryObjectKind.Account);
             // mailboxes.md §10: server rights only for Main-Domain accounts; others can only be Domain Administrators.
             if (rights.Server != ServerRights.None)
             {
-                var main = c.ExecuteScalar<string?>(AccountStoreSql.MainDomain, transaction: tx);
+                var main = await c.ExecuteScalarAsync<string?>(AccountStoreSql.MainDomain, transaction: tx);
                 if (real != main)
                     throw new DirectoryException(DirectoryError.NotAllowed, $"server rights can be granted only to accounts of the Main Domain ({main}), not to {name}@{real}");
             }
-            c.Execute(AccountStoreSql.SetRights, new { domain = real, name, server = (long)rights.Server, domainRights = (long)rights.Domain }, tx);
+            await c.ExecuteAsync(AccountStoreSql.SetRights, new { domain = real, name, server = (long)rights.Server, domainRights = (long)rights.Domain }, tx);
             return new AccountAddress(name, real);
         }, cancellationToken);
         logger.LogInformation("administrator rights of {Account} set to {ServerRights}/{DomainRights}", address, rights.Server, rights.Domain);
@@ -494,12 +494,12 @@ public sealed class SqliteAccountStore(
 
     // ------------------------------------------------------------------ Internals
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         // BEGIN IMMEDIATE: take the write lock first, so checks and writes see one state and nothing is half-written.
         await using var transaction = connection.BeginTransaction();
-        var result = work(connection, transaction);
+        var result = await work(connection, transaction);
         cancellationToken.ThrowIfCancellationRequested();
         transaction.Commit();
         return result;
@@ -508,12 +508,12 @@ public sealed class SqliteAccountStore(
     private async Task RemoveObjectAsync(AccountAddress address, DirectoryObjectKind kind, CancellationToken cancellationToken)
     {
         var (name, domain) = ValidAddress(address);
-        await WriteAsync((c, tx) =>
+        await WriteAsync(async (c, tx) =>
         {
-            var real = RequireDomain(c, tx, domain);
-            if (kind == DirectoryObjectKind.Group) RequireGroup(c, tx, real, name);
-            else RequireKind(c, tx, real, name, kind);
-            c.Execute(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
+            var real = await RequireDomainAsync(c, tx, domain);
+            if (kind == DirectoryObjectKind.Group) await RequireGroupAsync(c, tx, real, name);
+            else await RequireKindAsync(c, tx, real, name, kind);
+            await c.ExecuteAsync(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
             return 0;
         }, cancellationToken);
     }
@@ -536,14 +536,14 @@ public sealed class SqliteAccountStore(
     }
 
     /// <summary>The Account Template's lists (mailboxes.md §8), read with inheritance (template → domain → server).</summary>
-    private static AccountTemplateLists ReadTemplateLists(SqliteConnection c, SqliteTransaction tx, string domain)
+    private static async Task<AccountTemplateLists> ReadTemplateListsAsync(SqliteConnection c, SqliteTransaction tx, string domain)
     {
-        string? Read(string key) => c.ExecuteScalar<string?>(AccountStoreSql.EffectiveSetting,
+        Task<string?> Read(string key) => c.ExecuteScalarAsync<string?>(AccountStoreSql.EffectiveSetting,
             new { key, scope = (int)SettingScopeKind.AccountTemplate, domain, account = "" }, tx);
-        var mailboxes = SplitList(Read(SettingKeys.TemplateMailboxes));
-        var subscriptions = SplitList(Read(SettingKeys.TemplateSubscriptions));
+        var mailboxes = SplitList(await Read(SettingKeys.TemplateMailboxes));
+        var subscriptions = SplitList(await Read(SettingKeys.TemplateSubscriptions));
         var aliases = new List<KeyValuePair<string, string>>();
-        foreach (var pair in SplitList(Read(SettingKeys.TemplateMailboxAliases)))
+        foreach (var pair in SplitList(await Read(SettingKeys.TemplateMailboxAliases)))
         {
             var eq = pair.IndexOf('=');
             if (eq <= 0 || eq == pair.Length - 1)
@@ -558,7 +558,7 @@ public sealed class SqliteAccountStore(
     private static List<string> SplitList(string? value) =>
         value is null ? [] : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    private (SettingScopeKind Kind, string Domain, string Account) ResolveScope(SqliteConnection c, SqliteTransaction tx, SettingScope scope)
+    private async Task<(SettingScopeKind Kind, string Domain, string Account)> ResolveScopeAsync(SqliteConnection c, SqliteTransaction tx, SettingScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         switch (scope.Kind)
@@ -567,11 +567,11 @@ public sealed class SqliteAccountStore(
                 return (SettingScopeKind.Server, "", "");
             case SettingScopeKind.Domain:
             case SettingScopeKind.AccountTemplate:
-                return (scope.Kind, RequireDomain(c, tx, ValidDomain(scope.Domain)), "");
+                return (scope.Kind, await RequireDomainAsync(c, tx, ValidDomain(scope.Domain)), "");
             case SettingScopeKind.Account:
-                var domain = RequireDomain(c, tx, ValidDomain(scope.Domain));
+                var domain = await RequireDomainAsync(c, tx, ValidDomain(scope.Domain));
                 var name = ValidName(scope.Account);
-                RequireKind(c, tx, domain, name, DirectoryObjectKind.Account);
+                await RequireKindAsync(c, tx, domain, name, DirectoryObjectKind.Account);
                 return (SettingScopeKind.Account, domain, name);
             default:
                 throw new DirectoryException(DirectoryError.InvalidName, $"unknown setting scope {scope.Kind}");
@@ -595,37 +595,37 @@ public sealed class SqliteAccountStore(
     private static async Task<string?> RealDomainAsync(SqliteConnection c, string name, CancellationToken cancellationToken) =>
         await c.ExecuteScalarAsync<string?>(Command(AccountStoreSql.RealDomain, new { name }, cancellationToken));
 
-    private static string RequireDomain(SqliteConnection c, SqliteTransaction tx, string name) =>
-        c.ExecuteScalar<string?>(AccountStoreSql.RealDomain, new { name }, tx)
+    private static async Task<string> RequireDomainAsync(SqliteConnection c, SqliteTransaction tx, string name) =>
+        await c.ExecuteScalarAsync<string?>(AccountStoreSql.RealDomain, new { name }, tx)
         ?? throw new DirectoryException(DirectoryError.NotFound, $"unknown domain {name}");
 
-    private static bool IsAlias(SqliteConnection c, SqliteTransaction tx, string name) =>
-        c.ExecuteScalar<string?>(AccountStoreSql.RealDomain, new { name }, tx) is not null;
+    private static async Task<bool> IsAliasAsync(SqliteConnection c, SqliteTransaction tx, string name) =>
+        await c.ExecuteScalarAsync<string?>(AccountStoreSql.RealDomain, new { name }, tx) is not null;
 
-    private static (DirectoryObjectKind Kind, string? Target)? Find(SqliteConnection c, SqliteTransaction tx, string domain, string name)
+    private static async Task<(DirectoryObjectKind Kind, string? Target)?> FindAsync(SqliteConnection c, SqliteTransaction tx, string domain, string name)
     {
-        var row = c.QuerySingleOrDefault<ObjectRow>(AccountStoreSql.FindObject, new { domain, name }, tx);
+        var row = await c.QuerySingleOrDefaultAsync<ObjectRow>(AccountStoreSql.FindObject, new { domain, name }, tx);
         return row is null ? null : ((DirectoryObjectKind)row.Kind, row.Target);
     }
 
-    private static void RequireFree(SqliteConnection c, SqliteTransaction tx, string domain, string name)
+    private static async Task RequireFreeAsync(SqliteConnection c, SqliteTransaction tx, string domain, string name)
     {
-        if (Find(c, tx, domain, name) is { } existing)
+        if (await FindAsync(c, tx, domain, name) is { } existing)
             throw new DirectoryException(DirectoryError.AlreadyExists, $"{name}@{domain} already exists as {Describe(existing.Kind)}");
     }
 
-    private static void RequireKind(SqliteConnection c, SqliteTransaction tx, string domain, string name, DirectoryObjectKind kind)
+    private static async Task RequireKindAsync(SqliteConnection c, SqliteTransaction tx, string domain, string name, DirectoryObjectKind kind)
     {
-        var existing = Find(c, tx, domain, name);
+        var existing = await FindAsync(c, tx, domain, name);
         if (existing is null)
             throw new DirectoryException(DirectoryError.NotFound, $"no {Noun(kind)} {name}@{domain}");
         if (existing.Value.Kind != kind)
             throw new DirectoryException(DirectoryError.NotFound, $"{name}@{domain} is {Describe(existing.Value.Kind)}, not {Describe(kind)}");
     }
 
-    private static void RequireGroup(SqliteConnection c, SqliteTransaction tx, string domain, string name)
+    private static async Task RequireGroupAsync(SqliteConnection c, SqliteTransaction tx, string domain, string name)
     {
-        var existing = Find(c, tx, domain, name);
+        var existing = await FindAsync(c, tx, domain, name);
         if (existing is null)
             throw new DirectoryException(DirectoryError.NotFound, $"no group or mailing list {name}@{domain}");
         if (existing.Value.Kind is not (DirectoryObjectKind.Group or DirectoryObjectKind.MailingList))

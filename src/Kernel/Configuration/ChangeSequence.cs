@@ -18,16 +18,7 @@ internal static class ChangeSequence
     private const string CurrentSql = "SELECT value FROM change_sequence WHERE id = 1";
     private const string ChangesSql = "SELECT sequence, name FROM config_changes WHERE sequence > @after ORDER BY sequence";
 
-    /// <summary>Bumps the sequence and records what changed (a document's name, or null for settings/domains).</summary>
-    public static long Bump(SqliteConnection connection, SqliteTransaction transaction, string? name)
-    {
-        var sequence = connection.ExecuteScalar<long>(BumpSql, transaction: transaction);
-        connection.Execute(RecordSql, new { sequence, name }, transaction);
-        if (sequence % 100 == 0) connection.Execute(TrimSql, new { oldest = sequence - RetainedChanges }, transaction);
-        return sequence;
-    }
-
-    /// <summary><see cref="Bump"/> for writers that are async all the way (issue 9 §2: no synchronous calls on request paths).</summary>
+    /// <summary>Bumps the sequence and records what changed (a document's name, or null for settings/domains), in the writer's transaction.</summary>
     public static async Task<long> BumpAsync(SqliteConnection connection, SqliteTransaction transaction, string? name, CancellationToken cancellationToken)
     {
         var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpSql, transaction: transaction, cancellationToken: cancellationToken));

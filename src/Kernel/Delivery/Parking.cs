@@ -30,6 +30,17 @@ internal static class Parking
     }
 
     /// <summary>
+    /// The one parking rule for every plugin call (router, rules, transport): a recipient is parked once this is its
+    /// <see cref="QueueOptions.ParkAfterFailures"/>-th plugin failure in a row, or once the run that began at
+    /// <paramref name="failingSince"/> has gone on for <see cref="QueueOptions.ParkAfter"/>.
+    /// </summary>
+    public static bool ShouldPark(long failuresInARow, long failingSince, long now, QueueOptions options, out TimeSpan failingFor)
+    {
+        failingFor = TimeSpan.FromMilliseconds(now - failingSince);
+        return failuresInARow >= options.ParkAfterFailures || failingFor >= options.ParkAfter;
+    }
+
+    /// <summary>
     /// A plugin (router, rules) failed for this recipient: retried after <see cref="QueueOptions.RoutingRetry"/>, parked
     /// once it failed <see cref="QueueOptions.ParkAfterFailures"/> times in a row, or once its failures have gone on for
     /// <see cref="QueueOptions.ParkAfter"/> whatever their count (the run's start is kept in <c>failing_since</c>).
@@ -38,8 +49,7 @@ internal static class Parking
     {
         var attempts = r.Attempts + 1;
         var since = r.FailingSince ?? batch.Now;
-        var failingFor = TimeSpan.FromMilliseconds(batch.Now - since);
-        if (attempts < options.ParkAfterFailures && failingFor < options.ParkAfter)
+        if (!ShouldPark(attempts, since, batch.Now, options, out var failingFor))
         {
             batch.Postpone(r, reason, batch.Now + (long)options.RoutingRetry.TotalMilliseconds, attempts, since);
             return;

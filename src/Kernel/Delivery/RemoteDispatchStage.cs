@@ -84,7 +84,7 @@ internal sealed class RemoteDispatchStage(IQueueBackend queue, IKernelExtensions
         lock (_gate) return _closing.Contains(transport);
     }
 
-    private async Task DrainAsync(IQueueLease lease, IMailTransport transport, Action finished, CancellationToken stopping, CancellationToken hard)
+    private async Task DrainAsync(IDeliveryLease lease, IMailTransport transport, Action finished, CancellationToken stopping, CancellationToken hard)
     {
         try
         {
@@ -95,18 +95,15 @@ internal sealed class RemoteDispatchStage(IQueueBackend queue, IKernelExtensions
                     var message = await lease.NextAsync(hard);
                     if (message is null) break;
                     var call = await PluginCallPolicy.RunAsync($"transport {transport.Name}", ct => transport.DeliverAsync(message, ct), Options.TransportTimeout, hard);
-                    IReadOnlyList<RecipientOutcome> outcomes;
                     if (call.Succeeded)
                     {
-                        outcomes = call.Value!;
+                        await lease.CompleteAsync(message, call.Value!, hard);
+                        continue;
                     }
-                    else
-                    {
-                        // IMailTransport contract: an exception or timeout is a temporary failure for every recipient.
-                        logger.LogWarning(call.Exception, "transport {Transport} failed on message {QueueId} for queue {Queue}: {Reason}", transport.Name, message.QueueId, lease.Queue, call.Failure);
-                        outcomes = message.Recipients.Select(r => new RecipientOutcome(r.Address, DeliveryOutcome.TemporaryFailure, "4.4.0", call.Failure!)).ToList();
-                    }
-                    await lease.CompleteAsync(message, outcomes, hard);
+                    // IMailTransport contract: an exception or timeout is a temporary failure for every recipient; one
+                    // that keeps happening parks them, as for the router and rules (Parking.cs).
+                    logger.LogWarning(call.Exception, "transport {Transport} failed on message {QueueId} for queue {Queue}: {Reason}", transport.Name, message.QueueId, lease.Queue, call.Failure);
+                    await lease.PluginFailedAsync(message, call.Failure!, hard);
                 }
             }
         }

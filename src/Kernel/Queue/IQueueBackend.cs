@@ -64,5 +64,5 @@ internal interface IQueueBackend
     bool WasGenerated(string key);
 
     /// <summary>The scheduler's lease on a target queue: held recipients stay where they are.</summary>
-    Task<IQueueLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);
+    Task<IDeliveryLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);
 }

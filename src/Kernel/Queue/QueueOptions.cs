@@ -31,9 +31,9 @@ public sealed record QueueOptions
     public TimeSpan RouterTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A recipient whose routing failed temporarily because of a plugin (router or rules: exception, timeout) this many
-    /// times in a row is parked with its reason (<c>Kernel:Delivery:ParkAfterFailures</c>) instead of being retried every
-    /// <see cref="RoutingRetry"/> until it expires; <c>kernel queue retry ID</c> resumes it.
+    /// A recipient whose delivery failed temporarily because of a plugin (router, rules or transport: exception, timeout —
+    /// not a remote server's 4xx) this many times in a row is parked with its reason (<c>Kernel:Delivery:ParkAfterFailures</c>)
+    /// instead of being retried until it expires; <c>kernel queue retry ID</c> resumes it.
     /// </summary>
     public int ParkAfterFailures { get; init; } = 20;
 

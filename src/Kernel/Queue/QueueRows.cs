@@ -37,6 +37,9 @@ internal sealed class RecipientRow
 
     /// <summary>When the current run of plugin failures began (unix ms), for parking by age; null outside one.</summary>
     public long? FailingSince { get; set; }
+
+    /// <summary>Transport plugin failures in a row (parking by count); reset by any other outcome.</summary>
+    public long PluginFailures { get; set; }
 }
 
 /// <summary>A message with the recipients a caller asked for.</summary>
@@ -49,7 +52,7 @@ internal sealed record NewMessage(string Id, string Sender, string? EnvelopeId, 
 /// <summary>A recipient's new state. <see cref="Idx"/> null: a new row (a group member routed remote).</summary>
 internal sealed record RecipientUpdate(string MessageId, long? Idx, Abstractions.RecipientState State, string? Queue = null, string? Target = null,
     long Attempts = 0, long? NextAttempt = null, string? LastError = null, string? Status = null, string? RemoteMta = null, DsnPending Dsn = DsnPending.None,
-    string? Address = null, string? Orcpt = null, long Notify = 0, bool DelaySent = false, long? FailingSince = null);
+    string? Address = null, string? Orcpt = null, long Notify = 0, bool DelaySent = false, long? FailingSince = null, long PluginFailures = 0);
 
 /// <summary>A DSN still owed for a recipient (queue_recipients.dsn); the worker sends it before the message may go.</summary>
 internal enum DsnPending

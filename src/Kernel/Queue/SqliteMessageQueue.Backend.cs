@@ -54,6 +54,6 @@ public sealed partial class SqliteMessageQueue : IQueueBackend
 
     Task<StoredBody> IQueueBackend.WriteBodyAsync(Stream content, CancellationToken cancellationToken) => Store.Bodies.WriteAsync(content, cancellationToken);
 
-    Task<IQueueLease?> IQueueBackend.LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken) =>
-        LeaseCoreAsync(queue, holder, duration, includeHeld: false, cancellationToken);
+    async Task<IDeliveryLease?> IQueueBackend.LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken) =>
+        await LeaseCoreAsync(queue, holder, duration, includeHeld: false, cancellationToken);
 }

@@ -145,8 +145,12 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(domain);
         // smtp.md §8: the queue a node means is where postmaster@domain, routed as Mail from an internal source, would wait.
         var request = new RouteRequest($"postmaster@{domain.Trim().TrimStart('@')}", RouteKind.Mail, RequestSource.InternalSource("queue"));
-        var decision = await _extensions.Router.RouteAsync(request, cancellationToken);
-        return QueueEnvelopes.TargetQueueOf(decision.Result);
+        // The same policy as every plugin call (PluginCallPolicy): a hanging or failing router is a clear temporary
+        // failure for the caller (ETRN 458), never a null, which would mean "no such queue".
+        var router = _extensions.Router;
+        var routed = await PluginCallPolicy.RunAsync("router", async ct => (await router.RouteAsync(request, ct)).Result, Options.RouterTimeout, cancellationToken);
+        if (!routed.Succeeded) throw new InvalidOperationException(routed.Failure, routed.Exception);
+        return QueueEnvelopes.TargetQueueOf(routed.Value!);
     }
 
     private async Task WriteLoopAsync()
@@ -194,11 +198,11 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         return count;
     }
 
-    public Task<IQueueLease?> LeaseQueueAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        LeaseCoreAsync(queue, holder, duration, includeHeld: true, cancellationToken);
+    public async Task<IQueueLease?> LeaseQueueAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        await LeaseCoreAsync(queue, holder, duration, includeHeld: true, cancellationToken);
 
     /// <summary>The scheduler's lease: like an ATRN lease, but held recipients stay where they are.</summary>
-    internal async Task<IQueueLease?> LeaseCoreAsync(string queue, string holder, TimeSpan duration, bool includeHeld, CancellationToken cancellationToken)
+    internal async Task<SqliteQueueLease?> LeaseCoreAsync(string queue, string holder, TimeSpan duration, bool includeHeld, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentException.ThrowIfNullOrEmpty(holder);

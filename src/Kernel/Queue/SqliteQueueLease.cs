@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Delivery;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Queue;
@@ -8,7 +9,7 @@ namespace Kernel.Queue;
 /// calling (a crashed ATRN session, a dead worker) loses it when it expires, and its messages are simply still queued.
 /// </summary>
 internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, string token, TimeSpan duration, bool includeHeld, IMessageBus bus, ILogger logger)
-    : IQueueLease
+    : IDeliveryLease
 {
     private TimeSpan _duration = duration;
     private readonly Dictionary<string, IReadOnlyList<RecipientRow>> _handedOut = new(StringComparer.Ordinal);
@@ -52,7 +53,15 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
             (int)next.Recipients.Max(r => r.Attempts) + 1);
     }
 
-    public async Task CompleteAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken = default)
+    public Task CompleteAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, CancellationToken cancellationToken = default) =>
+        CompleteCoreAsync(message, outcomes, pluginFailure: null, cancellationToken);
+
+    // IMailTransport contract: an exception or timeout is a temporary failure for every recipient — counted as a plugin failure.
+    public Task PluginFailedAsync(OutboundMessage message, string reason, CancellationToken cancellationToken = default) =>
+        CompleteCoreAsync(message, message.Recipients.Select(r => new RecipientOutcome(r.Address, DeliveryOutcome.TemporaryFailure, "4.4.0", reason)).ToList(),
+            reason, cancellationToken);
+
+    private async Task CompleteCoreAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, string? pluginFailure, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_handedOut.Remove(message.QueueId, out var rows))
@@ -93,9 +102,10 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
                     var state = row.Target is not null && QueueJson.ReadRemote(row.Target).Held ? RecipientState.Held : (RecipientState)row.State;
                     // smtp.md §12: one "delayed" report after DelayReport, only for NOTIFY=DELAY (RFC 3461 §4.1).
                     var reportDelay = late && row.DelaySent == 0 && ((DsnNotify)row.Notify).HasFlag(DsnNotify.Delay);
-                    updates.Add(new RecipientUpdate(row.MessageId, row.Idx, state, row.Queue, row.Target, attempts,
+                    var deferred = new RecipientUpdate(row.MessageId, row.Idx, state, row.Queue, row.Target, attempts,
                         now + (long)RetrySchedule.After((int)attempts, options).TotalMilliseconds, outcome.Reply, outcome.Status, outcome.RemoteHost,
-                        reportDelay ? DsnPending.Delayed : (DsnPending)row.Dsn, DelaySent: reportDelay || row.DelaySent != 0));
+                        reportDelay ? DsnPending.Delayed : (DsnPending)row.Dsn, DelaySent: reportDelay || row.DelaySent != 0);
+                    updates.Add(pluginFailure is null ? deferred : AfterPluginFailure(row, deferred, pluginFailure, now));
                     break;
             }
         }
@@ -105,6 +115,21 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         logger.LogInformation("queue {Queue} message {QueueId}: {Delivered} delivered, {Failed} failed, {Deferred} deferred", name, message.QueueId,
             updates.Count(u => u.State == RecipientState.Delivered), updates.Count(u => u.State == RecipientState.Failed),
             updates.Count(u => u.State is RecipientState.Waiting or RecipientState.Held));
+    }
+
+    /// <summary>
+    /// Parking (Delivery/Parking.cs) for a transport plugin's failure: the run of them is counted apart from the
+    /// attempts (which also count remote replies); at the limit the recipient stays queued with no next attempt.
+    /// </summary>
+    private RecipientUpdate AfterPluginFailure(RecipientRow row, RecipientUpdate deferred, string reason, long now)
+    {
+        var failures = row.PluginFailures + 1;
+        var since = row.FailingSince ?? now;
+        if (!Parking.ShouldPark(failures, since, now, queue.Options, out var failingFor))
+            return deferred with { PluginFailures = failures, FailingSince = since };
+        logger.LogError("message {QueueId}: recipient {Recipient} parked after {Failures} transport failures in a row over {FailingFor}: {Reason}",
+            row.MessageId, row.Address, failures, failingFor, reason);
+        return deferred with { NextAttempt = null, LastError = Parking.Reason(failures, reason, row.MessageId), PluginFailures = failures, FailingSince = since };
     }
 
     public async Task<bool> RenewAsync(TimeSpan duration, CancellationToken cancellationToken = default)

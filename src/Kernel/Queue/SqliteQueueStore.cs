@@ -17,7 +17,10 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
 
     private const string RecipientColumns =
         "message_id AS MessageId, idx AS Idx, address AS Address, orcpt AS Orcpt, notify AS Notify, state AS State, queue AS Queue, " +
-        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent, failing_since AS FailingSince";
+        "target AS Target, attempts AS Attempts, next_attempt AS NextAttempt, last_error AS LastError, status AS Status, remote_mta AS RemoteMta, dsn AS Dsn, delay_sent AS DelaySent, failing_since AS FailingSince, plugin_failures AS PluginFailures";
+
+    /// <summary>The mark of a parked recipient (<see cref="Delivery.Parking.Prefix"/>) as a LIKE pattern.</summary>
+    private const string ParkedPattern = Delivery.Parking.Prefix + "%";
 
     private const int Pending0 = (int)RecipientState.New, Pending1 = (int)RecipientState.Waiting, Pending2 = (int)RecipientState.Held;
 
@@ -190,8 +193,10 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             if (u.Idx is { } idx)
             {
                 c.Execute("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
-                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince WHERE message_id = @MessageId AND idx = @idx",
-                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince, u.MessageId, idx }, tx);
+                          "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince, " +
+                          "plugin_failures = @PluginFailures WHERE message_id = @MessageId AND idx = @idx",
+                    new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince,
+                        u.PluginFailures, u.MessageId, idx }, tx);
             }
             else
             {
@@ -310,7 +315,8 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     public IReadOnlyList<QueuedMessage> Expired(long cutoff, long now, int limit)
     {
         using var c = database.Open();
-        var filter = $"state IN ({Pending1}, {Pending2}) AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = queue_recipients.queue AND l.expires > {now})";
+        // A parked recipient waits for the operator (kernel queue retry or delete), not for expiry.
+        var filter = $"state IN ({Pending1}, {Pending2}) AND (last_error IS NULL OR last_error NOT LIKE '{ParkedPattern}') AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = queue_recipients.queue AND l.expires > {now})";
         var messages = c.Query<MessageRow>(
             $"SELECT {MessageColumns} FROM queue_messages m WHERE routed = 1 AND created <= @cutoff AND EXISTS " +
             $"(SELECT 1 FROM queue_recipients WHERE message_id = m.id AND {filter}) ORDER BY seq LIMIT @limit", new { cutoff, limit }).ToList();
@@ -381,9 +387,11 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         using var tx = c.BeginTransaction();
         var found = c.Execute("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
         c.Execute($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
-        // Un-park (Delivery/Parking.cs): the failure count starts again and the mark goes, so routing tries it at once.
-        c.Execute($"UPDATE queue_recipients SET attempts = 0, failing_since = NULL, last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state = {Pending0} " +
-                  "AND last_error LIKE 'parked after %'", new { id }, tx);
+        // Un-park (Delivery/Parking.cs): the failure run starts again and the mark goes, so routing (New) or the
+        // scheduler (Waiting, due now above) tries it at once. A remote recipient keeps its attempts: they pace its back-off.
+        c.Execute($"UPDATE queue_recipients SET attempts = CASE WHEN state = {Pending0} THEN 0 ELSE attempts END, plugin_failures = 0, failing_since = NULL, " +
+                  $"last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state IN ({Pending0}, {Pending1}) AND last_error LIKE '{ParkedPattern}'",
+                  new { id }, tx);
         tx.Commit();
         return found;
     }

@@ -6,12 +6,14 @@ namespace Kernel.Routing;
 /// <summary>
 /// The documented default when no Router plugin is present (design.md "The plugin boundary"): local domains are
 /// delivered locally, everything else is refused. It applies router.md §2.2 normalisation, the local-domain rules of
-/// §6.3 (domain aliases, percent unwrap, object lookup, forwarders), §7's <c>postmaster</c> and §9 rule 1 for the
+/// §6.3 (domain aliases, percent unwrap, object lookup, forwarders), §7's <c>postmaster</c> (both through the SDK's <see cref="LocalDomainRouting"/>, as the Router plugin) and §9 rule 1 for the
 /// relay verdict. It never produces a <see cref="RouteResult.Remote"/>, so nothing is ever relayed.
 /// Never throws for bad input; a failing directory is a temporary failure.
 /// </summary>
 public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegistry? listeners = null) : IAddressRouter
 {
+    private readonly LocalDomainRouting _local = new(accounts);
+
     /// <summary>router.md §5.3: more passes than this is a loop.</summary>
     public const int MaxPasses = 10;
 
@@ -84,61 +86,11 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
             if (!seen.Add(key))
                 return new RouteResult.Reject(RejectReason.Loop, "5.4.6", $"routing loop at {Show(key)}");
 
-            // §6.3 step 1: percent unwrap — cut the local domain, the last '%' becomes '@', new pass.
-            if (!address.Quoted && address.Local.LastIndexOf('%') is var percent and >= 0)
-            {
-                var unwrapped = address.Local[..percent] + "@" + address.Local[(percent + 1)..];
-                if (!RoutingAddress.TryParse(unwrapped, out address, out error)) return BadSyntax(error);
-                trace?.Add(new RouteTraceStep("percent", null, $"{key}", address!.ToString()));
-                continue;
-            }
-
-            // §6.3 step 2: object lookup, case-insensitive; anything that is not an object name cannot be one. §2.2 N3:
-            // the quotes are removed for lookup, so "alice"@d is alice's (the Router plugin's rule too).
-            var inDomain = address.WithDomain(real).ToString();
-            var found = ObjectName.IsValid(address.Local)
-                ? await accounts.FindObjectAsync(new AccountAddress(address.Local, real), cancellationToken)
-                : null;
-            if (found is null)
-            {
-                // §7 / RFC 5321 §4.5.1: postmaster of any local domain reaches the Main Domain's postmaster.
-                if (address.Local.Equals("postmaster", StringComparison.OrdinalIgnoreCase))
-                {
-                    mainDomain ??= await accounts.GetMainDomainAsync(cancellationToken);
-                    if (mainDomain is not null && mainDomain != real)
-                    {
-                        var next = new RoutingAddress("postmaster", mainDomain, null, false, true);
-                        trace?.Add(new RouteTraceStep("postmaster", null, key, next.ToString()));
-                        address = next;
-                        continue;
-                    }
-                }
-                return UnknownUser(inDomain);
-            }
-            switch (found.Kind)
-            {
-                case DirectoryObjectKind.Account:
-                    trace?.Add(new RouteTraceStep("object", "account", key, found.Address.ToString()));
-                    return new RouteResult.Local(found.Address);
-                case DirectoryObjectKind.Alias when found.Target is { } target && AccountAddress.TryParse(target, real, out var account):
-                    trace?.Add(new RouteTraceStep("object", "alias", key, account!.ToString()));
-                    return new RouteResult.Local(account!);
-                case DirectoryObjectKind.Group or DirectoryObjectKind.MailingList:
-                    var label = found.Kind == DirectoryObjectKind.Group ? "group" : "mailing list";
-                    trace?.Add(new RouteTraceStep("object", label, key, found.Address.ToString()));
-                    if (kind != RouteKind.Mail)
-                        return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a {label}, not an account");
-                    return found.Kind == DirectoryObjectKind.Group ? new RouteResult.Group(found.Address) : new RouteResult.MailingList(found.Address);
-                case DirectoryObjectKind.Forwarder when found.Target is { } target:
-                    // §6.3: a forwarder cannot log in; for mail and signals it is a new pass with a Relay: grant.
-                    if (kind is RouteKind.Access or RouteKind.Http)
-                        return new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", $"{found.Address} is a forwarder, not an account");
-                    if (!RoutingAddress.TryParse(target, out address, out error)) return BadSyntax($"forwarder {found.Address}: {error}");
-                    trace?.Add(new RouteTraceStep("object", "forwarder", key, address!.ToString(), "Relay"));
-                    continue;
-                default:
-                    return UnknownUser(inDomain);
-            }
+            // §6.3 in the local domain: the SDK's one implementation, shared with the Router plugin.
+            var step = await _local.RouteInDomainAsync(address, real, kind, cancellationToken);
+            if (step.Trace is { } t) trace?.Add(t with { Before = Show(t.Before), After = Show(t.After) });
+            if (step.Result is { } result) return result;
+            address = step.Next;
         }
     }
 
@@ -167,9 +119,6 @@ public sealed class DefaultAddressRouter(IAccountStore accounts, IListenerRegist
     private static RouteResult NoMainDomain(RouteKind kind) => kind is RouteKind.Access or RouteKind.Http
         ? new RouteResult.Reject(RejectReason.UnknownUser, "5.1.1", "no such account: no Main Domain is configured")
         : new RouteResult.Reject(RejectReason.UnknownDomain, "5.1.2", "a name without a domain needs a Main Domain, and none is configured");
-
-    /// <summary>The same text as the Router plugin's (issue 9 §1: one answer for §6.3 whichever router runs).</summary>
-    private static RouteResult.Reject UnknownUser(string current) => new(RejectReason.UnknownUser, "5.1.1", $"unknown user {Show(current)}");
 
     private static RouteResult.Reject BadSyntax(string error) => new(RejectReason.BadSyntax, "5.1.3", $"bad address syntax: {error}");
 

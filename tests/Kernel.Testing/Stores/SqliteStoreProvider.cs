@@ -1,5 +1,7 @@
 using Kernel.Abstractions;
 using Kernel.Accounts;
+using Kernel.Mailboxes;
+using Kernel.Routing;
 using Kernel.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,11 +32,20 @@ public sealed class SqliteStoreProvider : StoreProvider
 
     public string DataDirectory { get; }
 
-    /// <summary>For the SQLite stores that are not provider-neutral yet (mailboxes, files) and share the account store's database.</summary>
+    /// <summary>For the SQLite stores that are not provider-neutral yet (files, the queue) and share the account store's database.</summary>
     public SqliteDatabase Database { get; }
 
     public override IAccountStore CreateAccountStore(IMessageBus bus, IEnumerable<IAccountLifecycle> lifecycles) =>
         new SqliteAccountStore(Database, bus, lifecycles, NullLogger<SqliteAccountStore>.Instance) { PasswordIterations = TestPasswordIterations };
+
+    public override (IAccountStore Accounts, IMailboxStore Mailboxes) CreateMailboxStores(IMessageBus bus)
+    {
+        var lifecycles = new List<IAccountLifecycle>();
+        var accounts = CreateAccountStore(bus, lifecycles);
+        var mailboxes = new SqliteMailboxStore(Database, new BodyStore(Database), accounts, new DefaultAddressRouter(accounts), bus, NullLogger<SqliteMailboxStore>.Instance);
+        lifecycles.Add(mailboxes);
+        return (accounts, mailboxes);
+    }
 
     public override void Dispose()
     {

@@ -21,12 +21,19 @@ public abstract class StoreProvider : IDisposable
 
     public IAccountStore CreateAccountStore() => CreateAccountStore(new DiscardingBus(), []);
 
+    /// <summary>
+    /// The real mailbox store, and the account store that creates and removes accounts' mailboxes through it (its
+    /// <see cref="IAccountLifecycle"/>), with the kernel's default router answering its Access lookups — wired as the
+    /// server wires them.
+    /// </summary>
+    public abstract (IAccountStore Accounts, IMailboxStore Mailboxes) CreateMailboxStores(IMessageBus bus);
+
     public abstract void Dispose();
 
     public override string ToString() => Name;
 
     /// <summary>For stores whose events a test does not look at.</summary>
-    private sealed class DiscardingBus : IMessageBus
+    internal sealed class DiscardingBus : IMessageBus
     {
         public void Publish<TEvent>(TEvent @event) where TEvent : KernelEvent { }
 

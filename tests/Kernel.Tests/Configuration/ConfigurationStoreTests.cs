@@ -106,7 +106,7 @@ public sealed class ConfigurationStoreTests : IDisposable
         using var c = _h.Database.Open();
         using (var tx = c.BeginTransaction())
         {
-            for (var i = 0; i < ChangeSequence.RetainedChanges + 150; i++) ChangeSequence.Bump(c, tx, "router");
+            for (var i = 0; i < ChangeSequence.RetainedChanges + 150; i++) await ChangeSequence.BumpAsync(c, tx, "router", CancellationToken.None);
             tx.Commit();
         }
         Assert.InRange(c.ExecuteScalar<long>("SELECT COUNT(*) FROM config_changes"), 1, ChangeSequence.RetainedChanges + 100);

@@ -163,7 +163,7 @@ public sealed class DeliveryWorkerTests
         await using var h = new QueueHarness();
         var transport = new FakeMailTransport();
         h.Extensions.AddTransport(transport);
-        h.Accounts.Groups[new AccountAddress("group", "test.dom")] = ["alice@test.dom", "carol@remote.dom", "group@test.dom", "alice@test.dom"];
+        h.Directory.Account("alice@test.dom").Group("group@test.dom", GroupKind.Group, "alice@test.dom", "carol@remote.dom", "group@test.dom", "alice@test.dom");
         await h.StartWorkerAsync();
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "group@test.dom"), QueueHarness.Body("all"))).QueueId!;
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null, "done");

@@ -4,6 +4,7 @@ using Kernel.Accounts;
 using Kernel.Delivery;
 using Kernel.Mailboxes;
 using Kernel.Queue;
+using Kernel.Routing;
 using Kernel.Storage;
 using Kernel.Tests.Mailboxes;
 using Kernel.Tests.Queue;
@@ -25,12 +26,11 @@ public sealed class ExactlyOncePipelineTests
     public async Task A_batch_repeated_after_its_appends_committed_delivers_nothing_twice()
     {
         await using var h = new QueueHarness();
-        var accounts = new Mailboxes.FakeAccountStore();
-        accounts.AddDomain("test.dom");
-        var store = new SqliteMailboxStore(h.Database, h.Bodies, accounts, new FakeAccessRouter(accounts), new RecordingBus(), new RecordingLogger<SqliteMailboxStore>());
+        // The real directory on the queue's database; the mailboxes are made by the lifecycle call, as the account store does.
+        var store = new SqliteMailboxStore(h.Database, h.Bodies, h.Accounts, new DefaultAddressRouter(h.Accounts), new RecordingBus(), new RecordingLogger<SqliteMailboxStore>());
         foreach (var account in new[] { Alice, Bob })
         {
-            accounts.AddAccount(account);
+            h.Directory.Account(account.ToString());
             using var connection = h.Database.Open();
             using var transaction = connection.BeginTransaction();
             store.OnCreating(new SqliteStoreTransaction(connection, transaction), account, AccountTemplateLists.Empty);

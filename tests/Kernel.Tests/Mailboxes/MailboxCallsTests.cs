@@ -112,7 +112,7 @@ public sealed class MailboxCallsTests : IDisposable
             Assert.Equal(MailboxError.NoPerm, await ErrorOf(() => append.CommitAsync()));
         }
         // Quota is checked at commit too.
-        _bed.Accounts.SetAccountSetting(A("alice"), SettingKeys.MailboxQuotaBytes, "10");
+        _bed.Directory.Setting(SettingScope.ForAccount(A("alice")), SettingKeys.MailboxQuotaBytes, "10");
         await using (var append = await _bed.Store.BeginAppendAsync(Alice, "INBOX"))
         {
             await append.WriteAsync(Encoding.ASCII.GetBytes("Subject: too big\r\n\r\nbody\r\n"));
@@ -160,11 +160,11 @@ public sealed class MailboxCallsTests : IDisposable
         await _bed.Store.CreateAsync(Bob, "Sent");
         string[] names = ["INBOX", "Sent", "Drafts", "mkt", "~marketing/INBOX", "~marketing/announce", "~marketing/hidden", "~alice/INBOX", "~nobody/INBOX", "~marketing/INBOX"];
 
-        var lookups = _bed.Router.Lookups;
-        var adminLookups = _bed.Accounts.AdminLookups;
+        var lookups = _bed.RouterLookups;
+        var adminLookups = _bed.AdminLookups;
         var rights = await _bed.Store.GetRightsAsync(Bob, names);
-        Assert.Equal(3, _bed.Router.Lookups - lookups);         // marketing, alice, nobody: once each
-        Assert.True(_bed.Accounts.AdminLookups - adminLookups <= 1, "Bob's administrator rights are read once");
+        Assert.Equal(3, _bed.RouterLookups - lookups);         // marketing, alice, nobody: once each
+        Assert.True(_bed.AdminLookups - adminLookups <= 1, "Bob's administrator rights are read once");
 
         Assert.Equal(names.Distinct().Count(), rights.Count);
         foreach (var name in names.Distinct())

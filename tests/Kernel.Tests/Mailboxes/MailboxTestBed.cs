@@ -1,17 +1,21 @@
 using Kernel.Abstractions;
 using Kernel.Accounts;
 using Kernel.Mailboxes;
+using Kernel.Routing;
 using Kernel.Storage;
+using Kernel.Testing;
+using Kernel.Testing.Stores;
 using Kernel.Tests.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Kernel.Tests.Mailboxes;
 
 /// <summary>
 /// The test bed of mailboxes.md §12: Main Domain company.dom (marketing, public, carol, alice, bob, postmaster with
 /// Master, ops with All Users), secondary domain dept1.company.dom (dave, dadmin with CanAccessMailboxes, dplain
-/// without). A fresh data folder per instance; accounts are made the way the account store does it, through
-/// <see cref="IAccountLifecycle.OnCreating"/> inside a transaction.
+/// without). A fresh data folder per instance, on the real stores: the account store (<see cref="TestDirectory"/>)
+/// creates and removes accounts with the mailbox store as its <see cref="IAccountLifecycle"/>, as in production, and
+/// the kernel's default router answers the mailbox store's Access lookups. Both are seen through
+/// <see cref="CallCounter{T}"/> so tests can check what the mailbox store asks how often.
 /// </summary>
 internal sealed class MailboxTestBed : IDisposable
 {
@@ -19,59 +23,59 @@ internal sealed class MailboxTestBed : IDisposable
     public const string Dept = "dept1.company.dom";
 
     private readonly TempDataFolder _folder = new();
+    private readonly CallCounter<IAccountStore> _accountCalls;
+    private readonly CallCounter<IAddressRouter> _routerCalls;
 
     public MailboxTestBed(bool populate = true)
     {
-        Database = new SqliteDatabase(_folder.Path);
-        Database.Migrate();
+        var lifecycles = new List<IAccountLifecycle>();
+        Directory = new TestDirectory(new SqliteStoreProvider(_folder.Path), lifecycles: lifecycles);
+        Database = ((SqliteStoreProvider)Directory.Provider).Database;
         Bodies = new BodyStore(Database);
-        Accounts = new FakeAccountStore();
-        Router = new FakeAccessRouter(Accounts);
+        (Accounts, _accountCalls) = CallCounter<IAccountStore>.Wrap(Directory.Store);
+        (Router, _routerCalls) = CallCounter<IAddressRouter>.Wrap(new DefaultAddressRouter(Directory.Store));
         Bus = new RecordingBus();
         Logger = new RecordingLogger<SqliteMailboxStore>();
         Store = new SqliteMailboxStore(Database, Bodies, Accounts, Router, Bus, Logger);
-        if (!populate) return;
-        Accounts.AddDomain(Main);
-        Accounts.AddDomain(Dept);
-        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" }) CreateAccount(A(name));
-        foreach (var name in new[] { "dave", "dadmin", "dplain" }) CreateAccount(A(name, Dept));
-        Accounts.SetAdmin(A("postmaster"), new AdminRights(ServerRights.Master, DomainAdminRights.None));
-        Accounts.SetAdmin(A("ops"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
-        Accounts.SetAdmin(A("dadmin", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes));
-        Accounts.SetAdmin(A("dplain", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator));
+        lifecycles.Add(Store);
+        if (populate) Populate(Directory);
     }
 
+    /// <summary>§12's domains, accounts and administrator rights, made through the account store (which creates the accounts' mailboxes).</summary>
+    public static void Populate(TestDirectory directory)
+    {
+        directory.Domain(Main).Domain(Dept);
+        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" }) directory.Account(A(name).ToString());
+        foreach (var name in new[] { "dave", "dadmin", "dplain" }) directory.Account(A(name, Dept).ToString());
+        directory.Admin(A("postmaster"), new AdminRights(ServerRights.Master, DomainAdminRights.None))
+            .Admin(A("ops"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None))
+            .Admin(A("dadmin", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator | DomainAdminRights.CanAccessMailboxes))
+            .Admin(A("dplain", Dept), new AdminRights(ServerRights.None, DomainAdminRights.DomainAdministrator));
+    }
+
+    public TestDirectory Directory { get; }
     public SqliteDatabase Database { get; }
     public BodyStore Bodies { get; }
-    public FakeAccountStore Accounts { get; }
-    public FakeAccessRouter Router { get; }
+    public IAccountStore Accounts { get; }
+    public IAddressRouter Router { get; }
     public RecordingBus Bus { get; }
     public RecordingLogger<SqliteMailboxStore> Logger { get; }
     public SqliteMailboxStore Store { get; }
+
+    /// <summary>How often the mailbox store has read administrator rights.</summary>
+    public int AdminLookups => _accountCalls.Count(nameof(IAccountStore.GetAdminRightsAsync));
+
+    /// <summary>How often the mailbox store has routed a name.</summary>
+    public int RouterLookups => _routerCalls.Count(nameof(IAddressRouter.RouteAsync));
 
     public static AccountAddress A(string name, string domain = Main) => new(name, domain);
 
     public static Principal U(string name, string domain = Main) => Principal.User(A(name, domain));
 
-    public void CreateAccount(AccountAddress account, AccountTemplateLists? template = null)
-    {
-        Accounts.AddAccount(account);
-        using var connection = Database.Open();
-        using var transaction = connection.BeginTransaction();
-        Store.OnCreating(new SqliteStoreTransaction(connection, transaction), account, template ?? AccountTemplateLists.Empty);
-        transaction.Commit();
-    }
+    /// <summary>Through the account store, which creates the account's mailboxes (the domain's template applies).</summary>
+    public void CreateAccount(AccountAddress account) => Directory.Account(account.ToString());
 
-    public void RemoveAccount(AccountAddress account)
-    {
-        using (var connection = Database.Open())
-        using (var transaction = connection.BeginTransaction())
-        {
-            Store.OnRemoving(new SqliteStoreTransaction(connection, transaction), account);
-            transaction.Commit();
-        }
-        Store.OnRemoved(account);
-    }
+    public void RemoveAccount(AccountAddress account) => Task.Run(() => Directory.Store.DeleteAccountAsync(account)).GetAwaiter().GetResult();
 
     public static MessageBody Message(string subject, int padding = 0) =>
         MessageBody.FromBytes(System.Text.Encoding.ASCII.GetBytes($"Subject: {subject}\r\n\r\n{new string('x', padding)}body\r\n"));
@@ -103,7 +107,7 @@ internal sealed class MailboxTestBed : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        Directory.Provider.Dispose();
         _folder.Dispose();
     }
 }

@@ -72,9 +72,9 @@ public sealed class MailboxViewTests : IDisposable
         await ShareBobsInboxAsync("lrs");
         await using var view = await _bed.Store.OpenAsync(Alice, "bobin");
         Assert.Equal("lrs", MailboxRightsText.Format(view.Rights));
-        var lookups = _bed.Router.Lookups;
+        var lookups = _bed.RouterLookups;
         for (var i = 0; i < 5; i++) await view.FetchAsync(UidSet.All);
-        Assert.Equal(lookups, _bed.Router.Lookups); // no name resolution per call
+        Assert.Equal(lookups, _bed.RouterLookups); // no name resolution per call
 
         await _bed.Store.SetAclAsync(Bob, "INBOX", "alice", "+w");
         await EventuallyAsync(() => view.Rights.HasFlag(MailboxRights.Write), "the view's rights to gain w");
@@ -95,12 +95,12 @@ public sealed class MailboxViewTests : IDisposable
     {
         await ShareBobsInboxAsync("lr");
         await using var view = await _bed.Store.OpenAsync(Alice, "~bob/INBOX");
-        _bed.Accounts.SetAdmin(A("alice"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
+        _bed.Directory.Admin(A("alice"), new AdminRights(ServerRights.AllUsers, DomainAdminRights.None));
         // Same process: the account store announces it as AccountChanged(RightsChanged).
         _bed.Bus.Publish(new AccountChanged(A("alice"), AccountChange.RightsChanged));
         await EventuallyAsync(() => view.Rights == MailboxRights.All, "the administrator rights");
         // Another process (the CLI): it reaches this one as a nameless configuration change.
-        _bed.Accounts.SetAdmin(A("alice"), AdminRights.None);
+        _bed.Directory.Admin(A("alice"), AdminRights.None);
         _bed.Bus.Publish(new ConfigurationChanged(null, 42));
         await EventuallyAsync(() => view.Rights == (MailboxRights.Lookup | MailboxRights.Read), "the revocation");
     }

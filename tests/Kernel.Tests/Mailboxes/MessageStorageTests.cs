@@ -58,7 +58,7 @@ public sealed class MessageStorageTests : IDisposable
     [Fact]
     public async Task Quota_counts_against_the_owner_even_in_a_foreign_append()
     {
-        _bed.Accounts.SetAccountSetting(A("alice"), SettingKeys.MailboxQuotaBytes, "90");
+        _bed.Directory.Setting(SettingScope.ForAccount(A("alice")), SettingKeys.MailboxQuotaBytes, "90");
         await _bed.Store.SetAclAsync(Alice, "INBOX", "bob", "lri");
         await _bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30));   // 50 bytes
         Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => _bed.Store.AppendAsync(U("bob"), "~alice/INBOX", Message("b", 30))));
@@ -100,7 +100,7 @@ public sealed class MessageStorageTests : IDisposable
     [Fact]
     public async Task Local_delivery_batch_appends_in_one_transaction_and_fails_items_alone()
     {
-        _bed.Accounts.SetAccountSetting(A("carol"), SettingKeys.MailboxQuotaBytes, "10");
+        _bed.Directory.Setting(SettingScope.ForAccount(A("carol")), SettingKeys.MailboxQuotaBytes, "10");
         var body = await _bed.StoreBodyAsync("to many");
         var items = new List<LocalDeliveryItem>
         {

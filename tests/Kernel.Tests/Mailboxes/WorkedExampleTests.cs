@@ -103,14 +103,20 @@ public sealed class WorkedExampleTests : IDisposable
     public async Task X6_account_template_gives_subscriptions_and_aliases()
     {
         await SharedAnnounceAsync("lrs");
-        var template = new AccountTemplateLists(["Sent"], ["INBOX", "Sent", "~marketing/announce"], [new("mkt-announce", "~marketing/announce")]);
-        _bed.CreateAccount(A("erin"), template);
+        var template = SettingScope.ForTemplate(Main);
+        _bed.Directory.Setting(template, SettingKeys.TemplateMailboxes, "Sent")
+            .Setting(template, SettingKeys.TemplateSubscriptions, "INBOX, Sent, ~marketing/announce")
+            .Setting(template, SettingKeys.TemplateMailboxAliases, "mkt-announce=~marketing/announce");
+        _bed.CreateAccount(A("erin"));
         var erin = U("erin");
         Assert.Equal(["INBOX", "Sent", "~marketing/announce"], await _bed.Store.ListSubscriptionsAsync(erin, A("erin")));
         Assert.Equal(["INBOX", "Sent", "mkt-announce"], (await _bed.Store.ListAsync(erin, "*")).Select(i => i.Name));
         Assert.Equal(SpecialUse.Sent, (await _bed.Store.ListAsync(erin, "Sent"))[0].SpecialUse);
         // Copied, not inherited: another account made from another template leaves erin as she is.
-        _bed.CreateAccount(A("frank"), new AccountTemplateLists(["Archive"], ["Archive"], []));
+        _bed.Directory.Setting(template, SettingKeys.TemplateMailboxes, "Archive")
+            .Setting(template, SettingKeys.TemplateSubscriptions, "Archive")
+            .Setting(template, SettingKeys.TemplateMailboxAliases, null);
+        _bed.CreateAccount(A("frank"));
         Assert.Equal(["INBOX", "Sent", "~marketing/announce"], await _bed.Store.ListSubscriptionsAsync(erin, A("erin")));
     }
 

@@ -5,6 +5,7 @@ using Kernel.Bus;
 using Kernel.Delivery;
 using Kernel.Queue;
 using Kernel.Storage;
+using Kernel.Testing.Stores;
 using Kernel.Tests.Queue.Fakes;
 using Kernel.Tests.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,6 +18,7 @@ public sealed class QueueHarness : IAsyncDisposable
     private readonly bool _ownsFolder;
     private readonly List<DeliveryWorker> _workers = [];
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly SqliteStoreProvider _directoryProvider;
 
     public QueueHarness(TempDataFolder? folder = null, QueueOptions? options = null, ManualTimeProvider? time = null)
     {
@@ -25,6 +27,8 @@ public sealed class QueueHarness : IAsyncDisposable
         Database = new SqliteDatabase(Folder.Path);
         Database.Migrate();
         Bodies = new BodyStore(Database);
+        _directoryProvider = new SqliteStoreProvider(Folder.Path);
+        Directory = new TestDirectory(_directoryProvider).Domain("test.dom");
         Time = time ?? new ManualTimeProvider();
         Options = options ?? new QueueOptions { PollInterval = TimeSpan.FromMilliseconds(50), RuleTimeout = TimeSpan.FromMilliseconds(500), ServerName = "mx.test.dom" };
         Bus = new InProcessMessageBus(NullLogger<InProcessMessageBus>.Instance);
@@ -41,7 +45,10 @@ public sealed class QueueHarness : IAsyncDisposable
     public InProcessMessageBus Bus { get; }
     public FakeKernelExtensions Extensions { get; } = new();
     public FakeLocalDelivery Local { get; set; } = new();
-    public FakeAccountStore Accounts { get; } = new();
+    /// <summary>The real account store on this harness's database (test.dom is the Main Domain).</summary>
+    public TestDirectory Directory { get; }
+
+    public IAccountStore Accounts => Directory.Store;
     public FakeMessageFactory Factory { get; } = new();
     public SqliteMessageQueue Queue { get; }
     public ConcurrentQueue<MessageDelivered> Delivered { get; } = new();
@@ -89,6 +96,7 @@ public sealed class QueueHarness : IAsyncDisposable
         foreach (var w in _workers) await w.DisposeAsync();
         foreach (var s in _subscriptions) s.Dispose();
         await Queue.DisposeAsync();
+        _directoryProvider.Dispose();
         if (_ownsFolder) Folder.Dispose();
     }
 }

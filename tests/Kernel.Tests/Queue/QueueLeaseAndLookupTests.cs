@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Kernel.Queue;
 using Kernel.Tests.Queue.Fakes;
 
 namespace Kernel.Tests.Queue;
@@ -70,5 +71,50 @@ public sealed class QueueLeaseAndLookupTests
             : address.EndsWith("@void.dom", StringComparison.Ordinal) ? new RouteResult.Discard() : null;
         Assert.Null(await h.Queue.FindQueueForDomainAsync("refused.dom"));
         Assert.Null(await h.Queue.FindQueueForDomainAsync("void.dom"));
+    }
+
+    /// <summary>
+    /// Issue 9 §2: the lookup calls the router under the plugin policy's deadline. A router that hangs or throws is a
+    /// clear failure (InvalidOperationException) the caller turns into a temporary reply (ETRN 458), never a null,
+    /// which would mean "no such queue".
+    /// </summary>
+    [Fact]
+    public async Task A_hanging_or_throwing_router_is_a_clear_failure_not_a_missing_queue()
+    {
+        await using var h = new QueueHarness(options: new QueueOptions { PollInterval = TimeSpan.FromMilliseconds(50), RouterTimeout = TimeSpan.FromMilliseconds(200), ServerName = "mx.test.dom" });
+        var mode = "hang";
+        h.Extensions.Router = new TroubledRouter((FakeRouter)h.Extensions.Router, () => mode);
+
+        var hung = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Queue.FindQueueForDomainAsync("remote.dom"));
+        Assert.Equal("router did not answer within 0.2 s", hung.Message);
+
+        mode = "throw";
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Queue.FindQueueForDomainAsync("remote.dom"));
+        Assert.Equal("router failed: directory down", failed.Message);
+        Assert.IsType<IOException>(failed.InnerException);
+
+        // The caller's own cancellation stays a cancellation.
+        mode = "hang";
+        using var cancelled = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Queue.FindQueueForDomainAsync("remote.dom", cancelled.Token));
+
+        mode = "ok";
+        Assert.Equal("remote.dom", await h.Queue.FindQueueForDomainAsync("remote.dom"));
+    }
+
+    private sealed class TroubledRouter(FakeRouter inner, Func<string> mode) : IAddressRouter
+    {
+        public async ValueTask<RouteDecision> RouteAsync(RouteRequest request, CancellationToken cancellationToken = default)
+        {
+            switch (mode())
+            {
+                case "hang":
+                    await Task.Delay(Timeout.Infinite, CancellationToken.None); // ignores its token on purpose
+                    break;
+                case "throw":
+                    throw new IOException("directory down");
+            }
+            return await inner.RouteAsync(request, cancellationToken);
+        }
     }
 }

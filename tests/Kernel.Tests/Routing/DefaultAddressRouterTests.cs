@@ -1,5 +1,6 @@
 using System.Net;
 using Kernel.Abstractions;
+using Kernel.Testing.Stores;
 using Kernel.Routing;
 using Kernel.Tests.Accounts;
 

@@ -1,8 +1,8 @@
 using Kernel.Abstractions;
 
-namespace Kernel.Tests.Routing;
+namespace Kernel.Testing.Stores;
 
-/// <summary>A directory whose database is unavailable: every call fails.</summary>
+/// <summary>A directory whose database is unavailable: every call fails (the one hand-written store: a real one cannot be made to fail on cue).</summary>
 public sealed class FailingAccountStore : IAccountStore
 {
     private static Exception Down() => new IOException("database unavailable");
