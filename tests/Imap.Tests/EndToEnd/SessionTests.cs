@@ -80,7 +80,7 @@ public sealed class SessionTests(ImapServerFixture server)
         Assert.Equal("* SEARCH 2", (await c.OkAsync("UID SEARCH OR SEEN KEYWORD nothing")).Untagged[0]);
         Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH BODY \"first part\"")).Untagged[0]);
         Assert.Equal("* SEARCH", (await c.OkAsync("SEARCH NOT FLAGGED TEXT nowhere-to-be-found")).Untagged[0]);
-        Assert.Matches(@"^\* ESEARCH \(TAG \"t\d+\"\) COUNT 2$", (await c.OkAsync("SEARCH RETURN (COUNT) ALL")).Untagged[0]);
+        Assert.Matches(@"^\* ESEARCH \(TAG ""t\d+""\) COUNT 2$", (await c.OkAsync("SEARCH RETURN (COUNT) ALL")).Untagged[0]);
 
         var store = await c.OkAsync("STORE 1 +FLAGS (\\Deleted $Work)");
         Assert.Contains("* 1 FETCH (FLAGS (\\Flagged \\Deleted $Work))", store.Untagged);
