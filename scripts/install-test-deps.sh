@@ -13,6 +13,7 @@ want python3 python3
 want nc netcat-openbsd
 want openssl openssl      # s_client: STARTTLS and implicit TLS handshakes against the connection host
 want runuser util-linux   # the read-only data folder test runs the CLI as nobody
+want mbsync isync         # IMAP interop: mirrors a mailbox both ways against the Imap plugin
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
