@@ -334,6 +334,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
                 return true;
         }
         await SyncAsync(allowExpunge: true, ct);
+        if (_state == SessionState.Logout) return false; // the selection was revoked: BYE was sent
         _out.Raw(tag).Raw(" OK ").Raw(name).Raw(" completed\r\n");
         return true;
     }
