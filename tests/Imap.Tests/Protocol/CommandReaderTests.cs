@@ -9,7 +9,8 @@ public sealed class CommandReaderTests
 {
     private static async Task<Pipe> PipeWith(string text, bool complete = true)
     {
-        var pipe = new Pipe();
+        // no back-pressure: the whole input is written before the reader runs
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
         await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(text));
         if (complete) await pipe.Writer.CompleteAsync();
         return pipe;
