@@ -1,0 +1,14 @@
+using Imap.Protocol;
+using Kernel.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Imap;
+
+/// <summary>The kernel services and settings every session shares.</summary>
+internal sealed record ImapServices(
+    IAccountStore Accounts,
+    IMailboxStore Mailboxes,
+    ILoginThrottle Throttle,
+    IAddressRouter Router,
+    ILogger Logger,
+    ImapLimits Limits);

@@ -1,0 +1,214 @@
+using System.Globalization;
+using Imap.Protocol;
+using Kernel.Abstractions;
+
+namespace Imap.Session;
+
+/// <summary>FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 CHANGEDSINCE/VANISHED), answered from summaries, the cached structure and byte ranges.</summary>
+internal sealed partial class ImapSession
+{
+    private async Task FetchAsync(string tag, CommandParser p, bool uid, CancellationToken ct)
+    {
+        var s = Selected;
+        p.Space();
+        var set = p.SequenceSet();
+        p.Space();
+        var items = FetchItem.ParseList(p);
+        ulong? changedSince = null;
+        var vanished = false;
+        if (p.TryChar(' '))
+        {
+            p.Open();
+            var first = true;
+            while (!p.TryChar(')'))
+            {
+                if (!first) p.Space();
+                first = false;
+                var modifier = p.Atom().ToUpperInvariant();
+                if (modifier == "CHANGEDSINCE")
+                {
+                    p.Space();
+                    changedSince = p.Number64();
+                    _condstore = true;
+                }
+                else if (modifier == "VANISHED" && uid && _qresync) vanished = true;
+                else throw new ImapParseException("Unknown FETCH modifier");
+            }
+            if (vanished && changedSince is null) throw new ImapParseException("VANISHED needs CHANGEDSINCE");
+        }
+        p.End();
+        if (uid && !items.Any(i => i.Kind == FetchKind.Uid)) items.Insert(0, new FetchItem(FetchKind.Uid));
+        if (changedSince is not null && !items.Any(i => i.Kind == FetchKind.ModSeq)) items.Add(new FetchItem(FetchKind.ModSeq));
+
+        var uids = s.Resolve(set, uid);
+        if (vanished)
+        {
+            var gone = await s.View.GetVanishedAsync(changedSince!.Value, uids, ct);
+            if (gone.Count > 0) _out.Raw("* VANISHED (EARLIER) ").Raw(SequenceSet.Format(gone)).Crlf();
+        }
+        var summaries = await s.View.FetchAsync(uids, changedSince, ct);
+
+        // RFC 3501 §6.4.5: BODY[…] (not PEEK) sets \Seen — only in a read-write session and with the s right (mailboxes.md §5.3).
+        var setsSeen = items.Any(i => i.Kind == FetchKind.Section && !i.Peek);
+        var addFlags = false;
+        if (setsSeen && !s.ReadOnly && s.View.Rights.HasFlag(MailboxRights.Seen))
+        {
+            var unseen = summaries.Where(m => !m.Flags.HasFlag(MessageFlags.Seen)).Select(m => m.Uid).ToArray();
+            if (unseen.Length > 0)
+            {
+                var stored = await s.View.StoreFlagsAsync(UidSet.Of(unseen), new FlagChange(FlagChangeMode.Add, MessageFlags.Seen, []), null, ct);
+                var updated = stored.Updated.ToDictionary(m => m.Uid);
+                summaries = summaries.Select(m => updated.TryGetValue(m.Uid, out var u) ? u : m).ToList();
+                addFlags = !items.Any(i => i.Kind == FetchKind.Flags);
+            }
+        }
+        var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
+        var heavy = needsStructure || items.Any(i => i.Kind == FetchKind.Section);
+        var count = 0;
+        foreach (var m in summaries)
+        {
+            var n = s.SequenceOf(m.Uid);
+            if (n == 0) continue;
+            var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
+            if (needsStructure && structure is null) continue; // expunged meanwhile
+            _out.Raw("* ").Number(n).Raw(" FETCH (");
+            var firstItem = true;
+            foreach (var item in items)
+            {
+                if (!firstItem) _out.Sp();
+                firstItem = false;
+                await WriteItemAsync(item, m, structure, ct);
+            }
+            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m)).Raw(")");
+            _out.Raw(")\r\n");
+            // Bounded output buffering: flush per message when bodies go out, else every 256 messages.
+            if (heavy || ++count % 256 == 0) await _out.FlushAsync(ct);
+        }
+        await SyncAsync(allowExpunge: uid, ct);
+        _out.Raw(tag).Raw(" OK FETCH completed\r\n");
+    }
+
+    private async Task WriteItemAsync(FetchItem item, MessageSummary m, MessageStructure? structure, CancellationToken ct)
+    {
+        switch (item.Kind)
+        {
+            case FetchKind.Uid: _out.Raw("UID ").Number(m.Uid); break;
+            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m)).Raw(")"); break;
+            case FetchKind.InternalDate: _out.Raw("INTERNALDATE \"").Raw(FormatInternalDate(m.InternalDate)).Raw("\""); break;
+            case FetchKind.Size: _out.Raw("RFC822.SIZE ").Number(m.Size); break;
+            case FetchKind.ModSeq: _out.Raw("MODSEQ (").Number(m.ModSeq).Raw(")"); break;
+            case FetchKind.Envelope:
+                _out.Raw("ENVELOPE ");
+                StructureWriter.Envelope(_out, structure!.Envelope);
+                break;
+            case FetchKind.Body:
+                _out.Raw("BODY ");
+                StructureWriter.Body(_out, structure!.Body, extended: false);
+                break;
+            case FetchKind.BodyStructure:
+                _out.Raw("BODYSTRUCTURE ");
+                StructureWriter.Body(_out, structure!.Body, extended: true);
+                break;
+            case FetchKind.Section:
+                await WriteSectionAsync(item, m, structure, ct);
+                break;
+        }
+    }
+
+    private async Task WriteSectionAsync(FetchItem item, MessageSummary m, MessageStructure? structure, CancellationToken ct)
+    {
+        _out.Raw(item.Label).Sp();
+        var range = structure is null ? (0L, m.Size) : SectionLocator.Locate(structure, item.Path, item.Specifier);
+        if (range is not { } r)
+        {
+            _out.Raw("\"\"");
+            return;
+        }
+        var view = Selected.View;
+        if (item.Specifier is "HEADER.FIELDS" or "HEADER.FIELDS.NOT")
+        {
+            await using var headerStream = await view.OpenRangeAsync(m.Uid, r.Offset, r.Length, ct);
+            if (headerStream is null) { _out.Raw("\"\""); return; }
+            using var buffer = new MemoryStream();
+            await headerStream.CopyToAsync(buffer, ct);
+            var filtered = SectionLocator.FilterHeader(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), item.Fields, item.Specifier.EndsWith(".NOT", StringComparison.Ordinal));
+            var (fs, fl) = Partial(filtered.Length, item);
+            _out.Literal(filtered.AsSpan((int)fs, (int)fl));
+            return;
+        }
+        var (start, length) = Partial(r.Length, item);
+        if (length == 0)
+        {
+            _out.Raw("\"\"");
+            return;
+        }
+        await using var stream = await view.OpenRangeAsync(m.Uid, r.Offset + start, length, ct);
+        if (stream is null)
+        {
+            _out.Raw("\"\"");
+            return;
+        }
+        _out.Raw("{").Number(length).Raw("}\r\n");
+        // Stream the bytes into the pipe; pad with spaces if the file turned out shorter than announced (never happens for a consistent store).
+        var left = length;
+        var output = _out.Output;
+        while (left > 0)
+        {
+            var memory = output.GetMemory((int)Math.Min(left, 64 * 1024));
+            var read = await stream.ReadAsync(memory[..(int)Math.Min(left, memory.Length)], ct);
+            if (read == 0)
+            {
+                memory.Span[..(int)Math.Min(left, memory.Length)].Fill((byte)' ');
+                read = (int)Math.Min(left, memory.Length);
+            }
+            output.Advance(read);
+            left -= read;
+            if (left > 0) await output.FlushAsync(ct);
+        }
+    }
+
+    private static (long Start, long Length) Partial(long size, FetchItem item)
+    {
+        if (item.PartialStart is not { } start) return (0, size);
+        if (start >= size) return (size, 0);
+        return (start, Math.Min(item.PartialLength!.Value, size - start));
+    }
+
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+    /// <summary>RFC 3501 date-time: <c>dd-Mon-yyyy hh:mm:ss +zzzz</c>, day space-padded.</summary>
+    internal static string FormatInternalDate(DateTimeOffset d)
+    {
+        var offset = d.Offset;
+        var sign = offset < TimeSpan.Zero ? '-' : '+';
+        offset = offset.Duration();
+        return string.Create(CultureInfo.InvariantCulture, $"{d.Day,2}-{Months[d.Month - 1]}-{d.Year:D4} {d.Hour:D2}:{d.Minute:D2}:{d.Second:D2} {sign}{offset.Hours:D2}{offset.Minutes:D2}");
+    }
+
+    internal static bool TryParseInternalDate(string text, out DateTimeOffset value)
+    {
+        value = default;
+        text = text.Trim();
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 3) return false;
+        var dmy = parts[0].Split('-');
+        if (dmy.Length != 3 || !int.TryParse(dmy[0], NumberStyles.None, CultureInfo.InvariantCulture, out var day)) return false;
+        var month = Array.FindIndex(Months, x => x.Equals(dmy[1], StringComparison.OrdinalIgnoreCase)) + 1;
+        if (month == 0 || !int.TryParse(dmy[2], NumberStyles.None, CultureInfo.InvariantCulture, out var year)) return false;
+        var hms = parts[1].Split(':');
+        if (hms.Length != 3) return false;
+        if (!int.TryParse(hms[0], out var h) || !int.TryParse(hms[1], out var mi) || !int.TryParse(hms[2], out var se)) return false;
+        var zone = parts[2];
+        if (zone.Length != 5 || zone[0] is not ('+' or '-') || !int.TryParse(zone[1..3], out var zh) || !int.TryParse(zone[3..], out var zm)) return false;
+        try
+        {
+            var offset = new TimeSpan(zh, zm, 0);
+            value = new DateTimeOffset(year, month, day, h, mi, se, zone[0] == '-' ? -offset : offset);
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using Imap.Protocol;
+using Kernel.Abstractions;
+using MimeKit;
+
+namespace Imap.Session;
+
+/// <summary>
+/// SEARCH and UID SEARCH (RFC 3501 §6.4.4, RFC 4731 ESEARCH RETURN, RFC 7162 MODSEQ): the conditions the store can
+/// evaluate go into one <see cref="MessageQuery"/>; the rest (OR, NOT, sequence numbers, headers, body text) run
+/// here over the candidates, reading headers and bodies only when a key needs them.
+/// </summary>
+internal sealed partial class ImapSession
+{
+    private async Task SearchAsync(string tag, CommandParser p, bool uid, CancellationToken ct)
+    {
+        var s = Selected;
+        p.Space();
+        List<string>? returnOptions = null;
+        if (p.Peek() is (byte)'R' or (byte)'r' && PeekWord(p, "RETURN"))
+        {
+            p.Atom();
+            p.Space();
+            p.Open();
+            returnOptions = [];
+            while (!p.TryChar(')'))
+            {
+                if (returnOptions.Count > 0) p.Space();
+                var option = p.Atom().ToUpperInvariant();
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT")) throw new ImapParseException("Unknown RETURN option " + option);
+                returnOptions.Add(option);
+            }
+            if (returnOptions.Count == 0) returnOptions.Add("ALL");
+            p.Space();
+        }
+        if (p.Peek() is (byte)'C' or (byte)'c' && PeekWord(p, "CHARSET"))
+        {
+            p.Atom();
+            p.Space();
+            var charset = p.AString();
+            p.Space();
+            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+            {
+                _out.Raw(tag).Raw(" NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n");
+                return;
+            }
+        }
+        var key = SearchKey.ParseAll(p);
+        var matches = await EvaluateAsync(s, key, ct);
+        var usesModSeq = Uses<SearchKey.ModSeq>(key);
+        ulong highest = 0;
+        if (usesModSeq && matches.Count > 0)
+        {
+            _condstore = true;
+            highest = (await s.View.FetchAsync(UidSet.Of(matches.ToArray()), null, ct)).Select(m => m.ModSeq).DefaultIfEmpty(0UL).Max();
+        }
+        var numbers = uid ? matches : matches.Select(u => (uint)s.SequenceOf(u)).ToList();
+        if (returnOptions is null)
+        {
+            _out.Raw("* SEARCH");
+            foreach (var n in numbers) _out.Sp().Number(n);
+            if (usesModSeq && matches.Count > 0) _out.Raw(" (MODSEQ ").Number(highest).Raw(")");
+            _out.Crlf();
+        }
+        else
+        {
+            _out.Raw("* ESEARCH (TAG ").String(tag).Raw(")");
+            if (uid) _out.Raw(" UID");
+            if (numbers.Count > 0)
+            {
+                if (returnOptions.Contains("MIN")) _out.Raw(" MIN ").Number(numbers[0]);
+                if (returnOptions.Contains("MAX")) _out.Raw(" MAX ").Number(numbers[^1]);
+                if (returnOptions.Contains("ALL")) _out.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
+            }
+            if (returnOptions.Contains("COUNT")) _out.Raw(" COUNT ").Number(numbers.Count);
+            if (usesModSeq && matches.Count > 0) _out.Raw(" MODSEQ ").Number(highest);
+            _out.Crlf();
+        }
+        await SyncAsync(allowExpunge: uid, ct);
+        _out.Raw(tag).Raw(" OK SEARCH completed\r\n");
+    }
+
+    private static bool PeekWord(CommandParser p, string word)
+    {
+        return p.PeekAtom().Equals(word, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool Uses<T>(SearchKey key) where T : SearchKey => key switch
+    {
+        T => true,
+        SearchKey.Not n => Uses<T>(n.Key),
+        SearchKey.Or o => Uses<T>(o.Left) || Uses<T>(o.Right),
+        SearchKey.And a => a.Keys.Any(Uses<T>),
+        _ => false,
+    };
+
+    /// <summary>The UIDs (ascending, known to the client) matching <paramref name="key"/>.</summary>
+    private async Task<List<uint>> EvaluateAsync(SelectedMailbox s, SearchKey key, CancellationToken ct)
+    {
+        var top = key is SearchKey.And and ? and.Keys : [key];
+        var query = new MessageQuery();
+        var rest = new List<SearchKey>();
+        var keywords = new List<string>();
+        var notKeywords = new List<string>();
+        foreach (var k in top)
+        {
+            switch (k)
+            {
+                case SearchKey.All: break;
+                case SearchKey.Flag { Set: true } f: query = query with { FlagsSet = query.FlagsSet | f.Value }; break;
+                case SearchKey.Flag { Set: false } f: query = query with { FlagsNotSet = query.FlagsNotSet | f.Value }; break;
+                case SearchKey.Keyword { Set: true } kw: keywords.Add(kw.Value); break;
+                case SearchKey.Keyword { Set: false } kw: notKeywords.Add(kw.Value); break;
+                case SearchKey.Size { Larger: true } z: query = query with { LargerThan = Math.Max(query.LargerThan ?? 0, z.Value) }; break;
+                case SearchKey.Size { Larger: false } z: query = query with { SmallerThan = Math.Min(query.SmallerThan ?? long.MaxValue, z.Value) }; break;
+                case SearchKey.ModSeq m: query = query with { ModSeqAtLeast = Math.Max(query.ModSeqAtLeast ?? 0, m.Value) }; break;
+                case SearchKey.Uids u when query.Uids is null: query = query with { Uids = new UidSet(u.Set.Resolve(s.MaxUid)) }; break;
+                case SearchKey.InternalDate d:
+                    var day = new DateTimeOffset(d.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                    if (d.Compare >= 0) query = query with { InternalDateSince = Max(query.InternalDateSince, day) };
+                    if (d.Compare == 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day.AddDays(1)) };
+                    if (d.Compare < 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day) };
+                    break;
+                default: rest.Add(k); break;
+            }
+        }
+        if (keywords.Count > 0) query = query with { Keywords = keywords };
+        if (notKeywords.Count > 0) query = query with { NotKeywords = notKeywords };
+        var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
+        if (rest.Count == 0 || candidates.Count == 0) return candidates;
+
+        var summaries = await s.View.FetchAsync(UidSet.Of(candidates.ToArray()), null, ct);
+        var result = new List<uint>();
+        var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
+        foreach (var m in summaries)
+        {
+            var context = new SearchContext(s, m);
+            if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
+        }
+        return result;
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+
+    private static DateTimeOffset Min(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+
+    /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
+    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary)
+    {
+        private HeaderList? _headers;
+        private MimeMessage? _message;
+
+        public MessageSummary Summary => summary;
+
+        public int Sequence => selected.SequenceOf(summary.Uid);
+
+        public uint MaxUid => selected.MaxUid;
+
+        public uint Count => (uint)selected.Uids.Count;
+
+        public async Task<HeaderList> HeadersAsync(CancellationToken ct)
+        {
+            if (_headers is not null) return _headers;
+            var structure = await selected.View.GetStructureAsync(summary.Uid, ct);
+            _headers = new HeaderList();
+            if (structure is null) return _headers;
+            await using var stream = await selected.View.OpenRangeAsync(summary.Uid, 0, structure.HeaderLength, ct);
+            if (stream is null) return _headers;
+            _headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, ct);
+            return _headers;
+        }
+
+        public async Task<MimeMessage?> MessageAsync(CancellationToken ct)
+        {
+            if (_message is not null) return _message;
+            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            if (body is null) return null;
+            await using var stream = body.OpenRead();
+            _message = await MimeMessage.LoadAsync(stream, ct);
+            return _message;
+        }
+    }
+
+    private static async ValueTask<bool> MatchAsync(SearchKey key, SearchContext c, CancellationToken ct)
+    {
+        var m = c.Summary;
+        switch (key)
+        {
+            case SearchKey.All: return true;
+            case SearchKey.Flag f: return m.Flags.HasFlag(f.Value) == f.Set;
+            case SearchKey.Keyword k: return m.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
+            case SearchKey.Recent r: return !r.Set;
+            case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
+            case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
+            case SearchKey.Uids u: return new UidSet(u.Set.Resolve(c.MaxUid)).Contains(m.Uid);
+            case SearchKey.Sequence sq:
+                if (c.Count == 0) return false;
+                return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
+            case SearchKey.InternalDate d: return Compare(DateOnly.FromDateTime(m.InternalDate.UtcDateTime), d.Date, d.Compare);
+            case SearchKey.SentDate d:
+                var headers = await c.HeadersAsync(ct);
+                var dateText = headers[HeaderId.Date];
+                if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
+                return Compare(DateOnly.FromDateTime(sent.DateTime), d.Date, d.Compare);
+            case SearchKey.Header h:
+                var list = await c.HeadersAsync(ct);
+                foreach (var header in list)
+                {
+                    if (!header.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)) continue;
+                    if (h.Value.Length == 0 || header.Value.Contains(h.Value, StringComparison.OrdinalIgnoreCase)) return true;
+                }
+                return false;
+            case SearchKey.Body b:
+                var message = await c.MessageAsync(ct);
+                if (message is null) return false;
+                if (b.WholeText && message.Headers.Any(x => x.Value.Contains(b.Value, StringComparison.OrdinalIgnoreCase))) return true;
+                return message.BodyParts.OfType<TextPart>().Any(t => (t.Text ?? "").Contains(b.Value, StringComparison.OrdinalIgnoreCase));
+            case SearchKey.Not n: return !await MatchAsync(n.Key, c, ct);
+            case SearchKey.Or o: return await MatchAsync(o.Left, c, ct) || await MatchAsync(o.Right, c, ct);
+            case SearchKey.And a:
+                foreach (var k in a.Keys) if (!await MatchAsync(k, c, ct)) return false;
+                return true;
+            default: return false;
+        }
+    }
+
+    private static bool Compare(DateOnly value, DateOnly date, int compare) => compare switch
+    {
+        < 0 => value < date,
+        0 => value == date,
+        _ => value >= date,
+    };
+}
