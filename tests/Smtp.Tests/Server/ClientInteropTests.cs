@@ -25,7 +25,7 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         await server.WaitForInboxAsync(Alice, before + 3);
 
         Assert.StartsWith("Received: from ", server.FindStoredMessage(plain));
-        Assert.Matches(@"^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby main\.dom with ESMTP id ", server.FindStoredMessage(plain));
+        Assert.Matches(@"^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mx\.main\.dom with ESMTP id ", server.FindStoredMessage(plain));
         Assert.Contains(" with ESMTPSA (TLSv1.", server.FindStoredMessage(submission));
         Assert.Contains(" with ESMTPSA (TLSv1.", server.FindStoredMessage(smtps));
         Assert.Contains("\tfor <alice@main.dom>; ", server.FindStoredMessage(smtps));

@@ -16,6 +16,9 @@ public sealed class SmtpServerFixture : IAsyncLifetime
 {
     public const long MaxMessageSize = 1_000_000;
 
+    /// <summary>Smtp:ServerName: the greeting, EHLO and Received: name (and the delivery side's EHLO name).</summary>
+    public const string ServerName = "mx.main.dom";
+
     public KernelProcess Kernel { get; private set; } = null!;
 
     public IPEndPoint Smtp => Kernel.Listener("smtp");
@@ -37,6 +40,7 @@ public sealed class SmtpServerFixture : IAsyncLifetime
                 ["Smtp:Submission:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:ServerName"] = ServerName,
                 ["Smtp:MaxConnectionsPerIp"] = "50",
                 ["Smtp:MaxErrors"] = "10",
                 ["Kernel:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
