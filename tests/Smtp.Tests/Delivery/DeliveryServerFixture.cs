@@ -25,6 +25,9 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
 
     public Dictionary<string, string> Sinks { get; } = [];
 
+    /// <summary>The kernel's own SMTP listener (MTA role).</summary>
+    public IPEndPoint Smtp => Kernel.Listener("smtp");
+
     public TcpSmtpPeer Mixed { get; private set; } = null!;
 
     public TcpSmtpPeer Collector { get; private set; } = null!;
@@ -77,6 +80,11 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
                 ["Smtp:Delivery:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Smtp:Delivery:HeloName"] = "kernel.test",
                 ["Smtp:Delivery:IdleSeconds"] = "2",
+                // Our own receiving side on free ports: SMTP in → relay out, and the loop to ourselves.
+                ["Smtp:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Submission:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
             },
         });
         await Cli(null, "domain", "add", "main.dom");
@@ -88,8 +96,10 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
             "friend2.test = friend2.test@firewall.test.via",
             $"target.test = target.test@relay.test.{Port}.via",
             $"sib.test = sib.test@127.0.0.1.{SiblingPort}.via",
-            $"sib2.test = sib2.test@127.0.0.9.{Port}.via") + "\n", "router", "set", "-");
-        await Kernel.WaitForLogAsync(l => l.Contains("router table loaded: 4 records", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            $"sib2.test = sib2.test@127.0.0.9.{Port}.via",
+            // A mistake that makes a loop: our own address and SMTP port as the relay host (smtp.md §11.3, 5.4.6).
+            $"loop.test = loop.test@127.0.0.1.{Smtp.Port}.via") + "\n", "router", "set", "-");
+        await Kernel.WaitForLogAsync(l => l.Contains("router table loaded: 5 records", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
     }
 
     public async Task<CliResult> Cli(string? input, params string[] args)
