@@ -12,6 +12,7 @@ public static class KnownSettings
 {
     private const string Kernel = "kernel";
     private const string Router = "Router plugin";
+    private const string Smtp = "Smtp plugin";
 
     public static IReadOnlyList<KnownSetting> All { get; } =
     [
@@ -31,6 +32,7 @@ public static class KnownSettings
         new("SMTP.RelayToHostsWeBackup", "Relay to All Hosts We Backup", "boolean", "true, false", "false", SettingLevels.Server, IsBoolean, Router),
         new("SMTP.RelayToClientIps", "Relay to Client IP Addresses if sent to", "choice", "none, simple, any", "none", SettingLevels.Server, v => IsOneOf(v, "none", "simple", "any"), Router),
         new("SMTP.RelayFrom", "Relay to any IP address if received from", "choice", "clients, nobody, anybody", "clients", SettingLevels.Server, v => IsOneOf(v, "clients", "nobody", "anybody"), Router),
+        new("SMTP.AtrnQueues", "ATRN queues", "list", "queue names separated by ','", null, SettingLevels.Account, _ => true, Smtp),
     ];
 
     /// <summary>The setting a key names — its current key or an old one — case-insensitively; null when unknown.</summary>
