@@ -41,6 +41,10 @@ public sealed class SmtpServerFixture : IAsyncLifetime
                 ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:ServerName"] = ServerName,
+                // No DNS answers here (nothing listens on the discard port): remote mail stays queued (4.4.3) where the
+                // recipes look at it, instead of going to the system resolver and bouncing.
+                ["Dns:Servers:0"] = "127.0.0.1:9",
+                ["Dns:Retries"] = "0",
                 ["Smtp:MaxConnectionsPerIp"] = "50",
                 ["Smtp:MaxErrors"] = "10",
                 ["Kernel:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
