@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 
 namespace Smtp.Tests.Delivery;
@@ -83,32 +81,16 @@ public sealed class FetchmailTests(DeliveryServerFixture server) : IClassFixture
         var home = Directory.CreateTempSubdirectory("fetchmail-");
         try
         {
-            var info = new ProcessStartInfo("fetchmail") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.Environment["HOME"] = home.FullName;
-            info.Environment["FETCHMAILHOME"] = home.FullName;
+            var environment = new Dictionary<string, string> { ["HOME"] = home.FullName, ["FETCHMAILHOME"] = home.FullName };
+            var arguments = new List<string>();
             if (rc is not null)
             {
                 var path = Path.Combine(home.FullName, ".fetchmailrc");
                 await File.WriteAllTextAsync(path, rc + "\n");
                 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                info.ArgumentList.Add("-f");
-                info.ArgumentList.Add(path);
+                arguments.AddRange(["-f", path]);
             }
-            foreach (var a in args) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"fetchmail did not finish within 60 s: {await stdout}{await stderr}");
-            }
-            return (process.ExitCode, new StringBuilder(await stdout).Append(await stderr).ToString());
+            return await Server.ClientInteropTests.RunAsync("fetchmail", environment, [.. arguments, .. args]);
         }
         finally
         {

@@ -156,9 +156,13 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         return message;
     }
 
-    internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
+    internal static Task<(int Exit, string Output)> RunAsync(string program, params string[] args) => RunAsync(program, null, args);
+
+    /// <summary>A client program with its output, bounded to 60 s; <paramref name="environment"/> adds variables (HOME…).</summary>
+    internal static async Task<(int Exit, string Output)> RunAsync(string program, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

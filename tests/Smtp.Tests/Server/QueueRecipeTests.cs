@@ -55,7 +55,7 @@ public sealed class QueueRecipeTests(SmtpServerFixture server) : IClassFixture<S
     [Fact]
     public async Task AtrnChecksAuthenticationEntitlementAndWaitingMail()
     {
-        await SendAsync("<someone@far.test>", "<z@customer.dom>");
+        await EntryAsync(await SendAsync("<someone@far.test>", "<z@customer.dom>"));   // routed into its held queue
         await using var odmr = await SmtpDialog.OpenAsync(server.Odmr, Internet);
         Assert.Contains("ODMR service ready", odmr.Greeting);
         var ehlo = await odmr.CommandAsync("EHLO customer.dom");
