@@ -15,6 +15,7 @@ want openssl openssl      # s_client: STARTTLS and implicit TLS handshakes again
 want runuser util-linux   # the read-only data folder test runs the CLI as nobody
 want smtp-sink postfix    # Smtp delivery tests: smtp-sink plays the remote MTA (started per test on a free port)
 want swaks swaks         # SMTP interop client for the Smtp plugin tests (AUTH, STARTTLS, SMTPS, relay table)
+want fetchmail fetchmail # Smtp tests: ETRN and ODMR (ATRN) modes against the kernel
 perl -MNet::SSLeay -MIO::Socket::SSL -e1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl libio-socket-ssl-perl)   # swaks --tls/--tlsc
 want mbsync isync         # IMAP interop: mirrors a mailbox both ways against the Imap plugin
 

@@ -50,6 +50,16 @@ internal sealed record RelaySettings(
         return map;
     }
 
+    /// <summary>
+    /// smtp.md §5.1: authenticated (and the server's own) sources are Trusted; a Client IP address is Trusted unless
+    /// "Relay … if received from" is <c>nobody</c>; <c>anybody</c> trusts every client (an open relay).
+    /// </summary>
+    public SourceClass Classify(RequestSource source) =>
+        source.Internal || source.AuthenticatedAccount is not null || RelayFrom == "anybody"
+        || (RelayFrom != "nobody" && ClientIps.Contains(source.ClientIp))
+            ? SourceClass.Trusted
+            : SourceClass.Untrusted;
+
     /// <summary>smtp.md §7: exact queue names, case-insensitive; a leading <c>*.</c> matches any subdomain.</summary>
     public bool IsHeld(string queue)
     {

@@ -108,12 +108,9 @@ public sealed class RouterCommands : ICliCommands
             invocation.Services.GetService(typeof(IListenerRegistry)) as IListenerRegistry,
             invocation.Services.GetService(typeof(IDnsResolver)) as IDnsResolver);
 
-        // smtp.md §5.1: authenticated sources are trusted; a Client IP is trusted unless "received from" is nobody.
-        var relayFrom = snapshot.Relay.RelayFrom;
-        var trusted = account is not null
-            || relayFrom == "anybody"
-            || (relayFrom != "nobody" && snapshot.Relay.ClientIps.Contains(ip));
-        var source = new RequestSource { ClientIp = ip, Class = trusted ? SourceClass.Trusted : SourceClass.Untrusted, AuthenticatedAccount = account, Protocol = "CLI" };
+        // The same classification protocol plugins get through ISourceClassifier (smtp.md §5.1).
+        var source = new RequestSource { ClientIp = ip, Class = SourceClass.Untrusted, AuthenticatedAccount = account, Protocol = "CLI" };
+        source = source with { Class = router.Classify(source) };
         var address = kind == RouteKind.Signal ? SipUri.AddressOf(invocation.Argument("address")!) : invocation.Argument("address")!;
         var decision = await router.RouteAsync(new RouteRequest(address, kind, source, kind == RouteKind.Signal, WithTrace: true), cancellationToken);
         if (decision.Result is RouteResult.Reject { Reason: RejectReason.BadSyntax } bad)

@@ -11,7 +11,7 @@ namespace Router;
 /// failing directory or DNS is a temporary failure.
 /// </summary>
 [Export(typeof(IAddressRouter))]
-public sealed class TableRouter : IAddressRouter
+public sealed class TableRouter : IAddressRouter, ISourceClassifier
 {
     /// <summary>router.md §5.3: at most this many passes in one routing.</summary>
     public const int MaxPasses = 10;
@@ -59,6 +59,12 @@ public sealed class TableRouter : IAddressRouter
         if (!verdict.IsCompletedSuccessfully) return RouteSlowAsync(request, context, routing, cancellationToken, verdict);
         return new(Decide(context, result, verdict.Result));
     }
+
+    /// <summary>ISourceClassifier: from the same snapshot the relay verdict reads (re-read on every configuration change).</summary>
+    public bool IsClientAddress(IPAddress? clientIp) => _state.Current.Relay.ClientIps.Contains(clientIp);
+
+    /// <inheritdoc cref="RelaySettings.Classify"/>
+    public SourceClass Classify(RequestSource source) => _state.Current.Relay.Classify(source);
 
     private RoutingContext NewContext(RouteRequest request)
     {

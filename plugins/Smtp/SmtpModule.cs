@@ -16,17 +16,19 @@ public sealed class SmtpModule : IModule
     private readonly IMessageQueue _queue;
     private readonly IAddressRouter _router;
     private readonly IAccountStore _accounts;
+    private readonly ISourceClassifier _classifier;
     private readonly ILoginThrottle _throttle;
     private readonly IQueueTurnaround? _turnaround;
     private SmtpServices? _services;
 
     [ImportingConstructor]
-    public SmtpModule(IMessageQueue queue, IAddressRouter router, IAccountStore accounts, ILoginThrottle throttle,
+    public SmtpModule(IMessageQueue queue, IAddressRouter router, IAccountStore accounts, ILoginThrottle throttle, ISourceClassifier classifier,
         [Import(AllowDefault = true)] IQueueTurnaround? turnaround = null)
     {
         _queue = queue;
         _router = router;
         _accounts = accounts;
+        _classifier = classifier;
         _throttle = throttle;
         _turnaround = turnaround;
     }
@@ -34,7 +36,7 @@ public sealed class SmtpModule : IModule
     public Task StartAsync(IModuleContext context, CancellationToken cancellationToken)
     {
         var logger = context.LoggerFactory.CreateLogger("Smtp");
-        _services = new SmtpServices(_queue, _router, _accounts, _throttle, _turnaround, Server.SmtpServerOptions.From(context.Configuration, context.Settings), logger);
+        _services = new SmtpServices(_queue, _router, _accounts, _classifier, _throttle, _turnaround, Server.SmtpServerOptions.From(context.Configuration, context.Settings), logger);
         if (_turnaround is null) logger.LogInformation("smtp: no queue turnaround installed; ATRN and TURN answer 451 until the delivery side is present");
         var options = new ConnectionListenerOptions
         {

@@ -14,7 +14,7 @@ internal sealed record DeliverySettings
     public int Port { get; init; } = 25;
 
     /// <summary>The name we give in EHLO/HELO.</summary>
-    public string HeloName { get; init; } = Dns.GetHostName();
+    public string HeloName { get; init; } = Dns.GetHostName().ToLowerInvariant();
 
     /// <summary>Open connections per remote address and port, idle or busy.</summary>
     public int MaxConnectionsPerTarget { get; init; } = 4;
@@ -62,7 +62,7 @@ internal sealed record DeliverySettings
         {
             Port = Int(section, "Port", defaults.Port, 1, 65535),
             HeloName = section["HeloName"] is { Length: > 0 } helo ? helo
-                : configuration["Smtp:ServerName"] is { Length: > 0 } server ? server : defaults.HeloName,
+                : SmtpServerName.From(configuration),
             MaxConnectionsPerTarget = Int(section, "MaxConnectionsPerTarget", defaults.MaxConnectionsPerTarget, 1, 1000),
             IdleTime = Seconds(section, "IdleSeconds", defaults.IdleTime),
             VerifyCertificates = Bool(section, "VerifyCertificates", defaults.VerifyCertificates),

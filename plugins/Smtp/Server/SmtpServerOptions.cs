@@ -6,8 +6,8 @@ namespace Smtp.Server;
 /// <summary>The receiving side's limits and names, read once at start from <c>Smtp:*</c> and <c>Kernel:MaxMessageSize</c> (README lists them).</summary>
 internal sealed record SmtpServerOptions
 {
-    /// <summary>Our name in the greeting, EHLO and <c>Received:</c>; null = the Main Domain, else the host name.</summary>
-    public string? ServerName { get; init; }
+    /// <summary>Our name in the greeting, EHLO and <c>Received:</c> (<see cref="SmtpServerName"/>, shared with the delivery side).</summary>
+    public string ServerName { get; init; } = "localhost";
 
     /// <summary>SIZE (RFC 1870): the queue's own limit, so we refuse at MAIL what the queue would refuse after DATA.</summary>
     public long MaxMessageSize { get; init; } = 50L * 1024 * 1024;
@@ -38,7 +38,7 @@ internal sealed record SmtpServerOptions
 
     public static SmtpServerOptions From(IConfiguration configuration, IConfigurationSection settings)
     {
-        var options = new SmtpServerOptions { ServerName = Text(settings["ServerName"]) };
+        var options = new SmtpServerOptions { ServerName = SmtpServerName.From(configuration) };
         if (long.TryParse(configuration["Kernel:MaxMessageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0)
             options = options with { MaxMessageSize = size };
         return options with

@@ -86,7 +86,7 @@ internal sealed partial class SmtpSession
             Error(new SmtpReply(501, "5.5.2", "CRAM-MD5 takes no initial response"));
             return null;
         }
-        var challenge = $"<{RandomNumberGenerator.GetInt32(int.MaxValue)}.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}@{_serverName}>";
+        var challenge = $"<{RandomNumberGenerator.GetInt32(int.MaxValue)}.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}@{ServerName}>";
         var text = await ChallengeAsync(challenge);
         if (text is null) return null;
         var response = Decode(text);

@@ -20,13 +20,23 @@ internal sealed partial class SmtpSession
     };
 
     /// <summary>
-    /// smtp.md §5.1: Authenticated, or a Client IP address (unless "Relay … if received from" is <c>nobody</c>), or
-    /// everyone (<c>anybody</c>, an open relay) is Trusted. The Router gives the relay verdict for this source.
+    /// This session as a source; Trusted or not is the kernel's classifier's answer (smtp.md §5.1: authenticated, a
+    /// Client IP address unless "Relay … if received from" is <c>nobody</c>, everyone for <c>anybody</c>), from the
+    /// current settings. The Router gives the relay verdict for this source.
     /// </summary>
-    private RequestSource Source => new()
+    private RequestSource Source
+    {
+        get
+        {
+            var source = UnclassifiedSource;
+            return source with { Class = _services.Classifier.Classify(source) };
+        }
+    }
+
+    private RequestSource UnclassifiedSource => new()
     {
         ClientIp = ClientIp,
-        Class = _account is not null || _relayFrom == "anybody" || (_relayFrom != "nobody" && IsClientAddress) ? SourceClass.Trusted : SourceClass.Untrusted,
+        Class = SourceClass.Untrusted,
         AuthenticatedAccount = _account,
         Tls = _connection.Tls is not null,
         TlsProtocol = _connection.Tls?.Protocol,
@@ -232,7 +242,7 @@ internal sealed partial class SmtpSession
             AuthSender = _account is not null ? mail.Auth : null,
         };
         var id = $"{_connection.Id}.{++_transactions}";
-        var received = ReceivedField.Build(_helo ?? "unknown", ClientIp, _serverName,
+        var received = ReceivedField.Build(_helo ?? "unknown", ClientIp, ServerName,
             ReceivedField.Protocol(_esmtp, _connection.Tls is not null, _account is not null, mail.SmtpUtf8), _connection.Tls, id,
             _recipients.Count == 1 ? _recipients[0].Address : null, DateTimeOffset.Now);
         IMessageSubmission submission;

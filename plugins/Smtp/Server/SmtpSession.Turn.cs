@@ -91,18 +91,18 @@ internal sealed partial class SmtpSession
             Error(SmtpReply.AuthRequired);
             return;
         }
-        var owned = await OwnedQueueAsync(_account);
+        var owned = await EntitledQueuesAsync(_account);
         var queues = new List<string>();
         if (argument.Length == 0)
         {
-            if (owned is not null) queues.Add(owned);
+            queues.AddRange(owned);   // no argument = all entitled queues (smtp.md §9.2)
         }
         else
         {
             foreach (var domain in argument.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 var queue = Kernel.Abstractions.DomainName.IsValid(domain) ? await _services.Queue.FindQueueForDomainAsync(domain, _drain) : null;
-                if (queue is null || owned is null || !queue.Equals(owned, StringComparison.OrdinalIgnoreCase))
+                if (queue is null || !owned.Contains(queue, StringComparer.OrdinalIgnoreCase))
                 {
                     // smtp.md §16.3: one domain the account is not entitled to refuses the whole command.
                     Reply(new SmtpReply(450, "4.7.1", "ATRN request refused"));
@@ -139,11 +139,24 @@ internal sealed partial class SmtpSession
         return new SmtpReply(250, "2.0.0", "OK now reversing the connection");
     }
 
-    private async Task<string?> OwnedQueueAsync(AccountAddress account)
+    /// <summary>
+    /// smtp.md §9.2: the queue named like a Main Domain account, plus the account setting "ATRN queues"
+    /// (<c>SMTP.AtrnQueues</c>, queue names separated by ',') for any account.
+    /// </summary>
+    private async Task<List<string>> EntitledQueuesAsync(AccountAddress account)
     {
+        var queues = new List<string>();
         var main = await _services.Accounts.GetMainDomainAsync(_drain);
-        return main is not null && account.Domain.Equals(main, StringComparison.OrdinalIgnoreCase) && Kernel.Abstractions.DomainName.IsValid(account.Name)
-            ? account.Name.ToLowerInvariant()
-            : null;
+        if (main is not null && account.Domain.Equals(main, StringComparison.OrdinalIgnoreCase) && Kernel.Abstractions.DomainName.IsValid(account.Name))
+            queues.Add(account.Name.ToLowerInvariant());
+        var extra = await _services.Accounts.GetSettingAsync(SettingScope.ForAccount(account), AtrnQueuesKey, _drain);
+        foreach (var name in (extra ?? "").Split([',', '\n', ' '], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!queues.Contains(name, StringComparer.OrdinalIgnoreCase)) queues.Add(name.ToLowerInvariant());
+        }
+        return queues;
     }
+
+    /// <summary>The account setting "ATRN queues" (known to the kernel's settings list, so the CLI accepts it).</summary>
+    internal const string AtrnQueuesKey = "SMTP.AtrnQueues";
 }

@@ -20,9 +20,6 @@ internal sealed partial class SmtpSession
     private readonly SmtpServices _services;
     private readonly SmtpListenerKind _kind;
     private readonly CancellationToken _drain;
-    private string _serverName = "localhost";
-    private ClientAddressList _clients = new(null);
-    private string _relayFrom = "clients";
     private string? _helo;
     private bool _esmtp;
     private AccountAddress? _account;
@@ -42,14 +39,16 @@ internal sealed partial class SmtpSession
 
     private System.Net.IPAddress ClientIp => _connection.RemoteEndPoint.Address;
 
-    private bool IsClientAddress => _clients.Contains(ClientIp);
+    /// <summary>In the Client IP Addresses (the kernel's classifier, current settings): clear-text login is allowed.</summary>
+    private bool IsClientAddress => _services.Classifier.IsClientAddress(ClientIp);
+
+    private string ServerName => Options.ServerName;
 
     public async Task RunAsync()
     {
-        await LoadPolicyAsync();
         Reply(_kind == SmtpListenerKind.Odmr
-            ? new SmtpReply(220, null, $"{_serverName} ODMR service ready")
-            : new SmtpReply(220, null, $"{_serverName} ESMTP"));
+            ? new SmtpReply(220, null, $"{ServerName} ODMR service ready")
+            : new SmtpReply(220, null, $"{ServerName} ESMTP"));
         try
         {
             while (!_closing)
@@ -92,15 +91,6 @@ internal sealed partial class SmtpSession
         await FlushAsync();
     }
 
-    /// <summary>The server settings this session's policy needs: who is a client (trusted), and the server name.</summary>
-    private async Task LoadPolicyAsync()
-    {
-        var policy = await _services.Policy.GetAsync(_drain);
-        _clients = policy.Clients;
-        _relayFrom = policy.RelayFrom;
-        _serverName = policy.ServerName;
-    }
-
     private async Task DispatchAsync(SmtpCommandLine command)
     {
         // RFC 2645 §5.4: before the turn, the ODMR service knows only these.
@@ -135,7 +125,7 @@ internal sealed partial class SmtpSession
                 Reply(SmtpReply.Ok);
                 break;
             case "QUIT":
-                Reply(new SmtpReply(221, "2.0.0", $"{_serverName} closing connection"));
+                Reply(new SmtpReply(221, "2.0.0", $"{ServerName} closing connection"));
                 _closing = true;
                 break;
             case "VRFY":
@@ -183,10 +173,10 @@ internal sealed partial class SmtpSession
         _esmtp = command.Verb == "EHLO";
         if (!_esmtp)
         {
-            Reply(new SmtpReply(250, null, $"{_serverName} Hello {name} [{ClientIp}]"));
+            Reply(new SmtpReply(250, null, $"{ServerName} Hello {name} [{ClientIp}]"));
             return;
         }
-        var lines = new List<string> { $"{_serverName} Hello {name} [{ClientIp}]" };
+        var lines = new List<string> { $"{ServerName} Hello {name} [{ClientIp}]" };
         var mechanisms = ClearTextAllowed ? "CRAM-MD5 PLAIN LOGIN" : "CRAM-MD5";
         if (_kind == SmtpListenerKind.Odmr)
         {

@@ -13,6 +13,7 @@ public static class KnownSettings
     private const string Kernel = "kernel";
     private const string Router = "Router plugin";
     private const string Rules = "Rules plugin";
+    private const string Smtp = "Smtp plugin";
 
     public static IReadOnlyList<KnownSetting> All { get; } =
     [
@@ -35,6 +36,7 @@ public static class KnownSettings
         // rules.md §7: what a user may put in the rules they save themselves; §5 Time Of Day at account scope.
         new("RulesAllowed", "Rules Allowed", "choice", "No, Filter Only, All But Exec, Any", "Any", SettingLevels.All, v => IsOneOf(v, "No", "Filter Only", "All But Exec", "Any"), Rules),
         new("TimeZone", "Time Zone", "time zone", "an IANA time zone id (Europe/Paris)", "the server's", SettingLevels.Account, v => TimeZoneInfo.TryFindSystemTimeZoneById(v, out _), Rules),
+        new("SMTP.AtrnQueues", "ATRN queues", "list", "queue names separated by ','", null, SettingLevels.Account, _ => true, Smtp),
     ];
 
     /// <summary>The setting a key names — its current key or an old one — case-insensitively; null when unknown.</summary>

@@ -65,6 +65,7 @@ internal sealed class PluginComposer
                 Export(c, queue);
                 Export(c, bus);
                 Export(c, currentRouter);
+                Export(c, currentRouter as ISourceClassifier);
                 Export(c, locations);
                 Export(c, dns);
                 Export(c, factory);

@@ -145,4 +145,45 @@ public sealed class DeliveryEndToEndTests(DeliveryServerFixture server) : IClass
         }
         throw new TimeoutException($"{address} of {id} never became {state}: {last}");
     }
+
+    /// <summary>
+    /// SMTP in → relay out (smtp.md §5, §11): swaks from a trusted client (127.0.0.1) hands a message for a remote domain
+    /// to our SMTP listener; it goes to the domain's MX (smtp-sink) with the envelope unchanged and our Received: on
+    /// top, and without a Return-Path (that is only for the final delivery, RFC 5321 §4.4).
+    /// </summary>
+    [Fact]
+    public async Task MailReceivedFromATrustedClientIsRelayedToTheMxUnchanged()
+    {
+        var marker = Marker();
+        var (exit, output) = await Server.ClientInteropTests.RunAsync("swaks", "--server", $"127.0.0.1:{server.Smtp.Port}",
+            "--helo", "client.test", "--from", "alice@main.dom", "--to", "bob@friend.test,carol@friend.test",
+            "--header", $"Subject: {marker}", "--body", marker, "--timeout", "30");
+        Assert.True(exit == 0, output);
+        Assert.Contains("250 2.0.0 OK queued as ", output);
+        var dump = await server.WaitForSinkAsync("friend", marker);
+        Assert.Contains("X-Mail-Args: <alice@main.dom>", dump);
+        Assert.Contains("X-Rcpt-Args: <bob@friend.test>", dump);
+        Assert.Contains("X-Rcpt-Args: <carol@friend.test>", dump);
+        Assert.Matches(@"\nReceived: from client\.test \(\[127\.0\.0\.1\]\)\r?\n\tby \S+ with ESMTP id ", dump);
+        Assert.DoesNotContain("Return-Path:", dump);
+    }
+
+    /// <summary>
+    /// A loop (smtp.md §11.3): a route that sends mail to our own address and SMTP port fails permanently with 5.4.6 and
+    /// bounces to the sender, instead of going round; the message leaves the queue.
+    /// </summary>
+    [Fact]
+    public async Task MailRoutedToOurOwnSmtpListenerFailsWith546AndBounces()
+    {
+        var marker = Marker();
+        var (exit, output) = await Server.ClientInteropTests.RunAsync("swaks", "--server", $"127.0.0.1:{server.Smtp.Port}",
+            "--helo", "client.test", "--from", "sender@collector.test", "--to", "x@loop.test",
+            "--header", $"Subject: {marker}", "--body", marker, "--timeout", "30");
+        Assert.True(exit == 0, output);
+        var dsn = await server.WaitForPeerAsync(server.Collector, marker);
+        Assert.Contains("Status: 5.4.6", dsn);
+        Assert.Contains("Final-Recipient: rfc822; x@loop.test", dsn);
+        var queued = (await server.Cli(null, "queue", "list", "--json")).Output;
+        Assert.DoesNotContain("x@loop.test", queued);
+    }
 }

@@ -25,6 +25,15 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
 
     public Dictionary<string, string> Sinks { get; } = [];
 
+    /// <summary>The ODMR customer's own MTA (smtp-sink on 127.0.0.1) that fetchmail relays the turned session to.</summary>
+    public int OdmrCustomerPort { get; private set; }
+
+    /// <summary>The kernel's own SMTP listener (MTA role).</summary>
+    public IPEndPoint Smtp => Kernel.Listener("smtp");
+
+    /// <summary>The kernel's ODMR listener (ATRN, RFC 2645).</summary>
+    public IPEndPoint Odmr => Kernel.Listener("smtp/odmr");
+
     public TcpSmtpPeer Mixed { get; private set; } = null!;
 
     public TcpSmtpPeer Collector { get; private set; } = null!;
@@ -45,6 +54,7 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
             "--mx-host=collector.test,mx.collector.test,10", "--host-record=mx.collector.test,127.0.0.12",
             "--mx-host=nullmx.test,.,0",
             "--mx-host=held.test,mx.friend.test,10",
+            "--mx-host=etrn.test,mx.friend.test,10",
         ]);
         _programs.Add(dns);
         foreach (var (name, endPoint) in new[]
@@ -56,6 +66,7 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
             ("sibling-port", new IPEndPoint(IPAddress.Loopback, SiblingPort)),
             ("sibling-ip", new IPEndPoint(IPAddress.Parse("127.0.0.9"), Port)),
             ("old", new IPEndPoint(IPAddress.Parse("127.0.0.11"), Port)),
+            ("odmr-customer", new IPEndPoint(IPAddress.Loopback, OdmrCustomerPort = FreePort())),
         })
         {
             var folder = Path.Combine(_dumps, name);
@@ -77,19 +88,28 @@ public sealed class DeliveryServerFixture : IAsyncLifetime
                 ["Smtp:Delivery:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Smtp:Delivery:HeloName"] = "kernel.test",
                 ["Smtp:Delivery:IdleSeconds"] = "2",
+                // Our own receiving side on free ports: SMTP in → relay out, and the loop to ourselves.
+                ["Smtp:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Submission:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
             },
         });
         await Cli(null, "domain", "add", "main.dom");
         // Gradual migration (router.md §8, S1): names this server does not know go to the old server, envelope unchanged.
         await Cli(null, "settings", "set", "MailToUnknown", "Rerouted:*%main.dom@old.test.via", "--domain", "main.dom");
         // Hold Mail for Domains (smtp.md §7): held.test waits until released.
-        await Cli(null, "settings", "set", "SMTP.HoldDomains", "held.test");
+        await Cli(null, "settings", "set", "SMTP.HoldDomains", "held.test, etrn.test, odmr.test");
+        // ATRN (smtp.md §9.2): the queue odmr.test belongs to the Main Domain's account of that name.
+        await Cli(null, "account", "add", "odmr.test@main.dom", "--password", "odmr-pw");
         await Cli(string.Join('\n',
             "friend2.test = friend2.test@firewall.test.via",
             $"target.test = target.test@relay.test.{Port}.via",
             $"sib.test = sib.test@127.0.0.1.{SiblingPort}.via",
-            $"sib2.test = sib2.test@127.0.0.9.{Port}.via") + "\n", "router", "set", "-");
-        await Kernel.WaitForLogAsync(l => l.Contains("router table loaded: 4 records", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+            $"sib2.test = sib2.test@127.0.0.9.{Port}.via",
+            // A mistake that makes a loop: our own address and SMTP port as the relay host (smtp.md §11.3, 5.4.6).
+            $"loop.test = loop.test@127.0.0.1.{Smtp.Port}.via") + "\n", "router", "set", "-");
+        await Kernel.WaitForLogAsync(l => l.Contains("router table loaded: 5 records", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
     }
 
     public async Task<CliResult> Cli(string? input, params string[] args)

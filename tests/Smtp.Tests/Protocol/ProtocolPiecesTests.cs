@@ -95,18 +95,6 @@ public sealed class ProtocolPiecesTests
         if (ok) Assert.Equal(decoded, result);
     }
 
-    [Theory]
-    [InlineData("127.0.0.1, ::1", "127.0.0.1", true)]
-    [InlineData("127.0.0.1, ::1", "127.0.0.3", false)]
-    [InlineData("10.0.0.0/8\n!10.1.0.0/16 ; not that one", "10.1.2.3", true)]  // the first entry that holds it decides
-    [InlineData("!10.1.0.0/16\n10.0.0.0/8", "10.1.2.3", false)]
-    [InlineData("192.168.1.10-192.168.1.20", "192.168.1.15", true)]
-    [InlineData("192.168.1.10-192.168.1.20", "192.168.1.21", false)]
-    [InlineData("2001:db8::/32", "2001:db8::5", true)]
-    [InlineData("127.0.0.2", "::ffff:127.0.0.2", true)]
-    public void ClientListUsesTheGuidesFormat(string list, string address, bool contained) =>
-        Assert.Equal(contained, new ClientAddressList(list).Contains(IPAddress.Parse(address)));
-
     [Fact]
     public void EtrnIsLimitedPerAddressAndMinute()
     {

@@ -25,10 +25,12 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         await server.WaitForInboxAsync(Alice, before + 3);
 
         Assert.StartsWith("Received: from ", server.FindStoredMessage(plain));
-        Assert.Matches(@"^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby main\.dom with ESMTP id ", server.FindStoredMessage(plain));
+        Assert.Matches(@"^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mx\.main\.dom with ESMTP id ", server.FindStoredMessage(plain));
         Assert.Contains(" with ESMTPSA (TLSv1.", server.FindStoredMessage(submission));
         Assert.Contains(" with ESMTPSA (TLSv1.", server.FindStoredMessage(smtps));
         Assert.Contains("\tfor <alice@main.dom>; ", server.FindStoredMessage(smtps));
+        // RFC 5321 §4.4: the mailbox copy starts with the envelope's reverse-path, then our trace field.
+        Assert.StartsWith("Return-Path: <alice@main.dom>\r\nReceived: from ", server.FindDeliveredMessage(plain));
     }
 
     [Fact]
@@ -154,9 +156,13 @@ public sealed class ClientInteropTests(SmtpServerFixture server) : IClassFixture
         return message;
     }
 
-    internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
+    internal static Task<(int Exit, string Output)> RunAsync(string program, params string[] args) => RunAsync(program, null, args);
+
+    /// <summary>A client program with its output, bounded to 60 s; <paramref name="environment"/> adds variables (HOME…).</summary>
+    internal static async Task<(int Exit, string Output)> RunAsync(string program, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

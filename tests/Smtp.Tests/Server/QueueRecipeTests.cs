@@ -55,7 +55,7 @@ public sealed class QueueRecipeTests(SmtpServerFixture server) : IClassFixture<S
     [Fact]
     public async Task AtrnChecksAuthenticationEntitlementAndWaitingMail()
     {
-        await SendAsync("<someone@far.test>", "<z@customer.dom>");
+        await EntryAsync(await SendAsync("<someone@far.test>", "<z@customer.dom>"));   // routed into its held queue
         await using var odmr = await SmtpDialog.OpenAsync(server.Odmr, Internet);
         Assert.Contains("ODMR service ready", odmr.Greeting);
         var ehlo = await odmr.CommandAsync("EHLO customer.dom");
@@ -66,10 +66,32 @@ public sealed class QueueRecipeTests(SmtpServerFixture server) : IClassFixture<S
         var challenge = await odmr.CommandAsync("AUTH CRAM-MD5");
         Assert.StartsWith("235 2.7.0", await odmr.CommandAsync(CramMd5.Answer("customer.dom", "customer-pw", challenge[4..])));
         Assert.StartsWith("450 4.7.1", await odmr.CommandAsync("ATRN customer.dom,domain1.dom"));   // one foreign queue refuses all
-        // Mail is waiting; without the delivery side installed the turn cannot happen yet: a temporary failure.
-        Assert.StartsWith("451 4.3.0", await odmr.CommandAsync("ATRN customer.dom"));
-        Assert.StartsWith("451 4.3.0", await odmr.CommandAsync("ATRN"));
+        // Mail is waiting and the delivery side's turnaround is installed: the connection turns round. This client
+        // never greets as a server, so the turnaround gives up and the mail stays held (fetchmail does the whole turn:
+        // Delivery/FetchmailTests).
+        Assert.StartsWith("250 2.0.0", await odmr.CommandAsync("ATRN customer.dom"));
+        await odmr.DisposeAsync();
         Assert.Single((await server.QueueAsync("customer.dom")).EnumerateArray());   // still held
+    }
+
+    /// <summary>smtp.md §9.2 [Decision]: the account setting "ATRN queues" (SMTP.AtrnQueues) entitles any account to more queues.</summary>
+    [Fact]
+    public async Task TheAtrnQueuesSettingEntitlesAnAccountToMoreQueues()
+    {
+        await using (var before = await SmtpDialog.OpenAsync(server.Odmr, Internet))
+        {
+            await before.CommandAsync("EHLO alice.client");
+            var challenge = await before.CommandAsync("AUTH CRAM-MD5");
+            Assert.StartsWith("235 2.7.0", await before.CommandAsync(CramMd5.Answer("alice@main.dom", "alice-pw", challenge[4..])));
+            Assert.StartsWith("450 4.7.1", await before.CommandAsync("ATRN spare.test"));
+        }
+        await server.CliOkAsync(null, "settings", "set", "SMTP.AtrnQueues", "spare.test", "--account", "alice@main.dom");
+        await using var after = await SmtpDialog.OpenAsync(server.Odmr, Internet);
+        await after.CommandAsync("EHLO alice.client");
+        var again = await after.CommandAsync("AUTH CRAM-MD5");
+        Assert.StartsWith("235 2.7.0", await after.CommandAsync(CramMd5.Answer("alice@main.dom", "alice-pw", again[4..])));
+        Assert.StartsWith("453 4.3.0", await after.CommandAsync("ATRN spare.test"));   // entitled now; nothing is waiting
+        Assert.StartsWith("453 4.3.0", await after.CommandAsync("ATRN"));             // no argument = every entitled queue
     }
 
     [Fact]

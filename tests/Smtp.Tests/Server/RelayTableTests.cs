@@ -89,4 +89,49 @@ public sealed class RelayTableTests(SmtpServerFixture server) : IClassFixture<Sm
         Assert.StartsWith("250 2.1.5", await smtp.CommandAsync("RCPT TO:<someone@backup.dom>")); // Relay: record
         Assert.StartsWith("501 5.1.3", await smtp.CommandAsync("RCPT TO:<user@other.dom@main.dom>"));
     }
+
+    /// <summary>
+    /// The classification is the kernel's (the Router's snapshot, re-read when settings change): a client address added
+    /// to Network.ClientIpAddresses with the CLI, in another process, may relay on its next connection, no restart;
+    /// the clear-text mechanisms follow it too. Removed again, it is refused again.
+    /// </summary>
+    [Fact]
+    public async Task AChangedClientListIsPickedUpWithoutRestart()
+    {
+        const string newClient = "127.0.0.9";
+        Assert.StartsWith("550 5.7.1", await RelayReplyAsync(newClient));
+        await server.CliOkAsync(null, "settings", "set", "Network.ClientIpAddresses", $"127.0.0.1, ::1, {newClient}");
+        try
+        {
+            Assert.StartsWith("250 2.1.5", await WaitForRelayReplyAsync(newClient, "250"));
+            await using var smtp = await SmtpDialog.OpenAsync(server.Smtp, newClient);
+            Assert.StartsWith($"220 {SmtpServerFixture.ServerName} ESMTP", smtp.Greeting);   // Smtp:ServerName
+            Assert.Contains("AUTH CRAM-MD5 PLAIN LOGIN", await smtp.CommandAsync("EHLO client.main.dom"));
+        }
+        finally
+        {
+            await server.CliOkAsync(null, "settings", "set", "Network.ClientIpAddresses", "127.0.0.1, ::1");
+        }
+        Assert.StartsWith("550 5.7.1", await WaitForRelayReplyAsync(newClient, "550"));
+    }
+
+    private async Task<string> RelayReplyAsync(string from)
+    {
+        await using var smtp = await SmtpDialog.OpenAsync(server.Smtp, from);
+        await smtp.CommandAsync("EHLO client.main.dom");
+        await smtp.CommandAsync("MAIL FROM:<alice@main.dom>");
+        return await smtp.CommandAsync("RCPT TO:<victim@far.test>");
+    }
+
+    /// <summary>The change reaches the server within the store's change poll (bounded wait, not a timing assertion).</summary>
+    private async Task<string> WaitForRelayReplyAsync(string from, string code)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var reply = await RelayReplyAsync(from);
+            if (reply.StartsWith(code, StringComparison.Ordinal) || DateTime.UtcNow > deadline) return reply;
+            await Task.Delay(200);
+        }
+    }
 }

@@ -16,6 +16,9 @@ public sealed class SmtpServerFixture : IAsyncLifetime
 {
     public const long MaxMessageSize = 1_000_000;
 
+    /// <summary>Smtp:ServerName: the greeting, EHLO and Received: name (and the delivery side's EHLO name).</summary>
+    public const string ServerName = "mx.main.dom";
+
     public KernelProcess Kernel { get; private set; } = null!;
 
     public IPEndPoint Smtp => Kernel.Listener("smtp");
@@ -37,6 +40,11 @@ public sealed class SmtpServerFixture : IAsyncLifetime
                 ["Smtp:Submission:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
+                ["Smtp:ServerName"] = ServerName,
+                // No DNS answers here (nothing listens on the discard port): remote mail stays queued (4.4.3) where the
+                // recipes look at it, instead of going to the system resolver and bouncing.
+                ["Dns:Servers:0"] = "127.0.0.1:9",
+                ["Dns:Retries"] = "0",
                 ["Smtp:MaxConnectionsPerIp"] = "50",
                 ["Smtp:MaxErrors"] = "10",
                 ["Kernel:MaxMessageSize"] = MaxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -85,7 +93,10 @@ public sealed class SmtpServerFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The stored message received by SMTP that contains <paramref name="marker"/> (a unique subject), from the body store.</summary>
+    /// <summary>
+    /// The stored message received by SMTP that contains <paramref name="marker"/> (a unique subject), from the body
+    /// store, without the Return-Path line a mailbox copy starts with (<see cref="FindDeliveredMessage"/> keeps it).
+    /// </summary>
     public string FindStoredMessage(string marker)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -94,10 +105,29 @@ public sealed class SmtpServerFixture : IAsyncLifetime
             foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
             {
                 var text = File.ReadAllText(file);
+                // A mailbox copy starts with the Return-Path of the final delivery (RFC 5321 §4.4); the rest is as queued.
+                if (text.StartsWith("Return-Path: <", StringComparison.Ordinal)) text = text[(text.IndexOf("\r\n", StringComparison.Ordinal) + 2)..];
                 // Only what came in by SMTP (our trace field first), never a DSN that quotes the message.
                 if (text.StartsWith("Received: from ", StringComparison.Ordinal) && text.Contains(marker, StringComparison.Ordinal)) return text;
             }
             Assert.True(DateTime.UtcNow < deadline, $"no stored message contains {marker}");
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>The mailbox copy (it starts with <c>Return-Path:</c>) of the message containing <paramref name="marker"/>.</summary>
+    public string FindDeliveredMessage(string marker)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
+            {
+                var text = File.ReadAllText(file);
+                if (text.StartsWith("Return-Path: <", StringComparison.Ordinal) && text.Contains("\r\nReceived: from ", StringComparison.Ordinal)
+                    && text.Contains(marker, StringComparison.Ordinal)) return text;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"no mailbox copy contains {marker}");
             Thread.Sleep(200);
         }
     }

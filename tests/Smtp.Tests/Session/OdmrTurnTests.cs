@@ -50,6 +50,14 @@ public sealed class OdmrTurnTests
         public void RecordSuccess(IPAddress? client, string? account) { }
     }
 
+    /// <summary>The kernel default's rule: loopback and authenticated sources are Trusted.</summary>
+    private sealed class LoopbackClassifier : ISourceClassifier
+    {
+        public bool IsClientAddress(IPAddress? clientIp) => clientIp is not null && IPAddress.IsLoopback(clientIp);
+        public SourceClass Classify(RequestSource source) =>
+            source.AuthenticatedAccount is not null || IsClientAddress(source.ClientIp) ? SourceClass.Trusted : SourceClass.Untrusted;
+    }
+
     private sealed class Lease : IQueueLease
     {
         public string Queue => "customer.dom";
@@ -142,7 +150,7 @@ public sealed class OdmrTurnTests
             "GetCredentialVerifierAsync" => Task.FromResult<CredentialVerifier?>(new CredentialVerifier(CredentialMechanism.CramMd5, null, CramMd5Secret.Compute("secret"))),
             _ => throw new NotSupportedException(name),
         });
-        var services = new SmtpServices(queue, new AccessRouter(), accounts, new OpenThrottle(), turnaround, new SmtpServerOptions { ServerName = "mx.main.dom" }, NullLogger.Instance);
+        var services = new SmtpServices(queue, new AccessRouter(), accounts, new LoopbackClassifier(), new OpenThrottle(), turnaround, new SmtpServerOptions { ServerName = "mx.main.dom" }, NullLogger.Instance);
         var fromClient = new Pipe();
         var toClient = new Pipe();
         var connection = new PipeConnection(fromClient, toClient);
