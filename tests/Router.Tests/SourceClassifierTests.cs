@@ -1,5 +1,6 @@
 using System.Net;
 using Kernel.Abstractions;
+using Kernel.Testing.Stores;
 
 namespace Router.Tests;
 
@@ -7,8 +8,13 @@ namespace Router.Tests;
 /// The Router as the kernel's ISourceClassifier (smtp.md §5.1): the Guide's network-list format of the Client IP
 /// Addresses and "Relay … if received from"; a swapped snapshot (a changed setting) applies to the next question.
 /// </summary>
-public sealed class SourceClassifierTests
+public sealed class SourceClassifierTests : IDisposable
 {
+    // Classification reads only the snapshot; the router still needs an account store to be built.
+    private readonly TestDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
     [Theory]
     [InlineData("127.0.0.1, ::1", "127.0.0.1", true)]
     [InlineData("127.0.0.1, ::1", "127.0.0.3", false)]
@@ -44,17 +50,17 @@ public sealed class SourceClassifierTests
     public void A_new_snapshot_is_read_by_the_next_question()
     {
         var state = new RouterState();
-        var router = new TableRouter(state, FakeAccountStore.Base());
+        var router = new TableRouter(state, _directory.Store);
         var ip = IPAddress.Parse("192.0.2.77");
         Assert.False(router.IsClientAddress(ip));
         state.Swap(new RouterSnapshot(RouterTable.Empty, RelaySettings.Default with { ClientIps = new NetworkList("192.0.2.0/24") }));
         Assert.True(router.IsClientAddress(ip));
     }
 
-    private static TableRouter Router(string clients, string relayFrom)
+    private TableRouter Router(string clients, string relayFrom)
     {
         var state = new RouterState();
         state.Swap(new RouterSnapshot(RouterTable.Empty, RelaySettings.Default with { ClientIps = new NetworkList(clients), RelayFrom = relayFrom }));
-        return new TableRouter(state, FakeAccountStore.Base());
+        return new TableRouter(state, _directory.Store);
     }
 }
