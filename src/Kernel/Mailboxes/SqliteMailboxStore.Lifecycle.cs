@@ -14,7 +14,7 @@ public sealed partial class SqliteMailboxStore
     // Body files whose last reference went with a removed account, deleted once the removal committed.
     private readonly ConcurrentDictionary<AccountAddress, List<string>> _filesOfRemovedAccounts = new();
 
-    public void OnCreating(IStoreTransaction storeTransaction, AccountAddress account, AccountTemplateLists template)
+    public Task OnCreatingAsync(IStoreTransaction storeTransaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken)
     {
         var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         // §1: INBOX exists from the moment the account does; §4.4: it starts with an empty ACL.
@@ -71,14 +71,15 @@ public sealed partial class SqliteMailboxStore
                 _logger.LogWarning("account template mailbox alias {Alias} for {Account} skipped: {Reason}", alias, account, e.Message);
             }
         }
+        return Task.CompletedTask;
     }
 
-    public void OnRemoving(IStoreTransaction storeTransaction, AccountAddress account)
+    public Task OnRemovingAsync(IStoreTransaction storeTransaction, AccountAddress account, CancellationToken cancellationToken)
     {
         var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         var effects = new Effects();
         var parameters = new { account = account.ToString() };
-        // As in OnCreating: the deletions reach every watcher (this process's too) through the change log.
+        // As in OnCreatingAsync: the deletions reach every watcher (this process's too) through the change log.
         var deleted = LoadRows(connection, transaction, account)
             .Select(r => (KernelEvent)new MailboxChanged { MailboxId = r.Id, Owner = account, Mailbox = r.Name, Kind = MailboxChangeKind.Deleted })
             .ToList();
@@ -88,12 +89,16 @@ public sealed partial class SqliteMailboxStore
         connection.Execute(MailboxStoreSql.DeleteAccountRows, parameters, transaction);
         // Replaces whatever an earlier, rolled-back attempt left, so only what this transaction released is deleted.
         _filesOfRemovedAccounts[account] = effects.Files;
+        return Task.CompletedTask;
     }
 
-    public void OnRemoved(AccountAddress account)
+    public Task OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken)
     {
-        if (!_filesOfRemovedAccounts.TryRemove(account, out var files)) return;
-        foreach (var id in files) _bodies.DeleteFile(id);
+        if (_filesOfRemovedAccounts.TryRemove(account, out var files))
+        {
+            foreach (var id in files) _bodies.DeleteFile(id);
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>RFC 6154 attributes for the usual template names, so clients find Sent, Drafts and Trash.</summary>
