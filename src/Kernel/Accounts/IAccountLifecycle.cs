@@ -13,11 +13,11 @@ namespace Kernel.Accounts;
 public interface IAccountLifecycle
 {
     /// <summary>Inside the creating transaction: make INBOX and what the Account Template lists (copied, mailboxes.md §8).</summary>
-    void OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template);
+    Task OnCreatingAsync(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken);
 
     /// <summary>Inside the removing transaction: delete the account's rows (and release body references).</summary>
-    void OnRemoving(IStoreTransaction transaction, AccountAddress account);
+    Task OnRemovingAsync(IStoreTransaction transaction, AccountAddress account, CancellationToken cancellationToken);
 
     /// <summary>After the removal committed: delete files that belonged to the account.</summary>
-    void OnRemoved(AccountAddress account);
+    Task OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken);
 }

@@ -76,7 +76,7 @@ public sealed class SqliteAccountStore(
                 .Select(a => new AccountAddress(a, name)).ToList();
             foreach (var account in accounts)
             {
-                foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), account);
+                foreach (var lifecycle in Lifecycles) await lifecycle.OnRemovingAsync(new SqliteStoreTransaction(c, tx), account, cancellationToken);
             }
             await c.ExecuteAsync(AccountStoreSql.DeleteDomainSettings, new { name }, tx);
             await c.ExecuteAsync(AccountStoreSql.DeleteMainDomainSetting, new { name }, tx);
@@ -85,7 +85,7 @@ public sealed class SqliteAccountStore(
             await ChangeSequence.BumpAsync(c, tx, null, cancellationToken);
             return accounts;
         }, cancellationToken);
-        foreach (var account in removed) AfterRemoval(account);
+        foreach (var account in removed) await AfterRemovalAsync(account);
         logger.LogInformation("domain {Domain} removed with {Accounts} accounts", name, removed.Count);
     }
 
@@ -157,7 +157,7 @@ public sealed class SqliteAccountStore(
             await c.ExecuteAsync(AccountStoreSql.InsertAccount, new { domain = real, name, created = Now(), hash = verifiers.Hash, cram = verifiers.CramMd5, ha1 = verifiers.Ha1 }, tx);
             if (!string.IsNullOrEmpty(realName))
                 await c.ExecuteAsync(AccountStoreSql.UpsertSetting, new { scope = (int)SettingScopeKind.Account, domain = real, account = name, key = SettingKeys.RealName, value = realName }, tx);
-            foreach (var lifecycle in Lifecycles) lifecycle.OnCreating(new SqliteStoreTransaction(c, tx), address, template);
+            foreach (var lifecycle in Lifecycles) await lifecycle.OnCreatingAsync(new SqliteStoreTransaction(c, tx), address, template, cancellationToken);
             return 0;
         }, cancellationToken);
         logger.LogInformation("account {Account} created", address);
@@ -172,13 +172,13 @@ public sealed class SqliteAccountStore(
             var real = await RequireDomainAsync(c, tx, domain);
             await RequireKindAsync(c, tx, real, name, DirectoryObjectKind.Account);
             var address = new AccountAddress(name, real);
-            foreach (var lifecycle in Lifecycles) lifecycle.OnRemoving(new SqliteStoreTransaction(c, tx), address);
+            foreach (var lifecycle in Lifecycles) await lifecycle.OnRemovingAsync(new SqliteStoreTransaction(c, tx), address, cancellationToken);
             await c.ExecuteAsync(AccountStoreSql.DeleteAliasesOf, new { domain = real, name }, tx);
             await c.ExecuteAsync(AccountStoreSql.DeleteAccountSettings, new { domain = real, name }, tx);
             await c.ExecuteAsync(AccountStoreSql.DeleteObject, new { domain = real, name }, tx);
             return address;
         }, cancellationToken);
-        AfterRemoval(address);
+        await AfterRemovalAsync(address);
         logger.LogInformation("account {Account} removed", address);
     }
 
@@ -518,13 +518,14 @@ public sealed class SqliteAccountStore(
         }, cancellationToken);
     }
 
-    private void AfterRemoval(AccountAddress account)
+    private async Task AfterRemovalAsync(AccountAddress account)
     {
         foreach (var lifecycle in Lifecycles)
         {
             try
             {
-                lifecycle.OnRemoved(account);
+                // Not cancellable: the removal has committed, its leftover files go regardless of the caller.
+                await lifecycle.OnRemovedAsync(account, CancellationToken.None);
             }
             catch (Exception e)
             {

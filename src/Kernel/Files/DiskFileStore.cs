@@ -296,17 +296,21 @@ public sealed class DiskFileStore : IFileStore, IAccountLifecycle
         return new FileStoreUsage(usage.Items, usage.Bytes, limits.Items is { } items ? (int)Math.Min(items, int.MaxValue) : null, limits.Bytes);
     }
 
-    void IAccountLifecycle.OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    // The storage root is made by the first write.
+    Task IAccountLifecycle.OnCreatingAsync(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    // No rows: the files go once the removal has committed (OnRemovedAsync).
+    Task IAccountLifecycle.OnRemovingAsync(IStoreTransaction transaction, AccountAddress account, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    Task IAccountLifecycle.OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken)
     {
-        // The storage root is made by the first write.
+        RemoveAccountTree(account);
+        return Task.CompletedTask;
     }
 
-    void IAccountLifecycle.OnRemoving(IStoreTransaction transaction, AccountAddress account)
-    {
-        // No rows: the files go once the removal has committed (OnRemoved).
-    }
-
-    void IAccountLifecycle.OnRemoved(AccountAddress account)
+    private void RemoveAccountTree(AccountAddress account)
     {
         if (!ObjectName.IsValid(account.Name) || !DomainName.IsValid(account.Domain)) return;
         var root = AccountRoot(account);

@@ -30,13 +30,13 @@ public sealed partial class SqliteMailboxStore
             if (!access.Visible) throw MailboxException.NonExistent();
         }
         // RFC 3501 §6.3.6: an own name is accepted even when it does not exist (yet).
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
             var parameters = new { account = account.ToString(), name };
-            if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptionsNamed, parameters, transaction) > 0) return;
-            if (connection.ExecuteScalar<long>(MailboxStoreSql.CountSubscriptions, parameters, transaction) >= MaxSubscriptions)
+            if (await connection.ExecuteScalarAsync<long>(MailboxStoreSql.CountSubscriptionsNamed, parameters, transaction) > 0) return;
+            if (await connection.ExecuteScalarAsync<long>(MailboxStoreSql.CountSubscriptions, parameters, transaction) >= MaxSubscriptions)
                 throw Cannot($"At most {MaxSubscriptions} subscriptions");
-            connection.Execute(MailboxStoreSql.InsertSubscription, parameters, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.InsertSubscription, parameters, transaction);
             effects.SubscriptionsChanged(account);
         }, cancellationToken);
     }
@@ -61,10 +61,10 @@ public sealed partial class SqliteMailboxStore
             }
         }
         if (names.Count > MaxSubscriptions) throw Cannot($"At most {MaxSubscriptions} subscriptions");
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            connection.Execute(MailboxStoreSql.DeleteSubscriptionsOfAccount, new { account = account.ToString() }, transaction);
-            foreach (var name in names) connection.Execute(MailboxStoreSql.InsertSubscription, new { account = account.ToString(), name }, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.DeleteSubscriptionsOfAccount, new { account = account.ToString() }, transaction);
+            foreach (var name in names) await connection.ExecuteAsync(MailboxStoreSql.InsertSubscription, new { account = account.ToString(), name }, transaction);
             effects.SubscriptionsChanged(account);
         }, cancellationToken);
     }
@@ -73,9 +73,9 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var name = SubscriptionName(mailbox);
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var removed = connection.Execute(MailboxStoreSql.DeleteSubscription, new { account = account.ToString(), name }, transaction);
+            var removed = await connection.ExecuteAsync(MailboxStoreSql.DeleteSubscription, new { account = account.ToString(), name }, transaction);
             if (removed == 0) throw MailboxException.NonExistent();
             effects.SubscriptionsChanged(account);
         }, cancellationToken);
@@ -98,7 +98,7 @@ public sealed partial class SqliteMailboxStore
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        return LoadAliases(connection, null, account);
+        return await LoadAliasesAsync(connection, null, account);
     }
 
     public async Task SetMailboxAliasAsync(Principal principal, AccountAddress account, string alias, string target, CancellationToken cancellationToken = default)
@@ -107,16 +107,16 @@ public sealed partial class SqliteMailboxStore
         var name = CheckAliasName(alias);
         var targetName = CheckAliasTarget(target);
         if (targetName == name) throw Cannot("An alias cannot name itself");
-        await WriteAsync((connection, transaction, _) => SaveAlias(connection, transaction, account, name, targetName), cancellationToken);
+        await WriteAsync(async (connection, transaction, _) => await SaveAliasAsync(connection, transaction, account, name, targetName), cancellationToken);
     }
 
     public async Task RemoveMailboxAliasAsync(Principal principal, AccountAddress account, string alias, CancellationToken cancellationToken = default)
     {
         await RequireAccountAccessAsync(principal, account, cancellationToken);
         var name = MailboxName.Canonical(alias);
-        await WriteAsync((connection, transaction, _) =>
+        await WriteAsync(async (connection, transaction, _) =>
         {
-            var removed = connection.Execute(MailboxStoreSql.DeleteAlias, new { account = account.ToString(), name }, transaction);
+            var removed = await connection.ExecuteAsync(MailboxStoreSql.DeleteAlias, new { account = account.ToString(), name }, transaction);
             if (removed == 0) throw MailboxException.NonExistent();
         }, cancellationToken);
     }
@@ -146,16 +146,19 @@ public sealed partial class SqliteMailboxStore
     /// Adds or retargets an alias. §7: an alias cannot equal or lie under an own mailbox; aliases do not nest either,
     /// so a name maps through at most one alias.
     /// </summary>
-    private static void SaveAlias(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, AccountAddress account, string name, string target)
+    private static async Task SaveAliasAsync(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, AccountAddress account, string name, string target)
     {
-        if (LoadRow(connection, transaction, account, name) is not null || MailboxName.Ancestors(name).Any(a => LoadRow(connection, transaction, account, a) is not null))
-            throw new MailboxException(MailboxError.AlreadyExists, "A mailbox has that name");
-        var aliases = LoadAliases(connection, transaction, account);
+        foreach (var taken in MailboxName.Ancestors(name).Prepend(name))
+        {
+            if (await LoadRowAsync(connection, transaction, account, taken) is not null)
+                throw new MailboxException(MailboxError.AlreadyExists, "A mailbox has that name");
+        }
+        var aliases = await LoadAliasesAsync(connection, transaction, account);
         if (aliases.Exists(a => a.Alias != name && (MailboxName.IsUnder(name, a.Alias) || MailboxName.IsUnder(a.Alias, name))))
             throw new MailboxException(MailboxError.AlreadyExists, "Another mailbox alias contains that name");
         var exists = aliases.Exists(a => a.Alias == name);
         if (!exists && aliases.Count >= MaxMailboxAliases) throw Cannot($"At most {MaxMailboxAliases} mailbox aliases");
-        connection.Execute(
+        await connection.ExecuteAsync(
             exists ? MailboxStoreSql.UpdateAliasTarget : MailboxStoreSql.InsertAlias,
             new { account = account.ToString(), name, target }, transaction);
     }

@@ -11,7 +11,7 @@ public sealed partial class SqliteMailboxStore
         await using var connection = await _database.OpenAsync(cancellationToken);
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Administer);
-        return LoadAcl(connection, null, access.Row!.Id);
+        return await LoadAclAsync(connection, null, access.Row!.Id);
     }
 
     public async Task SetAclAsync(Principal principal, string mailbox, string identifier, string rights, CancellationToken cancellationToken = default)
@@ -25,11 +25,11 @@ public sealed partial class SqliteMailboxStore
         Require(access, MailboxRights.Administer);
         var owner = access.Target!.Owner;
         var stored = await StoredIdentifierAsync(id, owner, cancellationToken);
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, access.Row!);
+            var row = await ReloadAsync(connection, transaction, access.Row!);
             effects.Changed(owner, row, MailboxChangeKind.AclChanged);
-            var current = (MailboxRights?)connection.ExecuteScalar<long?>(
+            var current = (MailboxRights?)await connection.ExecuteScalarAsync<long?>(
                 MailboxStoreSql.SelectAclRights, new { id = row.Id, stored }, transaction);
             var next = mode switch
             {
@@ -40,17 +40,17 @@ public sealed partial class SqliteMailboxStore
             if (next == MailboxRights.None)
             {
                 // §5.5 [Decision]: an empty rights string removes the entry, as DELETEACL does.
-                connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction);
+                await connection.ExecuteAsync(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction);
             }
             else if (current is null)
             {
-                connection.Execute(MailboxStoreSql.InsertAclEntry,
+                await connection.ExecuteAsync(MailboxStoreSql.InsertAclEntry,
                     new { id = row.Id, stored, rights = (int)next }, transaction);
             }
             else
             {
                 // Replacing keeps the entry's place: GETACL lists entries in the order first created (§5.5).
-                connection.Execute(MailboxStoreSql.UpdateAclRights,
+                await connection.ExecuteAsync(MailboxStoreSql.UpdateAclRights,
                     new { id = row.Id, stored, rights = (int)next }, transaction);
             }
         }, cancellationToken);
@@ -63,10 +63,10 @@ public sealed partial class SqliteMailboxStore
         Require(access, MailboxRights.Administer);
         var owner = access.Target!.Owner;
         var stored = await StoredIdentifierAsync(id, owner, cancellationToken);
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, access.Row!);
-            if (connection.Execute(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction) > 0)
+            var row = await ReloadAsync(connection, transaction, access.Row!);
+            if (await connection.ExecuteAsync(MailboxStoreSql.DeleteAclEntry, new { id = row.Id, stored }, transaction) > 0)
                 effects.Changed(owner, row, MailboxChangeKind.AclChanged);
         }, cancellationToken);
     }
@@ -80,20 +80,20 @@ public sealed partial class SqliteMailboxStore
         var children = new List<long>();
         await using (var connection = await _database.OpenAsync(cancellationToken))
         {
-            foreach (var row in LoadRows(connection, null, owner))
+            foreach (var row in await LoadRowsAsync(connection, null, owner))
             {
                 if (!MailboxName.IsUnder(row.Name, access.Row!.Name)) continue;
-                var rights = await _rights.EvaluateAsync(principal, owner, LoadAcl(connection, null, row.Id), cancellationToken);
+                var rights = await _rights.EvaluateAsync(principal, owner, await LoadAclAsync(connection, null, row.Id), cancellationToken);
                 if (rights.Has(MailboxRights.Administer)) children.Add(row.Id);
             }
         }
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, access.Row!);
+            var row = await ReloadAsync(connection, transaction, access.Row!);
             foreach (var child in children)
             {
-                connection.Execute(MailboxStoreSql.ReplaceAclWithParents, new { child, id = row.Id }, transaction);
-                if (connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = child }, transaction) is { } childRow)
+                await connection.ExecuteAsync(MailboxStoreSql.ReplaceAclWithParents, new { child, id = row.Id }, transaction);
+                if (await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = child }, transaction) is { } childRow)
                     effects.Changed(owner, childRow, MailboxChangeKind.AclChanged);
             }
         }, cancellationToken);

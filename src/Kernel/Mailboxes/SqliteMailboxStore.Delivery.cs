@@ -35,10 +35,10 @@ public sealed partial class SqliteMailboxStore
         var results = new LocalDeliveryResult[items.Count];
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
             // Keys already delivered (a batch repeated after a crash, or the same key twice in this batch): no second copy.
-            var delivered = LoadDeliveryKeys(connection, transaction, items.Select(i => i.DeliveryKey).OfType<string>());
+            var delivered = await LoadDeliveryKeysAsync(connection, transaction, items.Select(i => i.DeliveryKey).OfType<string>());
             var rows = new Dictionary<(AccountAddress, string), MailboxRow?>();
             var used = new Dictionary<AccountAddress, long>();
             var references = new Dictionary<string, (StoredBody Body, int Count)>(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ public sealed partial class SqliteMailboxStore
                 var name = MailboxName.Canonical(item.Mailbox);
                 if (!rows.TryGetValue((item.Owner, name), out var row))
                 {
-                    row = LoadRow(connection, transaction, item.Owner, name);
+                    row = await LoadRowAsync(connection, transaction, item.Owner, name);
                     rows[(item.Owner, name)] = row;
                 }
                 if (row is null || !row.IsSelectable)
@@ -62,7 +62,7 @@ public sealed partial class SqliteMailboxStore
                     results[i] = new LocalDeliveryResult(null, MailboxError.NonExistent, MailboxException.NoSuchMailboxText);
                     continue;
                 }
-                if (!used.TryGetValue(item.Owner, out var bytes)) bytes = UsedBytes(connection, transaction, item.Owner);
+                if (!used.TryGetValue(item.Owner, out var bytes)) bytes = await UsedBytesAsync(connection, transaction, item.Owner);
                 if (limits[item.Owner] is { } limit && bytes + item.Body.Length > limit)
                 {
                     used[item.Owner] = bytes;
@@ -70,38 +70,38 @@ public sealed partial class SqliteMailboxStore
                     continue;
                 }
                 used[item.Owner] = bytes + item.Body.Length;
-                var uid = InsertMessage(connection, transaction, row, item.Body, item.Flags, MessageRow.JoinKeywords(item.Keywords), now);
+                var uid = await InsertMessageAsync(connection, transaction, row, item.Body, item.Flags, MessageRow.JoinKeywords(item.Keywords), now);
                 touched.Add(row.Id);
                 references[item.Body.Id] = references.TryGetValue(item.Body.Id, out var r) ? (r.Body, r.Count + 1) : (item.Body, 1);
                 var appended = new AppendResult((uint)row.UidValidity, uid);
                 if (item.DeliveryKey is { } newKey)
                 {
                     // Same transaction as the append: after a crash either both are there or neither is.
-                    connection.Execute(MailboxStoreSql.InsertDeliveryKey,
+                    await connection.ExecuteAsync(MailboxStoreSql.InsertDeliveryKey,
                         new { key = newKey, mailboxId = row.Id, uidValidity = row.UidValidity, uid = (long)uid, now }, transaction);
                     delivered[newKey] = appended;
                 }
                 results[i] = new LocalDeliveryResult(appended, null, null);
             }
             // One reference row update per distinct body: a message for many recipients is stored once (§ design "Storage").
-            foreach (var (body, count) in references.Values) BodyStore.AddReference(connection, transaction, body, count);
+            foreach (var (body, count) in references.Values) await BodyStore.AddReferenceAsync(connection, transaction, body, count);
             foreach (var ((owner, _), row) in rows)
             {
                 if (row is null || !touched.Contains(row.Id)) continue;
-                SaveCounters(connection, transaction, row);
+                await SaveCountersAsync(connection, transaction, row);
                 effects.Changed(owner, row, MailboxChangeKind.Appended);
             }
-            PruneDeliveryKeys(connection, transaction, now);
+            await PruneDeliveryKeysAsync(connection, transaction, now);
         }, cancellationToken);
         return results;
     }
 
-    private static Dictionary<string, AppendResult> LoadDeliveryKeys(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> keys)
+    private static async Task<Dictionary<string, AppendResult>> LoadDeliveryKeysAsync(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> keys)
     {
         var found = new Dictionary<string, AppendResult>(StringComparer.Ordinal);
         foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(KeyLookupChunk))
         {
-            var rows = connection.Query<(string Key, long UidValidity, long Uid)>(
+            var rows = await connection.QueryAsync<(string Key, long UidValidity, long Uid)>(
                 MailboxStoreSql.SelectDeliveryKeys, new { keys = chunk }, transaction);
             foreach (var (key, uidValidity, uid) in rows) found[key] = new AppendResult((uint)uidValidity, (uint)uid);
         }
@@ -109,11 +109,11 @@ public sealed partial class SqliteMailboxStore
     }
 
     /// <summary>Drops keys past <see cref="DeliveryKeyRetention"/>, at most once per <see cref="DeliveryKeyPruneInterval"/> (runs under the write gate).</summary>
-    private void PruneDeliveryKeys(SqliteConnection connection, SqliteTransaction transaction, long now)
+    private async Task PruneDeliveryKeysAsync(SqliteConnection connection, SqliteTransaction transaction, long now)
     {
         if (now < _nextKeyPrune) return;
         _nextKeyPrune = now + (long)DeliveryKeyPruneInterval.TotalMilliseconds;
-        connection.Execute(MailboxStoreSql.DeleteExpiredDeliveryKeys,
+        await connection.ExecuteAsync(MailboxStoreSql.DeleteExpiredDeliveryKeys,
             new { cutoff = now - (long)DeliveryKeyRetention.TotalMilliseconds }, transaction);
     }
 }

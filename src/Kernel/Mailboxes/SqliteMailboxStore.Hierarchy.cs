@@ -37,7 +37,7 @@ public sealed partial class SqliteMailboxStore
         // §5.2: own mailboxes and mailbox aliases, never foreign mailboxes.
         var self = principal.Account!;
         var canonical = MailboxName.Canonical(pattern);
-        var rows = LoadRows(connection, null, self);
+        var rows = await LoadRowsAsync(connection, null, self);
         var parents = new HashSet<string>(rows.SelectMany(r => MailboxName.Ancestors(r.Name)), StringComparer.Ordinal);
         var result = new List<MailboxListItem>();
         foreach (var row in rows)
@@ -46,7 +46,7 @@ public sealed partial class SqliteMailboxStore
             result.Add(new MailboxListItem(row.Name, Attributes(row.IsSelectable, parents.Contains(row.Name)), (SpecialUse)row.SpecialUse, (int)row.Messages));
         }
         var cache = new LookupCache(); // many aliases often point into the same few accounts
-        foreach (var alias in LoadAliases(connection, null, self))
+        foreach (var alias in await LoadAliasesAsync(connection, null, self))
         {
             if (!MailboxName.Matches(canonical, alias.Alias)) continue;
             // §7: an alias whose target the user cannot open is listed \Noselect.
@@ -67,12 +67,12 @@ public sealed partial class SqliteMailboxStore
         if (owner is null) return [];
         var prefix = foreign!.Prefix;
         var sub = MailboxName.Canonical(foreign.Rest);
-        var rows = LoadRows(connection, null, owner);
+        var rows = await LoadRowsAsync(connection, null, owner);
         if (rows.Count == 0) return [];
 
         var ownerLevel = await _rights.EvaluateAsync(principal, owner, null, cancellationToken);
         if (ownerLevel.AsAdministrator) LogAdministratorAccess(principal, owner, sub);
-        var acls = ownerLevel.Rights == MailboxRights.All ? null : LoadAccountAcls(connection, owner);
+        var acls = ownerLevel.Rights == MailboxRights.All ? null : await LoadAccountAclsAsync(connection, owner);
         var visible = new List<(MailboxRow Row, EffectiveRights Rights)>();
         foreach (var row in rows)
         {
@@ -122,21 +122,21 @@ public sealed partial class SqliteMailboxStore
             (owner, name) = await CreationTargetAsync(connection, principal, typed, cancellationToken);
             await RequireCreateRightAsync(connection, principal, owner, name, cancellationToken);
         }
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var existing = LoadRow(connection, transaction, owner, name);
+            var existing = await LoadRowAsync(connection, transaction, owner, name);
             if (existing is not null)
             {
                 if (existing.IsSelectable || directoryOnly) throw new MailboxException(MailboxError.AlreadyExists, "Mailbox already exists");
                 // A directory-only name gains its store facet, with a fresh UIDVALIDITY.
-                connection.Execute(MailboxStoreSql.AddStoreFacet,
-                    new { id = existing.Id, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) }, transaction);
-                effects.Changed(owner, Reload(connection, transaction, existing), MailboxChangeKind.Created);
+                await connection.ExecuteAsync(MailboxStoreSql.AddStoreFacet,
+                    new { id = existing.Id, specialUse = (int)specialUse, uidValidity = await NextUidValidityAsync(connection, transaction) }, transaction);
+                effects.Changed(owner, await ReloadAsync(connection, transaction, existing), MailboxChangeKind.Created);
                 return;
             }
-            EnsureAncestors(connection, transaction, owner, name, effects);
-            InsertMailbox(connection, transaction, owner, name, !directoryOnly, specialUse);
-            effects.Changed(owner, LoadRow(connection, transaction, owner, name)!, MailboxChangeKind.Created);
+            await EnsureAncestorsAsync(connection, transaction, owner, name, effects);
+            await InsertMailboxAsync(connection, transaction, owner, name, !directoryOnly, specialUse);
+            effects.Changed(owner, (await LoadRowAsync(connection, transaction, owner, name))!, MailboxChangeKind.Created);
         }, cancellationToken);
     }
 
@@ -161,7 +161,7 @@ public sealed partial class SqliteMailboxStore
             if (principal.Kind == PrincipalKind.System) throw MailboxException.NonExistent();
             owner = principal.Account!;
             name = MailboxName.Canonical(typed);
-            if (FindAlias(connection, owner, name) is not null) throw new MailboxException(MailboxError.AlreadyExists, "A mailbox alias has that name");
+            if (await FindAliasAsync(connection, owner, name) is not null) throw new MailboxException(MailboxError.AlreadyExists, "A mailbox alias has that name");
         }
         if (!MailboxName.IsValidOwn(name)) throw Cannot("Invalid mailbox name");
         return (owner, name);
@@ -177,8 +177,8 @@ public sealed partial class SqliteMailboxStore
             return;
         }
         var parent = MailboxName.Parent(name) ?? throw NoPerm();
-        var parentRow = LoadRow(connection, null, owner, parent);
-        var rights = parentRow is null ? default : await _rights.EvaluateAsync(principal, owner, LoadAcl(connection, null, parentRow.Id), cancellationToken);
+        var parentRow = await LoadRowAsync(connection, null, owner, parent);
+        var rights = parentRow is null ? default : await _rights.EvaluateAsync(principal, owner, await LoadAclAsync(connection, null, parentRow.Id), cancellationToken);
         if (parentRow is null || !rights.Visible) throw MailboxException.NonExistent();
         if (!rights.Has(MailboxRights.Create)) throw NoPerm();
     }
@@ -190,8 +190,8 @@ public sealed partial class SqliteMailboxStore
         if (!access.Visible) throw MailboxException.NonExistent();
         var parent = MailboxName.Parent(access.Row!.Name) ?? throw NoPerm();
         if (!access.Rights.Has(MailboxRights.Delete)) throw NoPerm();
-        var parentRow = LoadRow(connection, null, access.Target!.Owner, parent);
-        var parentRights = parentRow is null ? default : await _rights.EvaluateAsync(principal, access.Target.Owner, LoadAcl(connection, null, parentRow.Id), cancellationToken);
+        var parentRow = await LoadRowAsync(connection, null, access.Target!.Owner, parent);
+        var parentRights = parentRow is null ? default : await _rights.EvaluateAsync(principal, access.Target.Owner, await LoadAclAsync(connection, null, parentRow.Id), cancellationToken);
         if (!parentRights.Has(MailboxRights.Create)) throw NoPerm();
     }
 
@@ -203,7 +203,7 @@ public sealed partial class SqliteMailboxStore
         Access access;
         await using (var connection = await _database.OpenAsync(cancellationToken))
         {
-            RefuseAliasName(connection, principal, mailbox);
+            await RefuseAliasNameAsync(connection, principal, mailbox);
             access = await AccessAsync(connection, principal, mailbox, cancellationToken);
             if (!access.Exists) throw MailboxException.NonExistent();
             if (access.Row!.Name == MailboxName.Inbox && access.Visible) throw Cannot("INBOX cannot be deleted");
@@ -211,32 +211,32 @@ public sealed partial class SqliteMailboxStore
             if (access.Row.Name == MailboxName.Inbox) throw Cannot("INBOX cannot be deleted");
         }
         var owner = access.Target!.Owner;
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, access.Row!);
-            if (HasChildren(connection, transaction, owner, row.Name))
+            var row = await ReloadAsync(connection, transaction, access.Row!);
+            if (await HasChildrenAsync(connection, transaction, owner, row.Name))
             {
                 // RFC 3501 §6.3.4: with children only the store facet goes; a \Noselect name with children cannot be deleted.
                 if (!row.IsSelectable) throw Cannot("Mailbox has children");
-                RemoveAllMessages(connection, transaction, row.Id, effects);
-                connection.Execute(MailboxStoreSql.RemoveStoreFacet, new { id = row.Id }, transaction);
-                connection.Execute(MailboxStoreSql.DeleteTombstones, new { id = row.Id }, transaction);
-                effects.Changed(owner, Reload(connection, transaction, row), MailboxChangeKind.Deleted);
+                await RemoveAllMessagesAsync(connection, transaction, row.Id, effects);
+                await connection.ExecuteAsync(MailboxStoreSql.RemoveStoreFacet, new { id = row.Id }, transaction);
+                await connection.ExecuteAsync(MailboxStoreSql.DeleteTombstones, new { id = row.Id }, transaction);
+                effects.Changed(owner, await ReloadAsync(connection, transaction, row), MailboxChangeKind.Deleted);
                 return;
             }
-            RemoveAllMessages(connection, transaction, row.Id, effects);
-            connection.Execute(MailboxStoreSql.DeleteMailboxAndAcl, new { id = row.Id }, transaction);
+            await RemoveAllMessagesAsync(connection, transaction, row.Id, effects);
+            await connection.ExecuteAsync(MailboxStoreSql.DeleteMailboxAndAcl, new { id = row.Id }, transaction);
             row.Messages = 0;
             effects.Changed(owner, row, MailboxChangeKind.Deleted);
         }, cancellationToken);
     }
 
     /// <summary>§7: DELETE and RENAME of a mailbox alias name → CANNOT; aliases are managed only through the alias calls.</summary>
-    private static void RefuseAliasName(SqliteConnection connection, Principal principal, string typed)
+    private static async Task RefuseAliasNameAsync(SqliteConnection connection, Principal principal, string typed)
     {
         if (principal.Kind != PrincipalKind.User || typed.Length == 0 || ForeignMailboxName.IsForeign(typed)) return;
         var name = MailboxName.Canonical(typed);
-        if (LoadAliases(connection, null, principal.Account!).Exists(a => a.Alias == name)) throw Cannot("A mailbox alias cannot be deleted or renamed here");
+        if ((await LoadAliasesAsync(connection, null, principal.Account!)).Exists(a => a.Alias == name)) throw Cannot("A mailbox alias cannot be deleted or renamed here");
     }
 
     public async Task RenameAsync(Principal principal, string from, string to, CancellationToken cancellationToken = default)
@@ -246,7 +246,7 @@ public sealed partial class SqliteMailboxStore
         string newName;
         await using (var connection = await _database.OpenAsync(cancellationToken))
         {
-            RefuseAliasName(connection, principal, from);
+            await RefuseAliasNameAsync(connection, principal, from);
             source = await AccessAsync(connection, principal, from, cancellationToken);
             if (!source.Exists) throw MailboxException.NonExistent();
             await RequireRemoveRightAsync(connection, principal, source, cancellationToken);
@@ -257,25 +257,25 @@ public sealed partial class SqliteMailboxStore
             if (MailboxName.IsUnder(newName, source.Row.Name)) throw Cannot("A mailbox cannot be moved inside itself");
             await RequireCreateRightAsync(connection, principal, owner, newName, cancellationToken);
         }
-        await WriteAsync((connection, transaction, effects) =>
+        await WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = Reload(connection, transaction, source.Row!);
-            if (LoadRow(connection, transaction, owner, newName) is not null) throw new MailboxException(MailboxError.AlreadyExists, "Mailbox already exists");
-            EnsureAncestors(connection, transaction, owner, newName, effects);
+            var row = await ReloadAsync(connection, transaction, source.Row!);
+            if (await LoadRowAsync(connection, transaction, owner, newName) is not null) throw new MailboxException(MailboxError.AlreadyExists, "Mailbox already exists");
+            await EnsureAncestorsAsync(connection, transaction, owner, newName, effects);
             if (row.Name == MailboxName.Inbox)
             {
                 // §1, RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name, leaves its children where they
                 // are, and an empty INBOX exists at once.
-                connection.Execute(MailboxStoreSql.RenameMailbox, new { newName, id = row.Id }, transaction);
-                InsertMailbox(connection, transaction, owner, MailboxName.Inbox, selectable: true, SpecialUse.None);
+                await connection.ExecuteAsync(MailboxStoreSql.RenameMailbox, new { newName, id = row.Id }, transaction);
+                await InsertMailboxAsync(connection, transaction, owner, MailboxName.Inbox, selectable: true, SpecialUse.None);
                 row.Name = newName;
                 effects.Changed(owner, row, MailboxChangeKind.Renamed, MailboxName.Inbox);
-                effects.Changed(owner, LoadRow(connection, transaction, owner, MailboxName.Inbox)!, MailboxChangeKind.Created);
+                effects.Changed(owner, (await LoadRowAsync(connection, transaction, owner, MailboxName.Inbox))!, MailboxChangeKind.Created);
                 return;
             }
             // The row and every child keep their ids; each is announced under its new name.
-            var moving = LoadRows(connection, transaction, owner).Where(r => MailboxName.IsSameOrUnder(r.Name, row.Name)).ToList();
-            connection.Execute(MailboxStoreSql.RenameMailboxAndChildren,
+            var moving = (await LoadRowsAsync(connection, transaction, owner)).Where(r => MailboxName.IsSameOrUnder(r.Name, row.Name)).ToList();
+            await connection.ExecuteAsync(MailboxStoreSql.RenameMailboxAndChildren,
                 new { newName, oldName = row.Name, account = owner.ToString() }, transaction);
             foreach (var moved in moving)
             {

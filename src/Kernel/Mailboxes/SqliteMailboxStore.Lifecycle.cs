@@ -14,12 +14,12 @@ public sealed partial class SqliteMailboxStore
     // Body files whose last reference went with a removed account, deleted once the removal committed.
     private readonly ConcurrentDictionary<AccountAddress, List<string>> _filesOfRemovedAccounts = new();
 
-    public void OnCreating(IStoreTransaction storeTransaction, AccountAddress account, AccountTemplateLists template)
+    public async Task OnCreatingAsync(IStoreTransaction storeTransaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken)
     {
         var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         // §1: INBOX exists from the moment the account does; §4.4: it starts with an empty ACL.
-        if (LoadRow(connection, transaction, account, MailboxName.Inbox) is null)
-            InsertMailbox(connection, transaction, account, MailboxName.Inbox, selectable: true, SpecialUse.None);
+        if (await LoadRowAsync(connection, transaction, account, MailboxName.Inbox) is null)
+            await InsertMailboxAsync(connection, transaction, account, MailboxName.Inbox, selectable: true, SpecialUse.None);
 
         // §8: the template's lists are copied; foreign names are copied as text, rights are not checked now.
         foreach (var entry in template.Mailboxes)
@@ -32,9 +32,9 @@ public sealed partial class SqliteMailboxStore
                 _logger.LogWarning("account template mailbox {Mailbox} for {Account} is not a valid name; skipped", entry, account);
                 continue;
             }
-            if (LoadRow(connection, transaction, account, name) is not null) continue;
-            EnsureAncestors(connection, transaction, account, name);
-            InsertMailbox(connection, transaction, account, name, !directoryOnly, SpecialUseOf(name));
+            if (await LoadRowAsync(connection, transaction, account, name) is not null) continue;
+            await EnsureAncestorsAsync(connection, transaction, account, name);
+            await InsertMailboxAsync(connection, transaction, account, name, !directoryOnly, SpecialUseOf(name));
         }
 
         var subscriptions = new List<string>();
@@ -44,19 +44,19 @@ public sealed partial class SqliteMailboxStore
             var valid = ForeignMailboxName.IsForeign(name) ? ForeignMailboxName.TryParse(name, out var foreign) && MailboxName.IsValidOwn(foreign!.Rest) : MailboxName.IsValidOwn(name);
             if (!valid || subscriptions.Contains(name, StringComparer.Ordinal) || subscriptions.Count >= MaxSubscriptions) continue;
             subscriptions.Add(name);
-            connection.Execute(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.InsertSubscriptionIfAbsent, new { account = account.ToString(), name }, transaction);
         }
 
         // Announced through the change log with the shared origin: every server's watcher publishes them once this
         // (the account store's) transaction has committed — there is no after-commit hook here to publish from.
-        var created = LoadRows(connection, transaction, account)
+        var created = (await LoadRowsAsync(connection, transaction, account))
             .Select(r => (KernelEvent)new MailboxChanged
             {
                 MailboxId = r.Id, Owner = account, Mailbox = r.Name, Kind = MailboxChangeKind.Created,
                 HighestModSeq = (ulong)r.HighestModseq, UidNext = (uint)r.UidNext, Messages = (int)r.Messages,
             }).ToList();
         if (subscriptions.Count > 0) created.Add(new SubscriptionsChanged { Account = account });
-        RecordChanges(connection, transaction, created, SharedOrigin);
+        await RecordChangesAsync(connection, transaction, created, SharedOrigin);
 
         foreach (var (alias, target) in template.MailboxAliases)
         {
@@ -64,7 +64,7 @@ public sealed partial class SqliteMailboxStore
             {
                 var name = CheckAliasName(alias.Trim());
                 var targetName = CheckAliasTarget(target.Trim());
-                if (name != targetName) SaveAlias(connection, transaction, account, name, targetName);
+                if (name != targetName) await SaveAliasAsync(connection, transaction, account, name, targetName);
             }
             catch (MailboxException e)
             {
@@ -73,27 +73,30 @@ public sealed partial class SqliteMailboxStore
         }
     }
 
-    public void OnRemoving(IStoreTransaction storeTransaction, AccountAddress account)
+    public async Task OnRemovingAsync(IStoreTransaction storeTransaction, AccountAddress account, CancellationToken cancellationToken)
     {
         var (connection, transaction) = SqliteStoreTransaction.Of(storeTransaction);
         var effects = new Effects();
         var parameters = new { account = account.ToString() };
-        // As in OnCreating: the deletions reach every watcher (this process's too) through the change log.
-        var deleted = LoadRows(connection, transaction, account)
+        // As in OnCreatingAsync: the deletions reach every watcher (this process's too) through the change log.
+        var deleted = (await LoadRowsAsync(connection, transaction, account))
             .Select(r => (KernelEvent)new MailboxChanged { MailboxId = r.Id, Owner = account, Mailbox = r.Name, Kind = MailboxChangeKind.Deleted })
             .ToList();
-        RecordChanges(connection, transaction, deleted, SharedOrigin);
-        var bodyIds = connection.Query<string>(MailboxStoreSql.SelectBodyIdsOfAccount, parameters, transaction).AsList();
-        ReleaseBodies(connection, transaction, bodyIds, effects);
-        connection.Execute(MailboxStoreSql.DeleteAccountRows, parameters, transaction);
+        await RecordChangesAsync(connection, transaction, deleted, SharedOrigin);
+        var bodyIds = (await connection.QueryAsync<string>(MailboxStoreSql.SelectBodyIdsOfAccount, parameters, transaction)).AsList();
+        await ReleaseBodiesAsync(connection, transaction, bodyIds, effects);
+        await connection.ExecuteAsync(MailboxStoreSql.DeleteAccountRows, parameters, transaction);
         // Replaces whatever an earlier, rolled-back attempt left, so only what this transaction released is deleted.
         _filesOfRemovedAccounts[account] = effects.Files;
     }
 
-    public void OnRemoved(AccountAddress account)
+    public Task OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken)
     {
-        if (!_filesOfRemovedAccounts.TryRemove(account, out var files)) return;
-        foreach (var id in files) _bodies.DeleteFile(id);
+        if (_filesOfRemovedAccounts.TryRemove(account, out var files))
+        {
+            foreach (var id in files) _bodies.DeleteFile(id);
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>RFC 6154 attributes for the usual template names, so clients find Sent, Drafts and Trash.</summary>

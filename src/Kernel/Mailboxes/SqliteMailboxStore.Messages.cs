@@ -16,14 +16,14 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return Status(connection, access.Target!.Display, access.Row!, access.Rights.Rights);
+        return await StatusAsync(connection, access.Target!.Display, access.Row!, access.Rights.Rights);
     }
 
-    private static MailboxStatus Status(SqliteConnection connection, string display, MailboxRow row, MailboxRights rights)
+    private static async Task<MailboxStatus> StatusAsync(SqliteConnection connection, string display, MailboxRow row, MailboxRights rights)
     {
-        var (unseen, firstUnseen) = connection.QuerySingle<(long, long?)>(
+        var (unseen, firstUnseen) = await connection.QuerySingleAsync<(long, long?)>(
             MailboxStoreSql.CountUnseen, new { id = row.Id, seen = (int)MessageFlags.Seen });
-        var keywords = connection.Query<string>(MailboxStoreSql.SelectKeywordLists, new { id = row.Id })
+        var keywords = (await connection.QueryAsync<string>(MailboxStoreSql.SelectKeywordLists, new { id = row.Id }))
             .SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return new MailboxStatus(display, (uint)row.UidValidity, (uint)row.UidNext, (ulong)row.HighestModseq, (int)row.Messages,
             (int)unseen, firstUnseen is null ? null : (uint)firstUnseen.Value, row.Size, rights, keywords);
@@ -35,11 +35,11 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return Summaries(connection, access.Row!.Id, uids, changedSince);
+        return await SummariesAsync(connection, access.Row!.Id, uids, changedSince);
     }
 
-    private static List<MessageSummary> Summaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince) =>
-        LoadMessages(connection, null, mailboxId, uids, (long?)changedSince).Select(m => m.ToSummary()).ToList();
+    private static async Task<List<MessageSummary>> SummariesAsync(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince) =>
+        (await LoadMessagesAsync(connection, null, mailboxId, uids, (long?)changedSince)).Select(m => m.ToSummary()).ToList();
 
     public async Task<MessageBody?> OpenMessageAsync(Principal principal, string mailbox, uint uid, CancellationToken cancellationToken = default)
     {
@@ -47,15 +47,15 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return OpenBody(connection, access.Row!.Id, uid);
+        return await OpenBodyAsync(connection, access.Row!.Id, uid);
     }
 
     /// <summary>The stored body of one message; null when the UID is not there.</summary>
-    private StoredBody? OpenBody(SqliteConnection connection, long mailboxId, uint uid)
+    private async Task<StoredBody?> OpenBodyAsync(SqliteConnection connection, long mailboxId, uint uid)
     {
-        var message = LoadMessages(connection, null, mailboxId, UidSet.Of(uid)).FirstOrDefault();
+        var message = (await LoadMessagesAsync(connection, null, mailboxId, UidSet.Of(uid))).FirstOrDefault();
         if (message is null) return null;
-        var length = connection.ExecuteScalar<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.Size;
+        var length = await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.Size;
         return _bodies.Open(message.BodyId, length);
     }
 
@@ -99,14 +99,14 @@ public sealed partial class SqliteMailboxStore
             var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(keywords) : "";
             var limit = await QuotaLimitAsync(owner, cancellationToken);
             var date = (internalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-            return await WriteAsync((connection, transaction, effects) =>
+            return await WriteAsync(async (connection, transaction, effects) =>
             {
-                var row = Reload(connection, transaction, access.Row!);
+                var row = await ReloadAsync(connection, transaction, access.Row!);
                 if (!row.IsSelectable) throw MailboxException.NonExistent();
-                if (limit is not null && UsedBytes(connection, transaction, owner) + stored.Length > limit) throw OverQuota();
-                var uid = InsertMessage(connection, transaction, row, stored, flags, keywordText, date);
-                BodyStore.AddReference(connection, transaction, stored);
-                SaveCounters(connection, transaction, row);
+                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + stored.Length > limit) throw OverQuota();
+                var uid = await InsertMessageAsync(connection, transaction, row, stored, flags, keywordText, date);
+                await BodyStore.AddReferenceAsync(connection, transaction, stored);
+                await SaveCountersAsync(connection, transaction, row);
                 effects.Changed(owner, row, MailboxChangeKind.Appended);
                 return new AppendResult((uint)row.UidValidity, uid);
             }, cancellationToken);
@@ -119,13 +119,13 @@ public sealed partial class SqliteMailboxStore
     }
 
     /// <summary>Adds one message to <paramref name="row"/> (its counters updated in memory; the caller saves them).</summary>
-    private static uint InsertMessage(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, StoredBody body, MessageFlags flags, string keywords, long internalDate)
+    private static async Task<uint> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, StoredBody body, MessageFlags flags, string keywords, long internalDate)
     {
         var uid = row.UidNext++;
         var modseq = ++row.HighestModseq;
         row.Messages++;
         row.Size += body.Length;
-        connection.Execute(MailboxStoreSql.InsertMessage,
+        await connection.ExecuteAsync(MailboxStoreSql.InsertMessage,
             new { id = row.Id, uid, flags = (int)flags, keywords, internalDate, size = body.Length, modseq, bodyId = body.Id }, transaction);
         return (uint)uid;
     }
@@ -135,11 +135,11 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return await StoreFlagsAsync(access.Rights, access.Target!.Owner, (c, t) => Reload(c, t, access.Row!), uids, change, unchangedSince, cancellationToken);
+        return await StoreFlagsAsync(access.Rights, access.Target!.Owner, (c, t) => ReloadAsync(c, t, access.Row!), uids, change, unchangedSince, cancellationToken);
     }
 
     /// <summary>STORE on a resolved mailbox (<paramref name="reload"/> finds its row inside the write transaction) with the principal's <paramref name="rights"/>.</summary>
-    private Task<StoreResult> StoreFlagsAsync(EffectiveRights rights, AccountAddress owner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reload,
+    private Task<StoreResult> StoreFlagsAsync(EffectiveRights rights, AccountAddress owner, Func<SqliteConnection, SqliteTransaction, Task<MailboxRow>> reload,
         UidSet uids, FlagChange change, ulong? unchangedSince, CancellationToken cancellationToken)
     {
         var allowed = ChangeableFlags(rights.Rights);
@@ -152,10 +152,10 @@ public sealed partial class SqliteMailboxStore
             throw NoPerm();
         var flagMask = change.Flags & allowed;
 
-        return WriteAsync((connection, transaction, effects) =>
+        return WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = reload(connection, transaction);
-            var messages = LoadMessages(connection, transaction, row.Id, uids);
+            var row = await reload(connection, transaction);
+            var messages = await LoadMessagesAsync(connection, transaction, row.Id, uids);
             var updated = new List<MessageSummary>(messages.Count);
             var modified = new List<uint>();
             var modseq = row.HighestModseq + 1;
@@ -181,7 +181,7 @@ public sealed partial class SqliteMailboxStore
                     message.Flags = (long)flags;
                     message.Keywords = keywords;
                     message.Modseq = modseq;
-                    connection.Execute(MailboxStoreSql.UpdateMessageFlags,
+                    await connection.ExecuteAsync(MailboxStoreSql.UpdateMessageFlags,
                         new { flags = (int)flags, keywords, modseq, id = row.Id, uid = message.Uid }, transaction);
                     changedAny = true;
                 }
@@ -190,7 +190,7 @@ public sealed partial class SqliteMailboxStore
             if (changedAny)
             {
                 row.HighestModseq = modseq;
-                SaveCounters(connection, transaction, row);
+                await SaveCountersAsync(connection, transaction, row);
                 effects.Changed(owner, row, MailboxChangeKind.FlagsChanged);
             }
             return new StoreResult(updated, modified);
@@ -209,19 +209,19 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Delete);
         RequireSelectable(access);
-        return await ExpungeAsync(access.Target!.Owner, (c, t) => Reload(c, t, access.Row!), uids, cancellationToken);
+        return await ExpungeAsync(access.Target!.Owner, (c, t) => ReloadAsync(c, t, access.Row!), uids, cancellationToken);
     }
 
     /// <summary>EXPUNGE on a resolved mailbox; the removed UIDs get tombstones with the new HIGHESTMODSEQ (RFC 7162 §3.2.10).</summary>
-    private Task<IReadOnlyList<uint>> ExpungeAsync(AccountAddress owner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reload, UidSet? uids, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction, effects) =>
+    private Task<IReadOnlyList<uint>> ExpungeAsync(AccountAddress owner, Func<SqliteConnection, SqliteTransaction, Task<MailboxRow>> reload, UidSet? uids, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction, effects) =>
         {
-            var row = reload(connection, transaction);
-            var gone = LoadMessages(connection, transaction, row.Id, uids ?? UidSet.All, deletedOnly: true);
+            var row = await reload(connection, transaction);
+            var gone = await LoadMessagesAsync(connection, transaction, row.Id, uids ?? UidSet.All, deletedOnly: true);
             if (gone.Count == 0) return (IReadOnlyList<uint>)[];
             row.HighestModseq++;
-            RemoveMessages(connection, transaction, row, gone, effects);
-            SaveCounters(connection, transaction, row);
+            await RemoveMessagesAsync(connection, transaction, row, gone, effects);
+            await SaveCountersAsync(connection, transaction, row);
             effects.Changed(owner, row, MailboxChangeKind.Expunged);
             return gone.Select(m => (uint)m.Uid).ToList();
         }, cancellationToken);
@@ -230,16 +230,16 @@ public sealed partial class SqliteMailboxStore
     /// Deletes the given messages of a mailbox, leaves a tombstone per UID with the row's (already raised)
     /// HIGHESTMODSEQ for QRESYNC, and releases their bodies (counters updated in memory).
     /// </summary>
-    private static void RemoveMessages(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, List<MessageRow> messages, Effects effects)
+    private static async Task RemoveMessagesAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, List<MessageRow> messages, Effects effects)
     {
         foreach (var message in messages)
         {
-            connection.Execute(MailboxStoreSql.DeleteMessage, new { id = row.Id, uid = message.Uid }, transaction);
-            connection.Execute(MailboxStoreSql.InsertTombstone, new { id = row.Id, uid = message.Uid, modseq = row.HighestModseq }, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.DeleteMessage, new { id = row.Id, uid = message.Uid }, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.InsertTombstone, new { id = row.Id, uid = message.Uid, modseq = row.HighestModseq }, transaction);
             row.Messages--;
             row.Size -= message.Size;
         }
-        ReleaseBodies(connection, transaction, messages.Select(m => m.BodyId), effects);
+        await ReleaseBodiesAsync(connection, transaction, messages.Select(m => m.BodyId), effects);
     }
 
     public async Task<CopyResult> CopyAsync(Principal principal, string from, UidSet uids, string to, bool move, CancellationToken cancellationToken = default)
@@ -255,11 +255,11 @@ public sealed partial class SqliteMailboxStore
             // RFC 6851: MOVE also needs the right to expunge from the source.
             if (move && !source.Rights.Has(MailboxRights.Delete)) throw NoPerm();
         }
-        return await CopyAsync(source.Target!.Owner, (c, t) => Reload(c, t, source.Row!), target, uids, move, cancellationToken);
+        return await CopyAsync(source.Target!.Owner, (c, t) => ReloadAsync(c, t, source.Row!), target, uids, move, cancellationToken);
     }
 
     /// <summary>COPY/MOVE from a resolved source into a target whose <c>i</c> was checked.</summary>
-    private async Task<CopyResult> CopyAsync(AccountAddress sourceOwner, Func<SqliteConnection, SqliteTransaction, MailboxRow> reloadSource, Access target,
+    private async Task<CopyResult> CopyAsync(AccountAddress sourceOwner, Func<SqliteConnection, SqliteTransaction, Task<MailboxRow>> reloadSource, Access target,
         UidSet uids, bool move, CancellationToken cancellationToken)
     {
         var targetOwner = target.Target!.Owner;
@@ -268,32 +268,32 @@ public sealed partial class SqliteMailboxStore
         var keep = ChangeableFlags(targetRights);
         var keepKeywords = targetRights.HasFlag(MailboxRights.Write);
 
-        return await WriteAsync((connection, transaction, effects) =>
+        return await WriteAsync(async (connection, transaction, effects) =>
         {
-            var sourceRow = reloadSource(connection, transaction);
-            var targetRow = sourceRow.Id == target.Row!.Id ? sourceRow : Reload(connection, transaction, target.Row!);
-            var messages = LoadMessages(connection, transaction, sourceRow.Id, uids);
+            var sourceRow = await reloadSource(connection, transaction);
+            var targetRow = sourceRow.Id == target.Row!.Id ? sourceRow : await ReloadAsync(connection, transaction, target.Row!);
+            var messages = await LoadMessagesAsync(connection, transaction, sourceRow.Id, uids);
             if (messages.Count == 0) return new CopyResult((uint)targetRow.UidValidity, [], []);
-            if (limit is not null && UsedBytes(connection, transaction, targetOwner) + messages.Sum(m => m.Size) > limit) throw OverQuota();
+            if (limit is not null && await UsedBytesAsync(connection, transaction, targetOwner) + messages.Sum(m => m.Size) > limit) throw OverQuota();
             var targetUids = new List<uint>(messages.Count);
             foreach (var message in messages)
             {
                 // COPY shares the body: one more reference, no bytes copied.
                 var body = _bodies.Open(message.BodyId, message.Size);
                 var keywords = keepKeywords ? message.Keywords : "";
-                targetUids.Add(InsertMessage(connection, transaction, targetRow, body, (MessageFlags)message.Flags & keep, keywords, message.InternalDate));
-                BodyStore.AddReference(connection, transaction, body);
+                targetUids.Add(await InsertMessageAsync(connection, transaction, targetRow, body, (MessageFlags)message.Flags & keep, keywords, message.InternalDate));
+                await BodyStore.AddReferenceAsync(connection, transaction, body);
             }
             if (move)
             {
                 sourceRow.HighestModseq++;
-                RemoveMessages(connection, transaction, sourceRow, messages, effects);
+                await RemoveMessagesAsync(connection, transaction, sourceRow, messages, effects);
             }
-            SaveCounters(connection, transaction, targetRow);
+            await SaveCountersAsync(connection, transaction, targetRow);
             effects.Changed(targetOwner, targetRow, MailboxChangeKind.Appended);
             if (move)
             {
-                if (!ReferenceEquals(sourceRow, targetRow)) SaveCounters(connection, transaction, sourceRow);
+                if (!ReferenceEquals(sourceRow, targetRow)) await SaveCountersAsync(connection, transaction, sourceRow);
                 effects.Changed(sourceOwner, sourceRow, MailboxChangeKind.Expunged);
             }
             return new CopyResult((uint)targetRow.UidValidity, messages.Select(m => (uint)m.Uid).ToList(), targetUids);

@@ -38,7 +38,7 @@ public sealed partial class SqliteMailboxStore
         await using var connection = await _database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(MailboxStoreSql.SelectMailboxById, new { id = view.MailboxId }, cancellationToken: cancellationToken));
         if (row is null || !row.IsSelectable || row.UidValidity != view.UidValidity || row.Account != view.Owner.ToString()) return null;
-        var rights = await _rights.EvaluateAsync(view.Principal, view.Owner, LoadAcl(connection, null, row.Id), cancellationToken);
+        var rights = await _rights.EvaluateAsync(view.Principal, view.Owner, await LoadAclAsync(connection, null, row.Id), cancellationToken);
         return rights.Rights;
     }
 
@@ -50,7 +50,7 @@ public sealed partial class SqliteMailboxStore
         var connection = await _database.OpenAsync(cancellationToken);
         try
         {
-            return (connection, ReloadById(connection, null, view.MailboxId, view.Owner, view.UidValidity));
+            return (connection, await ReloadByIdAsync(connection, null, view.MailboxId, view.Owner, view.UidValidity));
         }
         catch (MailboxException)
         {
@@ -63,13 +63,13 @@ public sealed partial class SqliteMailboxStore
     internal async Task<MailboxStatus> ViewStatusAsync(MailboxView view, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection) return Status(connection, view.Name, row, view.Rights);
+        await using (connection) return await StatusAsync(connection, view.Name, row, view.Rights);
     }
 
     internal async Task<IReadOnlyList<MessageSummary>> ViewFetchAsync(MailboxView view, UidSet uids, ulong? changedSince, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection) return Summaries(connection, row.Id, uids, changedSince);
+        await using (connection) return await SummariesAsync(connection, row.Id, uids, changedSince);
     }
 
     internal async Task<IReadOnlyList<uint>> ViewVanishedAsync(MailboxView view, ulong sinceModSeq, UidSet? uids, CancellationToken cancellationToken)
@@ -81,7 +81,7 @@ public sealed partial class SqliteMailboxStore
             parameters.Add("mailboxId", row.Id);
             parameters.Add("since", (long)Math.Min(sinceModSeq, long.MaxValue));
             var ranges = UidRanges(parameters, uids);
-            var found = connection.Query<long>(MailboxStoreSql.SelectVanished(ranges), parameters).Select(u => (uint)u);
+            var found = (await connection.QueryAsync<long>(MailboxStoreSql.SelectVanished(ranges), parameters)).Select(u => (uint)u);
             return (uids is not null && ranges is null ? found.Where(uids.Contains) : found).ToList();
         }
     }
@@ -101,7 +101,7 @@ public sealed partial class SqliteMailboxStore
     internal async Task<MessageBody?> ViewOpenMessageAsync(MailboxView view, uint uid, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection) return OpenBody(connection, row.Id, uid);
+        await using (connection) return await OpenBodyAsync(connection, row.Id, uid);
     }
 
     internal async Task<Stream?> ViewOpenRangeAsync(MailboxView view, uint uid, long offset, long length, CancellationToken cancellationToken)
@@ -110,7 +110,7 @@ public sealed partial class SqliteMailboxStore
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         Storage.StoredBody? body;
-        await using (connection) body = OpenBody(connection, row.Id, uid);
+        await using (connection) body = await OpenBodyAsync(connection, row.Id, uid);
         if (body is null) return null;
         return new BodyRangeStream(body.OpenRead(), offset, length);
     }
@@ -120,7 +120,7 @@ public sealed partial class SqliteMailboxStore
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         await using (connection)
         {
-            var body = OpenBody(connection, row.Id, uid);
+            var body = await OpenBodyAsync(connection, row.Id, uid);
             return body is null ? null : await StructureAsync(connection, body, cancellationToken);
         }
     }
@@ -131,11 +131,11 @@ public sealed partial class SqliteMailboxStore
     /// </summary>
     private static async Task<MessageStructure> StructureAsync(SqliteConnection connection, Storage.StoredBody body, CancellationToken cancellationToken)
     {
-        var json = connection.QuerySingleOrDefault<string>(MailboxStoreSql.SelectStructure, new { id = body.Id, format = MessageStructureReader.Format });
+        var json = await connection.QuerySingleOrDefaultAsync<string>(MailboxStoreSql.SelectStructure, new { id = body.Id, format = MessageStructureReader.Format });
         if (json is not null && MessageStructureReader.Deserialize(json) is { } cached) return cached;
         MessageStructure structure;
         await using (var stream = body.OpenRead()) structure = await MessageStructureReader.ReadAsync(stream, cancellationToken);
-        connection.Execute(MailboxStoreSql.UpsertStructure, new { id = body.Id, format = MessageStructureReader.Format, structure = MessageStructureReader.Serialize(structure) });
+        await connection.ExecuteAsync(MailboxStoreSql.UpsertStructure, new { id = body.Id, format = MessageStructureReader.Format, structure = MessageStructureReader.Serialize(structure) });
         return structure;
     }
 
@@ -163,7 +163,7 @@ public sealed partial class SqliteMailboxStore
                 query.FlagsSet != MessageFlags.None, query.FlagsNotSet != MessageFlags.None, keywords.Count, notKeywords.Count,
                 query.InternalDateSince is not null, query.InternalDateBefore is not null, query.LargerThan is not null,
                 query.SmallerThan is not null, query.ModSeqAtLeast is not null);
-            var found = connection.Query<long>(sql, parameters).Select(u => (uint)u);
+            var found = (await connection.QueryAsync<long>(sql, parameters)).Select(u => (uint)u);
             if (query.Uids is { } uids && ranges is null) found = found.Where(uids.Contains);
             return found.ToList();
         }
@@ -188,14 +188,14 @@ public sealed partial class SqliteMailboxStore
         view.ThrowIfUnusable();
         var rights = view.EffectiveRights;
         Require(rights, MailboxRights.Read);
-        return StoreFlagsAsync(rights, view.Owner, (c, t) => ReloadForView(c, t, view), uids, change, unchangedSince, cancellationToken);
+        return StoreFlagsAsync(rights, view.Owner, (c, t) => ReloadForViewAsync(c, t, view), uids, change, unchangedSince, cancellationToken);
     }
 
     internal Task<IReadOnlyList<uint>> ViewExpungeAsync(MailboxView view, UidSet? uids, CancellationToken cancellationToken)
     {
         view.ThrowIfUnusable();
         Require(view.EffectiveRights, MailboxRights.Delete);
-        return ExpungeAsync(view.Owner, (c, t) => ReloadForView(c, t, view), uids, cancellationToken);
+        return ExpungeAsync(view.Owner, (c, t) => ReloadForViewAsync(c, t, view), uids, cancellationToken);
     }
 
     internal async Task<CopyResult> ViewCopyAsync(MailboxView view, UidSet uids, string to, bool move, CancellationToken cancellationToken)
@@ -211,14 +211,14 @@ public sealed partial class SqliteMailboxStore
         RequireInsert(target);
         // RFC 6851: MOVE also needs the right to expunge from the source.
         if (move && !rights.Has(MailboxRights.Delete)) throw NoPerm();
-        return await CopyAsync(view.Owner, (c, t) => ReloadForView(c, t, view), target, uids, move, cancellationToken);
+        return await CopyAsync(view.Owner, (c, t) => ReloadForViewAsync(c, t, view), target, uids, move, cancellationToken);
     }
 
-    private static MailboxRow ReloadForView(SqliteConnection connection, SqliteTransaction transaction, MailboxView view)
+    private static async Task<MailboxRow> ReloadForViewAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxView view)
     {
         try
         {
-            return ReloadById(connection, transaction, view.MailboxId, view.Owner, view.UidValidity);
+            return await ReloadByIdAsync(connection, transaction, view.MailboxId, view.Owner, view.UidValidity);
         }
         catch (MailboxException)
         {

@@ -77,7 +77,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         if (principal.Kind == PrincipalKind.System) return null; // the System has no own mailboxes
         var self = principal.Account!;
         var name = MailboxName.Canonical(typed);
-        var alias = FindAlias(connection, self, name, cache);
+        var alias = await FindAliasAsync(connection, self, name, cache);
         if (alias is null) return new MailboxTarget(self, name, typed, IsOwnName: true, IsAliasName: false);
         if (!followAlias) return null; // §7: a target that is itself an alias is not followed and behaves as absent
         // §7: sub-names map through (mkt-announce/2024 → ~marketing/announce/2024).
@@ -101,11 +101,11 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         return decision.Result is RouteResult.Local local ? local.Account : null;
     }
 
-    private static MailboxAlias? FindAlias(SqliteConnection connection, AccountAddress account, string name, LookupCache? cache = null)
+    private static async Task<MailboxAlias?> FindAliasAsync(SqliteConnection connection, AccountAddress account, string name, LookupCache? cache = null)
     {
         List<MailboxAlias> aliases;
-        if (cache is null) aliases = LoadAliases(connection, null, account);
-        else if (!cache.Aliases.TryGetValue(account, out aliases!)) cache.Aliases[account] = aliases = LoadAliases(connection, null, account);
+        if (cache is null) aliases = await LoadAliasesAsync(connection, null, account);
+        else if (!cache.Aliases.TryGetValue(account, out aliases!)) cache.Aliases[account] = aliases = await LoadAliasesAsync(connection, null, account);
         MailboxAlias? best = null;
         foreach (var alias in aliases)
         {
@@ -150,16 +150,16 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         IReadOnlyList<AclEntry> acl;
         if (cache is null)
         {
-            row = LoadRow(connection, null, target.Owner, target.Name);
+            row = await LoadRowAsync(connection, null, target.Owner, target.Name);
             if (row is null) return new Access(target, null, default);
-            acl = LoadAcl(connection, null, row.Id);
+            acl = await LoadAclAsync(connection, null, row.Id);
         }
         else
         {
             if (!cache.Rows.TryGetValue(target.Owner, out var rows))
-                cache.Rows[target.Owner] = rows = LoadRows(connection, null, target.Owner).ToDictionary(r => r.Name, StringComparer.Ordinal);
+                cache.Rows[target.Owner] = rows = (await LoadRowsAsync(connection, null, target.Owner)).ToDictionary(r => r.Name, StringComparer.Ordinal);
             if (!rows.TryGetValue(target.Name, out row)) return new Access(target, null, default);
-            if (!cache.Acls.TryGetValue(target.Owner, out var acls)) cache.Acls[target.Owner] = acls = LoadAccountAcls(connection, target.Owner);
+            if (!cache.Acls.TryGetValue(target.Owner, out var acls)) cache.Acls[target.Owner] = acls = await LoadAccountAclsAsync(connection, target.Owner);
             acl = acls.GetValueOrDefault(row.Id) ?? [];
         }
         var rights = await _rights.EvaluateAsync(principal, target.Owner, acl, cancellationToken, cache?.Rights);
@@ -264,7 +264,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         }
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Effects, T> work, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Effects, Task<T>> work, CancellationToken cancellationToken)
     {
         var effects = new Effects();
         T result;
@@ -274,8 +274,8 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             await using var connection = await _database.OpenAsync(cancellationToken);
             // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
             using var transaction = connection.BeginTransaction(deferred: false);
-            result = work(connection, transaction, effects);
-            RecordChanges(connection, transaction, effects.Events, Origin);
+            result = await work(connection, transaction, effects);
+            await RecordChangesAsync(connection, transaction, effects.Events, Origin);
             transaction.Commit();
         }
         finally
@@ -289,13 +289,13 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     /// <summary>Writes the change-log rows in the writer's transaction (so a change and its row commit together) and now and then prunes old rows.</summary>
-    private void RecordChanges(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<KernelEvent> events, string origin)
+    private async Task RecordChangesAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<KernelEvent> events, string origin)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var e in events) connection.Execute(MailboxStoreSql.InsertChange, MailboxChangeRow.From(e, origin, now), transaction);
+        foreach (var e in events) await connection.ExecuteAsync(MailboxStoreSql.InsertChange, MailboxChangeRow.From(e, origin, now), transaction);
         if (now < Interlocked.Read(ref _nextChangePrune)) return;
         Interlocked.Exchange(ref _nextChangePrune, now + (long)ChangePruneInterval.TotalMilliseconds);
-        connection.Execute(MailboxStoreSql.DeleteOldChanges, new { cutoff = now - (long)ChangeRetention.TotalMilliseconds }, transaction);
+        await connection.ExecuteAsync(MailboxStoreSql.DeleteOldChanges, new { cutoff = now - (long)ChangeRetention.TotalMilliseconds }, transaction);
     }
 
     /// <summary>The last change-log sequence (a watcher starts after it).</summary>
@@ -313,42 +313,42 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             new CommandDefinition(MailboxStoreSql.SelectChangesAfter, new { after, limit }, cancellationToken: cancellationToken))).AsList();
     }
 
-    private Task WriteAsync(Action<SqliteConnection, SqliteTransaction, Effects> work, CancellationToken cancellationToken) =>
-        WriteAsync((c, t, e) => { work(c, t, e); return true; }, cancellationToken);
+    private Task WriteAsync(Func<SqliteConnection, SqliteTransaction, Effects, Task> work, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, t, e) => { await work(c, t, e); return true; }, cancellationToken);
 
     // ---------------------------------------------------------------- row access (the statements themselves: MailboxStoreSql)
 
-    private static MailboxRow? LoadRow(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
-        connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxByName,
+    private static async Task<MailboxRow?> LoadRowAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
+        await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxByName,
             new { account = owner.ToString(), name }, transaction);
 
     /// <summary>The row again inside a write transaction; gone or renamed meanwhile → no such mailbox.</summary>
-    private static MailboxRow Reload(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row)
+    private static async Task<MailboxRow> ReloadAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row)
     {
-        var now = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
+        var now = await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
         if (now is null || now.Name != row.Name || now.Account != row.Account) throw MailboxException.NonExistent();
         return now;
     }
 
     /// <summary>The row of an open view inside a write transaction: found by id (a rename keeps the view working); gone → no such mailbox.</summary>
-    private static MailboxRow ReloadById(SqliteConnection connection, SqliteTransaction? transaction, long id, AccountAddress owner, long uidValidity)
+    private static async Task<MailboxRow> ReloadByIdAsync(SqliteConnection connection, SqliteTransaction? transaction, long id, AccountAddress owner, long uidValidity)
     {
-        var now = connection.QuerySingleOrDefault<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id }, transaction);
+        var now = await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id }, transaction);
         if (now is null || !now.IsSelectable || now.UidValidity != uidValidity || now.Account != owner.ToString()) throw MailboxException.NonExistent();
         return now;
     }
 
-    private static List<MailboxRow> LoadRows(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner) =>
-        connection.Query<MailboxRow>(MailboxStoreSql.SelectMailboxesOfAccount, new { account = owner.ToString() }, transaction).AsList();
+    private static async Task<List<MailboxRow>> LoadRowsAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner) =>
+        (await connection.QueryAsync<MailboxRow>(MailboxStoreSql.SelectMailboxesOfAccount, new { account = owner.ToString() }, transaction)).AsList();
 
-    private static List<AclEntry> LoadAcl(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId) =>
-        connection.Query<(string Identifier, long Rights)>(MailboxStoreSql.SelectAcl,
-            new { mailboxId }, transaction).Select(e => new AclEntry(e.Identifier, (MailboxRights)e.Rights)).ToList();
+    private static async Task<List<AclEntry>> LoadAclAsync(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId) =>
+        (await connection.QueryAsync<(string Identifier, long Rights)>(MailboxStoreSql.SelectAcl,
+            new { mailboxId }, transaction)).Select(e => new AclEntry(e.Identifier, (MailboxRights)e.Rights)).ToList();
 
-    private static Dictionary<long, List<AclEntry>> LoadAccountAcls(SqliteConnection connection, AccountAddress owner)
+    private static async Task<Dictionary<long, List<AclEntry>>> LoadAccountAclsAsync(SqliteConnection connection, AccountAddress owner)
     {
         var result = new Dictionary<long, List<AclEntry>>();
-        var rows = connection.Query<(long MailboxId, string Identifier, long Rights)>(MailboxStoreSql.SelectAclsOfAccount, new { account = owner.ToString() });
+        var rows = await connection.QueryAsync<(long MailboxId, string Identifier, long Rights)>(MailboxStoreSql.SelectAclsOfAccount, new { account = owner.ToString() });
         foreach (var (mailboxId, identifier, rights) in rows)
         {
             if (!result.TryGetValue(mailboxId, out var list)) result[mailboxId] = list = [];
@@ -357,71 +357,71 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         return result;
     }
 
-    private static List<MailboxAlias> LoadAliases(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
-        connection.Query<(string Alias, string Target)>(MailboxStoreSql.SelectAliases,
-            new { account = account.ToString() }, transaction).Select(a => new MailboxAlias(a.Alias, a.Target)).ToList();
+    private static async Task<List<MailboxAlias>> LoadAliasesAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
+        (await connection.QueryAsync<(string Alias, string Target)>(MailboxStoreSql.SelectAliases,
+            new { account = account.ToString() }, transaction)).Select(a => new MailboxAlias(a.Alias, a.Target)).ToList();
 
-    private static bool HasChildren(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
-        connection.ExecuteScalar<long>(MailboxStoreSql.HasChildren,
+    private static async Task<bool> HasChildrenAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
+        await connection.ExecuteScalarAsync<long>(MailboxStoreSql.HasChildren,
             new { account = owner.ToString(), prefix = name + MailboxName.Separator }, transaction) != 0;
 
     /// <summary>UIDVALIDITY (RFC 3501 §2.3.1.1): from a server-wide counter, never reused even when a name is created again.</summary>
-    private static long NextUidValidity(SqliteConnection connection, SqliteTransaction transaction)
+    private static async Task<long> NextUidValidityAsync(SqliteConnection connection, SqliteTransaction transaction)
     {
-        var last = connection.ExecuteScalar<long?>(MailboxStoreSql.SelectUidValidityCounter, transaction: transaction) ?? 0;
+        var last = await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.SelectUidValidityCounter, transaction: transaction) ?? 0;
         var next = Math.Max(last + 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         if (next > uint.MaxValue) next = 1;
-        connection.Execute(MailboxStoreSql.UpsertUidValidityCounter, new { next }, transaction);
+        await connection.ExecuteAsync(MailboxStoreSql.UpsertUidValidityCounter, new { next }, transaction);
         return next;
     }
 
     /// <summary>Inserts one row; a sub-mailbox starts with a copy of its parent's ACL (§4.4).</summary>
-    private static long InsertMailbox(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, bool selectable, SpecialUse specialUse)
+    private static async Task<long> InsertMailboxAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, bool selectable, SpecialUse specialUse)
     {
-        var id = connection.ExecuteScalar<long>(MailboxStoreSql.InsertMailbox,
-            new { account = owner.ToString(), name, selectable = selectable ? 1 : 0, specialUse = (int)specialUse, uidValidity = NextUidValidity(connection, transaction) },
+        var id = await connection.ExecuteScalarAsync<long>(MailboxStoreSql.InsertMailbox,
+            new { account = owner.ToString(), name, selectable = selectable ? 1 : 0, specialUse = (int)specialUse, uidValidity = await NextUidValidityAsync(connection, transaction) },
             transaction);
         var parent = MailboxName.Parent(name);
         if (parent is not null)
         {
-            connection.Execute(MailboxStoreSql.CopyParentAcl, new { id, account = owner.ToString(), parent }, transaction);
+            await connection.ExecuteAsync(MailboxStoreSql.CopyParentAcl, new { id, account = owner.ToString(), parent }, transaction);
         }
         return id;
     }
 
     /// <summary>§2.1: creating <c>X/Y</c> creates the directory facet of <c>X</c> when <c>X</c> does not exist.</summary>
-    private static void EnsureAncestors(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, Effects? effects = null)
+    private static async Task EnsureAncestorsAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner, string name, Effects? effects = null)
     {
         foreach (var ancestor in MailboxName.Ancestors(name))
         {
-            if (LoadRow(connection, transaction, owner, ancestor) is not null) continue;
-            InsertMailbox(connection, transaction, owner, ancestor, selectable: false, SpecialUse.None);
-            effects?.Changed(owner, LoadRow(connection, transaction, owner, ancestor)!, MailboxChangeKind.Created);
+            if (await LoadRowAsync(connection, transaction, owner, ancestor) is not null) continue;
+            await InsertMailboxAsync(connection, transaction, owner, ancestor, selectable: false, SpecialUse.None);
+            effects?.Changed(owner, (await LoadRowAsync(connection, transaction, owner, ancestor))!, MailboxChangeKind.Created);
         }
     }
 
-    private static void SaveCounters(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row) =>
-        connection.Execute(MailboxStoreSql.UpdateMailboxCounters, row, transaction);
+    private static async Task SaveCountersAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row) =>
+        await connection.ExecuteAsync(MailboxStoreSql.UpdateMailboxCounters, row, transaction);
 
     /// <summary>Releases one body reference per id; files whose last reference went are deleted after commit.</summary>
-    private static void ReleaseBodies(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> bodyIds, Effects effects)
+    private static async Task ReleaseBodiesAsync(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> bodyIds, Effects effects)
     {
         foreach (var id in bodyIds)
         {
-            if (BodyStore.ReleaseReference(connection, transaction, id)) effects.Files.Add(id);
+            if (await BodyStore.ReleaseReferenceAsync(connection, transaction, id)) effects.Files.Add(id);
         }
     }
 
     /// <summary>Removes every message of a mailbox (DELETE, account removal).</summary>
-    private static void RemoveAllMessages(SqliteConnection connection, SqliteTransaction transaction, long mailboxId, Effects effects)
+    private static async Task RemoveAllMessagesAsync(SqliteConnection connection, SqliteTransaction transaction, long mailboxId, Effects effects)
     {
-        var bodyIds = connection.Query<string>(MailboxStoreSql.SelectBodyIdsOfMailbox, new { mailboxId }, transaction).AsList();
-        ReleaseBodies(connection, transaction, bodyIds, effects);
-        connection.Execute(MailboxStoreSql.DeleteMessagesOfMailbox, new { mailboxId }, transaction);
+        var bodyIds = (await connection.QueryAsync<string>(MailboxStoreSql.SelectBodyIdsOfMailbox, new { mailboxId }, transaction)).AsList();
+        await ReleaseBodiesAsync(connection, transaction, bodyIds, effects);
+        await connection.ExecuteAsync(MailboxStoreSql.DeleteMessagesOfMailbox, new { mailboxId }, transaction);
     }
 
     /// <summary>The messages of a mailbox in <paramref name="uids"/>, optionally only those changed after a modseq or flagged \Deleted.</summary>
-    private static List<MessageRow> LoadMessages(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId, UidSet uids,
+    private static async Task<List<MessageRow>> LoadMessagesAsync(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId, UidSet uids,
         long? changedSince = null, bool deletedOnly = false)
     {
         var parameters = new DynamicParameters();
@@ -437,13 +437,13 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             }
         }
         var sql = MailboxStoreSql.SelectMessages(inSql ? uids.Ranges.Count : null, changedSince, deletedOnly);
-        var rows = connection.Query<MessageRow>(sql, parameters, transaction).AsList();
+        var rows = (await connection.QueryAsync<MessageRow>(sql, parameters, transaction)).AsList();
         if (uids.Ranges.Count > 32) rows.RemoveAll(m => !uids.Contains((uint)m.Uid));
         return rows;
     }
 
-    private static long UsedBytes(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
-        connection.ExecuteScalar<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
+    private static async Task<long> UsedBytesAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
+        await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
 
     /// <summary>The owner's mailbox quota (§5.3: storage in a foreign mailbox counts against its owner); null = unlimited.</summary>
     private async Task<long?> QuotaLimitAsync(AccountAddress owner, CancellationToken cancellationToken)

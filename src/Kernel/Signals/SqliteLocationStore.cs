@@ -95,21 +95,21 @@ public sealed class SqliteLocationStore(SqliteDatabase database, TimeProvider ti
             "DELETE FROM location_bindings WHERE expires <= @now", new { now = now.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
     }
 
-    void IAccountLifecycle.OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
-    {
-        // A new account has no bindings.
-    }
+    // A new account has no bindings.
+    Task IAccountLifecycle.OnCreatingAsync(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
 
-    void IAccountLifecycle.OnRemoving(IStoreTransaction transaction, AccountAddress account) =>
-        SqliteStoreTransaction.Of(transaction).Connection.Execute(
+    Task IAccountLifecycle.OnRemovingAsync(IStoreTransaction transaction, AccountAddress account, CancellationToken cancellationToken)
+    {
+        var (connection, tx) = SqliteStoreTransaction.Of(transaction);
+        return connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM location_bindings WHERE aor IN (@sip, @sips)",
             new { sip = $"sip:{account.Name}@{account.Domain}", sips = $"sips:{account.Name}@{account.Domain}" },
-            SqliteStoreTransaction.Of(transaction).Transaction);
-
-    void IAccountLifecycle.OnRemoved(AccountAddress account)
-    {
-        // Nothing outside the database.
+            tx, cancellationToken: cancellationToken));
     }
+
+    // Nothing outside the database.
+    Task IAccountLifecycle.OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task<IReadOnlyList<LocationBinding>> ReadAsync(SqliteConnection connection, SqliteTransaction? tx, string aor, CancellationToken cancellationToken)
     {

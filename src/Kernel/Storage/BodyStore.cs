@@ -25,7 +25,7 @@ public sealed class BodyStore
         DirectorySync.Flush(database.DataDirectory);
     }
 
-    /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReference"/> commits.</summary>
+    /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReferenceAsync"/> commits.</summary>
     public async Task<StoredBody> WriteAsync(Stream source, CancellationToken cancellationToken = default)
     {
         await using var writer = CreateWriter();
@@ -68,19 +68,31 @@ public sealed class BodyStore
     public StoredBody Open(string id, long length) => new(id, PathOf(id), length);
 
     /// <summary>Adds <paramref name="count"/> references in the caller's transaction (inserts the row on first use).</summary>
-    public static void AddReference(IDbConnection connection, IDbTransaction transaction, StoredBody body, int count = 1) =>
-        connection.Execute(
+    public static Task AddReferenceAsync(IDbConnection connection, IDbTransaction transaction, StoredBody body, int count = 1) =>
+        connection.ExecuteAsync(
             "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count",
             new { id = body.Id, size = body.Length, count }, transaction);
 
     /// <summary>Drops one reference in the caller's transaction; true when it was the last (call <see cref="DeleteFile"/> after commit).</summary>
-    public static bool ReleaseReference(IDbConnection connection, IDbTransaction transaction, string id)
+    public static async Task<bool> ReleaseReferenceAsync(IDbConnection connection, IDbTransaction transaction, string id)
     {
-        var refs = connection.ExecuteScalar<long?>("UPDATE bodies SET refs = refs - 1 WHERE id = @id RETURNING refs", new { id }, transaction);
+        var refs = await connection.ExecuteScalarAsync<long?>(DropReferenceSql, new { id }, transaction);
         if (refs is > 0) return false;
-        connection.Execute("DELETE FROM bodies WHERE id = @id AND refs <= 0", new { id }, transaction);
+        await connection.ExecuteAsync(DeleteUnreferencedSql, new { id }, transaction);
         return true;
     }
+
+    /// <summary>As <see cref="ReleaseReferenceAsync"/>, for the queue store's synchronous transactions.</summary>
+    public static bool ReleaseReference(IDbConnection connection, IDbTransaction transaction, string id)
+    {
+        var refs = connection.ExecuteScalar<long?>(DropReferenceSql, new { id }, transaction);
+        if (refs is > 0) return false;
+        connection.Execute(DeleteUnreferencedSql, new { id }, transaction);
+        return true;
+    }
+
+    private const string DropReferenceSql = "UPDATE bodies SET refs = refs - 1 WHERE id = @id RETURNING refs";
+    private const string DeleteUnreferencedSql = "DELETE FROM bodies WHERE id = @id AND refs <= 0";
 
     public void DeleteFile(string id)
     {

@@ -17,14 +17,18 @@ public sealed class RecordingLifecycle(Func<AccountAddress, bool> existsAfterCom
 
     public bool ThrowOnCreating { get; set; }
 
-    public void OnCreating(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template)
+    public Task OnCreatingAsync(IStoreTransaction transaction, AccountAddress account, AccountTemplateLists template, CancellationToken cancellationToken)
     {
         Creating.Add((account, template, ExistsIn(transaction, account)));
         if (ThrowOnCreating) throw new InvalidOperationException("mailbox store refused");
+        return Task.CompletedTask;
     }
 
-    public void OnRemoving(IStoreTransaction transaction, AccountAddress account) =>
+    public Task OnRemovingAsync(IStoreTransaction transaction, AccountAddress account, CancellationToken cancellationToken)
+    {
         Removing.Add((account, ExistsIn(transaction, account)));
+        return Task.CompletedTask;
+    }
 
     /// <summary>What the hook sees inside the writer's transaction (SQLite is the only provider yet).</summary>
     private static bool ExistsIn(IStoreTransaction transaction, AccountAddress account)
@@ -33,8 +37,11 @@ public sealed class RecordingLifecycle(Func<AccountAddress, bool> existsAfterCom
         return Exists(connection, sqlite, account);
     }
 
-    public void OnRemoved(AccountAddress account)
-        => Removed.Add((account, existsAfterCommit(account)));
+    public Task OnRemovedAsync(AccountAddress account, CancellationToken cancellationToken)
+    {
+        Removed.Add((account, existsAfterCommit(account)));
+        return Task.CompletedTask;
+    }
 
     /// <summary>The SQLite answer for <c>existsAfterCommit</c>.</summary>
     public static bool Exists(SqliteDatabase database, AccountAddress account)

@@ -33,7 +33,7 @@ public sealed class ExactlyOncePipelineTests
             h.Directory.Account(account.ToString());
             using var connection = h.Database.Open();
             using var transaction = connection.BeginTransaction();
-            store.OnCreating(new SqliteStoreTransaction(connection, transaction), account, AccountTemplateLists.Empty);
+            await store.OnCreatingAsync(new SqliteStoreTransaction(connection, transaction), account, AccountTemplateLists.Empty, CancellationToken.None);
             transaction.Commit();
         }
         var local = new CommitThenFail(store);

@@ -490,15 +490,15 @@ public sealed class DiskFileStoreTests : IAsyncLifetime
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), Alice);
+            await lifecycle.OnRemovingAsync(new SqliteStoreTransaction(connection, tx), Alice, CancellationToken.None);
             tx.Commit();
         }
-        lifecycle.OnRemoved(Alice);
+        await lifecycle.OnRemovedAsync(Alice, CancellationToken.None);
 
         Assert.False(Directory.Exists(AliceRoot));
         Assert.Empty(await _store.ListAsync(AsAlice, Alice, ""));
         Assert.Single(await _store.ListAsync(AsBob, Bob, ""));
-        lifecycle.OnRemoved(Alice); // again: nothing left to remove, no error
+        await lifecycle.OnRemovedAsync(Alice, CancellationToken.None); // again: nothing left to remove, no error
     }
 
     [Fact]

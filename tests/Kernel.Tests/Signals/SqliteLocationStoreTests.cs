@@ -164,10 +164,10 @@ public sealed class SqliteLocationStoreTests : IDisposable
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), new AccountAddress("Alice", "TEST.dom"));
+            await lifecycle.OnRemovingAsync(new SqliteStoreTransaction(connection, tx), new AccountAddress("Alice", "TEST.dom"), CancellationToken.None);
             tx.Commit();
         }
-        lifecycle.OnRemoved(new AccountAddress("alice", "test.dom"));
+        await lifecycle.OnRemovedAsync(new AccountAddress("alice", "test.dom"), CancellationToken.None);
 
         Assert.Empty(await _store.GetAsync(Aor));
         Assert.Single(await _store.GetAsync("sip:bob@test.dom"));
@@ -182,7 +182,7 @@ public sealed class SqliteLocationStoreTests : IDisposable
         using (var connection = _database.Open())
         using (var tx = connection.BeginTransaction())
         {
-            lifecycle.OnRemoving(new SqliteStoreTransaction(connection, tx), new AccountAddress("alice", "test.dom"));
+            await lifecycle.OnRemovingAsync(new SqliteStoreTransaction(connection, tx), new AccountAddress("alice", "test.dom"), CancellationToken.None);
             tx.Rollback();
         }
 

@@ -16,7 +16,7 @@ public sealed class BodyStoreTests
         using (var c = db.Open())
         using (var tx = c.BeginTransaction())
         {
-            BodyStore.AddReference(c, tx, body, count: 2);
+            await BodyStore.AddReferenceAsync(c, tx, body, count: 2);
             tx.Commit();
         }
         using (var reader = new StreamReader(store.Open(body.Id, body.Length).OpenRead()))
