@@ -140,7 +140,8 @@ public sealed class MailboxViewTests : IDisposable
         using var idle = view.Subscribe((e, _) => { seen.Enqueue(e); return ValueTask.CompletedTask; });
 
         await _bed.Store.RenameAsync(Alice, "projects", "archive");
-        await EventuallyAsync(() => view.Name == "archive", "the view to follow the rename");
+        // The view's name and its subscriber hear of the rename on different paths: wait for both.
+        await EventuallyAsync(() => view.Name == "archive" && !seen.IsEmpty, "the view to follow the rename");
         var renamed = Assert.Single(seen);
         Assert.Equal((MailboxChangeKind.Renamed, "archive", "projects"), (renamed.Kind, renamed.Mailbox, renamed.OldName));
         Assert.Single(await view.FetchAsync(UidSet.All));
