@@ -15,8 +15,6 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
 {
     private const string Inbox = "INBOX";
 
-    private readonly ReturnPath _returnPath = new(queue);
-
     private QueueOptions Options => queue.Options;
 
     public async Task PlanAsync(MessageWork work, RecipientRow r, RouteResult.Local route, RoutingBatch batch, CancellationToken cancellationToken)
@@ -46,7 +44,13 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
 
         await actions.SendCopiesAsync(work, r, route.Account, outcome, cancellationToken);
 
-        var body = await _returnPath.BodyAsync(work, outcome.HeaderEdits, cancellationToken);
+        var body = work.Body;
+        if (outcome.HeaderEdits.Count > 0)
+        {
+            var header = await work.HeaderAsync(cancellationToken);
+            await using var edited = header.OpenEdited(work.Body, outcome.HeaderEdits);
+            body = await queue.WriteBodyAsync(edited, cancellationToken);
+        }
         var (flags, keywords) = MailboxTarget.SplitFlags(outcome.AddFlags);
         var pending = new PendingRecipient(r, route.Account);
         foreach (var store in outcome.Stores)
