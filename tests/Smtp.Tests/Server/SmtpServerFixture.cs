@@ -94,8 +94,7 @@ public sealed class SmtpServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The stored message received by SMTP that contains <paramref name="marker"/> (a unique subject), from the body
-    /// store, without the Return-Path line a mailbox copy starts with (<see cref="FindDeliveredMessage"/> keeps it).
+    /// The stored message received by SMTP that contains <paramref name="marker"/> (a unique subject), from the body store.
     /// </summary>
     public string FindStoredMessage(string marker)
     {
@@ -105,29 +104,10 @@ public sealed class SmtpServerFixture : IAsyncLifetime
             foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
             {
                 var text = File.ReadAllText(file);
-                // A mailbox copy starts with the Return-Path of the final delivery (RFC 5321 §4.4); the rest is as queued.
-                if (text.StartsWith("Return-Path: <", StringComparison.Ordinal)) text = text[(text.IndexOf("\r\n", StringComparison.Ordinal) + 2)..];
                 // Only what came in by SMTP (our trace field first), never a DSN that quotes the message.
                 if (text.StartsWith("Received: from ", StringComparison.Ordinal) && text.Contains(marker, StringComparison.Ordinal)) return text;
             }
             Assert.True(DateTime.UtcNow < deadline, $"no stored message contains {marker}");
-            Thread.Sleep(200);
-        }
-    }
-
-    /// <summary>The mailbox copy (it starts with <c>Return-Path:</c>) of the message containing <paramref name="marker"/>.</summary>
-    public string FindDeliveredMessage(string marker)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
-            {
-                var text = File.ReadAllText(file);
-                if (text.StartsWith("Return-Path: <", StringComparison.Ordinal) && text.Contains("\r\nReceived: from ", StringComparison.Ordinal)
-                    && text.Contains(marker, StringComparison.Ordinal)) return text;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"no mailbox copy contains {marker}");
             Thread.Sleep(200);
         }
     }
