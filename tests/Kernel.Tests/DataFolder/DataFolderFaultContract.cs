@@ -170,11 +170,30 @@ public abstract class DataFolderFaultContract<TProvider> where TProvider : IData
             return new ReadOnlyAccess(path, root);
         }
 
+        /// <summary>
+        /// The built kernel copied once into a world-readable temp folder: nobody cannot reach the checkout's own build
+        /// when a parent folder is private (a clone under <c>mktemp -d</c> is mode 0700).
+        /// </summary>
+        private static readonly Lazy<string> NobodysKernel = new(() =>
+        {
+            var source = Path.GetDirectoryName(RepositoryLayout.KernelDll)!;
+            var target = Path.Combine(Path.GetTempPath(), $"kernel-for-nobody-{Environment.ProcessId}");
+            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                var to = Path.Combine(target, Path.GetRelativePath(source, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(file, to, overwrite: true);
+            }
+            foreach (var entry in Directory.EnumerateFileSystemEntries(target, "*", SearchOption.AllDirectories).Append(target))
+                File.SetUnixFileMode(entry, File.GetUnixFileMode(entry) | UnixFileMode.OtherRead | (Directory.Exists(entry) ? UnixFileMode.OtherExecute : 0));
+            return Path.Combine(target, Path.GetFileName(RepositoryLayout.KernelDll));
+        });
+
         public async Task<CliResult> RunAsync(string data, string? input, IReadOnlyList<string> args)
         {
             if (!_asNobody) return await KernelCli.RunAsync(data, input, args, TimeSpan.FromSeconds(60));
             var info = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = "/" };
-            foreach (var arg in new[] { "-u", "nobody", "--", "dotnet", RepositoryLayout.KernelDll }) info.ArgumentList.Add(arg);
+            foreach (var arg in new[] { "-u", "nobody", "--", "dotnet", NobodysKernel.Value }) info.ArgumentList.Add(arg);
             foreach (var arg in args) info.ArgumentList.Add(arg);
             info.ArgumentList.Add("--data");
             info.ArgumentList.Add(data);
