@@ -46,7 +46,7 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
                         stop = true;
                         break;
                     default:
-                        await ApplyAsync(kind, parameter, facts, run, rule.Scope, account, cancellationToken);
+                        await ApplyAsync(kind, parameter, facts, run, rule, account, cancellationToken);
                         break;
                 }
             }
@@ -160,13 +160,14 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
         return expanded;
     }
 
-    private async Task ApplyAsync(ActionKind kind, string? parameter, MessageFacts facts, OutcomeBuilder run, RuleScope scope, AccountAddress? account, CancellationToken cancellationToken)
+    private async Task ApplyAsync(ActionKind kind, string? parameter, MessageFacts facts, OutcomeBuilder run, CompiledRule rule, AccountAddress? account, CancellationToken cancellationToken)
     {
         var p = parameter ?? "";
+        var scope = rule.Scope;
         switch (kind)
         {
             case ActionKind.StoreIn:
-                run.Stores.Add(new StoreRequest(p));
+                run.Stores.Add(new StoreRequest(p) { RuleName = rule.Rule.Name }); // §6.1: a failed store is logged with the rule name
                 // §6: at delivery "Store in" replaces INBOX; at server scope it is a copy and delivery goes on.
                 if (scope != RuleScope.Server) run.DefaultDelivery = false;
                 run.Trace.Add($"  Store in \"{p}\"");
