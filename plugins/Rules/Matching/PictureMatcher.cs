@@ -16,35 +16,13 @@ internal enum PictureShape
 /// the bounded walk of <see cref="Picture"/>. <see cref="Leading"/>, <see cref="Trailing"/> and <see cref="Longest"/> are
 /// literal parts every matching value must have — what <see cref="RuleIndex"/> looks rules up by.
 /// </summary>
-internal sealed class PictureMatcher
+/// <param name="Text">The folded picture with runs of <c>*</c> collapsed (same meaning: <c>**</c> matches what <c>*</c> does).</param>
+/// <param name="Literal">The one literal part of an Exact, Prefix, Suffix or Contains picture.</param>
+/// <param name="Leading">The literal before the first <c>*</c> (a matching value starts with it); empty when the picture starts with <c>*</c>.</param>
+/// <param name="Trailing">The literal after the last <c>*</c> (a matching value ends with it).</param>
+/// <param name="Longest">The longest literal part (a matching value contains it).</param>
+internal sealed record PictureMatcher(string Text, PictureShape Shape, string Literal, string Leading, string Trailing, string Longest)
 {
-    private PictureMatcher(string folded, PictureShape shape, string literal, string leading, string trailing, string longest)
-    {
-        Text = folded;
-        Shape = shape;
-        Literal = literal;
-        Leading = leading;
-        Trailing = trailing;
-        Longest = longest;
-    }
-
-    /// <summary>The folded picture with runs of <c>*</c> collapsed (same meaning: <c>**</c> matches what <c>*</c> does).</summary>
-    public string Text { get; }
-
-    public PictureShape Shape { get; }
-
-    /// <summary>The one literal part of an Exact, Prefix, Suffix or Contains picture.</summary>
-    public string Literal { get; }
-
-    /// <summary>The literal before the first <c>*</c> (a matching value starts with it); empty when the picture starts with <c>*</c>.</summary>
-    public string Leading { get; }
-
-    /// <summary>The literal after the last <c>*</c> (a matching value ends with it).</summary>
-    public string Trailing { get; }
-
-    /// <summary>The longest literal part (a matching value contains it).</summary>
-    public string Longest { get; }
-
     public static PictureMatcher Create(string picture)
     {
         var folded = AsciiFold.Fold(picture);

@@ -157,7 +157,7 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
             if (p is null)
             {
                 if (result.Error is not null)
-                    logger.LogWarning("message {QueueId}: server-wide rule '{Rule}': store into {Mailbox} of {Account} failed: {Error} {Text}", work.MessageId, work.Rule,
+                    logger.LogWarning("message {QueueId}: server-wide rule '{Rule}': store into {Mailbox} of {Account} failed: {Error} {Text}", work.MessageId, work.Rule ?? "(unnamed)",
                         work.Item.Mailbox, work.Item.Owner, result.Error, result.ErrorText);
                 continue;
             }

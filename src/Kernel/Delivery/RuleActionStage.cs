@@ -32,7 +32,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
                     batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords,
                         $"{work.Message.Message.Id}/server/{target.Owner}/{MailboxName.Canonical(target.Mailbox)}"), fallback: false, work.Message.Message.Id, store.RuleName);
                 else
-                    logger.LogWarning("message {QueueId}: server-wide rule '{Rule}' store target {Mailbox} is not a ~account/mailbox name", work.Message.Message.Id, store.RuleName, store.Mailbox);
+                    logger.LogWarning("message {QueueId}: server-wide rule '{Rule}' store target {Mailbox} is not a ~account/mailbox name", work.Message.Message.Id, store.RuleName ?? "(unnamed)", store.Mailbox);
             }
         }
         foreach (var send in actions.Sends)
