@@ -31,6 +31,14 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public async Task AStoreRequestNamesItsRuleSoTheKernelCanLogAFailedStore()
+    {
+        // rules.md §6.1: a failed store is logged with the rule name; the kernel runs server-wide stores after evaluation.
+        var outcome = await RuleHarness.RunAsync(SpecSets.CopyOutgoing, RuleHarness.Message("Subject: x", "alice@company.dom"));
+        Assert.Equal("copy-outgoing", Assert.Single(outcome.Stores).RuleName);
+    }
+
+    [Fact]
     public async Task WithBothSection12SetsARefusedMessageLeavesNoCopy()
     {
         var both = SpecSets.Dept1Limits.TrimEnd().TrimEnd(')') + ",\n" + SpecSets.CopyOutgoing.Trim()[1..];

@@ -38,7 +38,7 @@ public sealed class RulesEndToEndTests(RulesServerFixture server) : IClassFixtur
         Assert.Equal(0, (await server.Submit("alice@company.dom", ["bob@company.dom"], "no target")).ExitCode);
         await server.WaitForLocalDeliveries();
         Assert.Equal(bob + 1, await server.Count("bob@company.dom"));
-        await server.Kernel.WaitForLogAsync(l => l.Contains("server-wide rule store into missing of security@company.dom failed", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        await server.Kernel.WaitForLogAsync(l => l.Contains("server-wide rule 'copy-missing': store into missing of security@company.dom failed", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
         Assert.DoesNotContain("missing", (await server.Counts("security@company.dom")).Keys); // rules never create mailboxes
     }
 

@@ -6,6 +6,15 @@ internal sealed record CompiledCondition(Condition Source, DataKind Kind, bool N
 {
     public string Operation => Source.Operation ?? "";
 
+    /// <summary>The pictures compiled for folded values (<see cref="PictureMatcher"/>); stored-list items are expanded at evaluation.</summary>
+    public PictureMatcher[] Matchers { get; } = PictureMatcher.Create(Pictures);
+
+    /// <summary>
+    /// The name <see cref="MessageFacts.Folded"/> reads: the field of a Header Field condition, else the data name;
+    /// lower-cased so every rule testing the same field shares one cached value list (field names are case-insensitive).
+    /// </summary>
+    public string FieldKey { get; } = (Kind == DataKind.HeaderField ? FieldName ?? "" : Source.Data).ToLowerInvariant();
+
     /// <summary>Some list item is an account's remembered list (<c>#Name</c>), read at evaluation.</summary>
     public bool HasStoredLists { get; } = Pictures.Any(p => p.StartsWith('#'));
 
@@ -21,12 +30,12 @@ internal sealed record CompiledRule(Rule Rule, RuleScope Scope, IReadOnlyList<Co
         rule.Actions.Select(a => (Vocabulary.FindAction(a.Verb)!.Kind, a.Parameter)).ToList());
 
     /// <summary>rules.md §3.1: highest priority first, stable; Inactive rules never run.</summary>
-    public static IReadOnlyList<CompiledRule> CompileSet(RuleSet set, RuleScope scope) =>
-        set.Rules.Where(r => r.Priority > Rule.Inactive).Select(r => Compile(r, scope)).OrderByDescending(r => r.Rule.Priority).ToList();
+    public static CompiledRuleSet CompileSet(RuleSet set, RuleScope scope) =>
+        new(set.Rules.Where(r => r.Priority > Rule.Inactive).Select(r => Compile(r, scope)).OrderByDescending(r => r.Rule.Priority).ToList());
 
     /// <summary>rules.md §3.2: Domain and Account rules in one list by priority; at equal priority the Domain rule first.</summary>
-    public static IReadOnlyList<CompiledRule> Merge(IReadOnlyList<CompiledRule> domain, IReadOnlyList<CompiledRule> account) =>
-        domain.Concat(account).OrderByDescending(r => r.Rule.Priority).ToList(); // OrderBy is stable: domain rules stay in front
+    public static CompiledRuleSet Merge(IReadOnlyList<CompiledRule> domain, IReadOnlyList<CompiledRule> account) =>
+        new(domain.Concat(account).OrderByDescending(r => r.Rule.Priority).ToList()); // OrderBy is stable: domain rules stay in front
 
     private static CompiledCondition Compile(Condition c)
     {

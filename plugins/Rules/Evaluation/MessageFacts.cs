@@ -74,6 +74,33 @@ internal sealed class MessageFacts
         return _values[(kind, name)] = values;
     }
 
+    private readonly Dictionary<(DataKind, string), string[]> _folded = [];
+
+    /// <summary>
+    /// The values a condition of this kind compares, ASCII-folded (§4), computed once per message and field however
+    /// many rules test them: Any/Each To or Cc read all To and Cc addresses, Any/Each Recipient the envelope recipients.
+    /// </summary>
+    public string[] Folded(DataKind kind, string name)
+    {
+        var key = kind switch
+        {
+            DataKind.AnyToCc or DataKind.EachToCc => (DataKind.AnyToCc, ""),
+            DataKind.AnyRecipient or DataKind.EachRecipient => (DataKind.AnyRecipient, ""),
+            _ => (kind, name),
+        };
+        if (_folded.TryGetValue(key, out var cached)) return cached;
+        var values = key.Item1 switch
+        {
+            DataKind.AnyToCc => ToAndCc,
+            DataKind.AnyRecipient => Recipients,
+            _ => Values(kind, name),
+        };
+        return _folded[key] = AsciiFold.Fold(values);
+    }
+
+    /// <summary>Counts the header edits made by actions: a rule index read before an edit may be stale after it.</summary>
+    public int Edits { get; private set; }
+
     /// <summary>Every address of all To and Cc fields (Any/Each To or Cc).</summary>
     public IReadOnlyList<string> ToAndCc => _toAndCc ??= Addresses("To").Concat(Addresses("Cc")).ToList();
 
@@ -144,6 +171,8 @@ internal sealed class MessageFacts
         _headers.Insert(0, new KeyValuePair<string, string>(name, value));
         _addresses.Remove(name);
         _values.Clear();
+        _folded.Clear();
+        Edits++;
         _toAndCc = null;
         _human = null;
     }

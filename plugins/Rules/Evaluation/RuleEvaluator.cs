@@ -16,8 +16,18 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
     {
         var facts = new MessageFacts(input);
         var run = new OutcomeBuilder(account);
-        foreach (var rule in rules)
+        // Only the rules the index names can match; they are visited in the set's order (§3.1).
+        var candidates = (rules as CompiledRuleSet)?.Index.Candidates(facts);
+        var edits = facts.Edits;
+        for (var position = 0; position < rules.Count; position++)
         {
+            if (candidates is not null)
+            {
+                // §6 Add Header / Tag Subject: later rules see the edited header, which the index did not; test them all.
+                if (facts.Edits != edits) candidates = null;
+                else if ((position = RuleIndex.Next(candidates, position)) < 0) break;
+            }
+            var rule = rules[position];
             cancellationToken.ThrowIfCancellationRequested();
             if (!await MatchesAsync(rule, facts, account, cancellationToken)) continue;
             run.Trace.Add($"rule '{rule.Rule.Name}' ({Vocabulary.ScopeName(rule.Scope)}, priority {rule.Rule.Priority.ToString(CultureInfo.InvariantCulture)}) matched");
@@ -36,7 +46,7 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
                         stop = true;
                         break;
                     default:
-                        await ApplyAsync(kind, parameter, facts, run, rule.Scope, account, cancellationToken);
+                        await ApplyAsync(kind, parameter, facts, run, rule, account, cancellationToken);
                         break;
                 }
             }
@@ -54,7 +64,7 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
         {
             var c = conditions[i];
             if (c.NeedsEnvironment) return MatchesFromAsync(rule, i, facts, account, cancellationToken);
-            if (!TestMessage(c, c.Pictures, facts)) return ValueTask.FromResult(false);
+            if (!TestMessage(c, c.Matchers, facts)) return ValueTask.FromResult(false);
         }
         return ValueTask.FromResult(true);
     }
@@ -91,14 +101,15 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
                 return account is not null && await environment.MailboxExistsAsync(account, c.Pictures[0], cancellationToken) != c.Negative;
         }
 
-        var pictures = c.HasStoredLists ? await ExpandListsAsync(c.Pictures, account, cancellationToken) : c.Pictures;
+        var matchers = c.HasStoredLists ? PictureMatcher.Create(await ExpandListsAsync(c.Pictures, account, cancellationToken)) : c.Matchers;
         if (c.Kind == DataKind.Preference)
-            return (account is not null && await environment.PreferenceAsync(account, c.FieldName!, cancellationToken) is { } value && Picture.MatchesAny(pictures, value)) != c.Negative;
-        return TestMessage(c, pictures, facts);
+            return (account is not null && await environment.PreferenceAsync(account, c.FieldName!, cancellationToken) is { } value
+                && PictureMatcher.MatchesAny(matchers, AsciiFold.Fold(value))) != c.Negative;
+        return TestMessage(c, matchers, facts);
     }
 
-    /// <summary>The conditions that read only the message (§4: plain, Any and Each forms).</summary>
-    private static bool TestMessage(CompiledCondition c, IReadOnlyList<string> pictures, MessageFacts facts)
+    /// <summary>The conditions that read only the message (§4: plain, Any and Each forms), over folded values.</summary>
+    private static bool TestMessage(CompiledCondition c, PictureMatcher[] matchers, MessageFacts facts)
     {
         switch (c.Kind)
         {
@@ -106,31 +117,33 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
                 return facts.HumanGenerated;
             case DataKind.MessageSize:
                 return c.Operation == Vocabulary.GreaterThan ? facts.Size > c.Number : facts.Size < c.Number;
+            case DataKind.EachToCc or DataKind.EachRecipient:
+            {
+                // §4: "Each" holds when every element satisfies the operation; no elements → false.
+                var values = facts.Folded(c.Kind, c.FieldKey);
+                foreach (var value in values)
+                {
+                    if (PictureMatcher.MatchesAny(matchers, value) == c.Negative) return false;
+                }
+                return values.Length > 0;
+            }
             case DataKind.AnyToCc or DataKind.AnyRecipient:
             {
                 // §4: "Any" holds when at least one element satisfies the operation; no elements → false.
-                var values = c.Kind == DataKind.AnyToCc ? facts.ToAndCc : facts.Recipients;
-                for (var i = 0; i < values.Count; i++)
+                foreach (var value in facts.Folded(c.Kind, c.FieldKey))
                 {
-                    if (Picture.MatchesAny(pictures, values[i]) != c.Negative) return true;
+                    if (PictureMatcher.MatchesAny(matchers, value) != c.Negative) return true;
                 }
                 return false;
-            }
-            case DataKind.EachToCc or DataKind.EachRecipient:
-            {
-                var values = c.Kind == DataKind.EachToCc ? facts.ToAndCc : facts.Recipients;
-                for (var i = 0; i < values.Count; i++)
-                {
-                    if (Picture.MatchesAny(pictures, values[i]) == c.Negative) return false;
-                }
-                return values.Count > 0;
             }
         }
 
         // Plain data: "is"/"in" hold when some value matches, "is not"/"not in" when none does (absent data: no values, §4).
-        var plain = facts.Values(c.Kind, c.Kind == DataKind.HeaderField ? c.FieldName! : c.Source.Data);
         var some = false;
-        for (var i = 0; i < plain.Count && !some; i++) some = Picture.MatchesAny(pictures, plain[i]);
+        foreach (var value in facts.Folded(c.Kind, c.FieldKey))
+        {
+            if (some = PictureMatcher.MatchesAny(matchers, value)) break;
+        }
         return some != c.Negative;
     }
 
@@ -147,13 +160,14 @@ internal sealed class RuleEvaluator(IRuleEnvironment environment)
         return expanded;
     }
 
-    private async Task ApplyAsync(ActionKind kind, string? parameter, MessageFacts facts, OutcomeBuilder run, RuleScope scope, AccountAddress? account, CancellationToken cancellationToken)
+    private async Task ApplyAsync(ActionKind kind, string? parameter, MessageFacts facts, OutcomeBuilder run, CompiledRule rule, AccountAddress? account, CancellationToken cancellationToken)
     {
         var p = parameter ?? "";
+        var scope = rule.Scope;
         switch (kind)
         {
             case ActionKind.StoreIn:
-                run.Stores.Add(new StoreRequest(p));
+                run.Stores.Add(new StoreRequest(p) { RuleName = rule.Rule.Name }); // §6.1: a failed store is logged with the rule name
                 // §6: at delivery "Store in" replaces INBOX; at server scope it is a copy and delivery goes on.
                 if (scope != RuleScope.Server) run.DefaultDelivery = false;
                 run.Trace.Add($"  Store in \"{p}\"");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Composition;
 using Kernel.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed class RulesEngine : IRuleEngine
     private readonly RuleSetCache _cache;
     private readonly RuleEvaluator _evaluator;
     private readonly ILogger _logger;
+    private readonly ConditionalWeakTable<IReadOnlyList<CompiledRule>, ConditionalWeakTable<IReadOnlyList<CompiledRule>, IReadOnlyList<CompiledRule>>> _merged = new();
 
     [ImportingConstructor]
     public RulesEngine(RuleSetCache cache, IAccountStore accounts, IMailboxStore mailboxes, IConfigurationStore documents, ILoggerFactory loggers)
@@ -49,7 +51,10 @@ public sealed class RulesEngine : IRuleEngine
     {
         var domain = await _cache.GetAsync(RuleDocuments.ForDomain(recipient.Domain), RuleScope.Domain, cancellationToken);
         var account = await _cache.GetAsync(RuleDocuments.ForAccount(recipient), RuleScope.Account, cancellationToken);
-        return domain.Count == 0 ? account : account.Count == 0 ? domain : CompiledRule.Merge(domain, account);
+        if (domain.Count == 0) return account;
+        if (account.Count == 0) return domain;
+        // The merged list (and its index) is kept while both compiled sets are: a set change makes new instances.
+        return _merged.GetOrCreateValue(domain).GetValue(account, a => CompiledRule.Merge(domain, a));
     }
 
     /// <summary>

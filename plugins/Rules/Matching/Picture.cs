@@ -36,14 +36,5 @@ internal static class Picture
         return p == picture.Length;
     }
 
-    public static bool MatchesAny(IReadOnlyList<string> pictures, string text)
-    {
-        foreach (var picture in pictures)
-        {
-            if (Matches(picture, text)) return true;
-        }
-        return false;
-    }
-
     private static bool Same(char a, char b) => a == b || char.ToLowerInvariant(a) == char.ToLowerInvariant(b) && a < 128 && b < 128;
 }

@@ -13,9 +13,9 @@ public static class PluginsCommands
 
         var json = CliOptions.Json();
         var list = new Command("list", "each plugin with its state (active, loaded, disabled, failed with the reason, unloaded)") { json };
-        list.Run(context, async (p, c, _) =>
+        list.Run(context, async (p, c, cancellationToken) =>
         {
-            var statuses = c.Services.GetRequiredService<PluginAdministration>().List(c.Services.GetRequiredService<PluginHost>());
+            var statuses = await c.Services.GetRequiredService<PluginAdministration>().ListAsync(c.Services.GetRequiredService<PluginHost>(), cancellationToken);
             if (p.GetValue(json))
             {
                 CliOutput.Json(c.Out, statuses.Select(s => new { name = s.Name, state = s.StateText, version = s.Version, sdkVersion = s.SdkVersion, reason = s.Reason }));

@@ -157,7 +157,8 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
             if (p is null)
             {
                 if (result.Error is not null)
-                    logger.LogWarning("server-wide rule store into {Mailbox} of {Account} failed: {Error} {Text}", work.Item.Mailbox, work.Item.Owner, result.Error, result.ErrorText);
+                    logger.LogWarning("message {QueueId}: server-wide rule '{Rule}': store into {Mailbox} of {Account} failed: {Error} {Text}", work.MessageId, work.Rule ?? "(unnamed)",
+                        work.Item.Mailbox, work.Item.Owner, result.Error, result.ErrorText);
                 continue;
             }
             if (result.Appended is { } appended)

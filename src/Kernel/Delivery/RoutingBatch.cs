@@ -26,9 +26,9 @@ internal sealed class RoutingBatch(long now)
         Pending.RemoveAll(p => p.Row.MessageId == messageId);
     }
 
-    public LocalWork AddLocal(PendingRecipient? owner, LocalDeliveryItem item, bool fallback, string? messageId = null)
+    public LocalWork AddLocal(PendingRecipient? owner, LocalDeliveryItem item, bool fallback, string? messageId = null, string? rule = null)
     {
-        var work = new LocalWork(owner, item, fallback, messageId ?? owner?.Row.MessageId);
+        var work = new LocalWork(owner, item, fallback, messageId ?? owner?.Row.MessageId, rule);
         LocalItems.Add(work);
         return work;
     }
@@ -47,7 +47,8 @@ internal sealed class RoutingBatch(long now)
 }
 
 /// <summary>One mailbox append; <see cref="Owner"/> null for a server-wide rule's copy (no recipient row to update).</summary>
-internal sealed record LocalWork(PendingRecipient? Owner, LocalDeliveryItem Item, bool Fallback, string? MessageId = null);
+/// <param name="Rule">The server-wide rule whose store this is (rules.md §6.1: its failure is logged with the rule name).</param>
+internal sealed record LocalWork(PendingRecipient? Owner, LocalDeliveryItem Item, bool Fallback, string? MessageId = null, string? Rule = null);
 
 /// <summary>A local recipient with the appends planned for it and how they went.</summary>
 internal sealed class PendingRecipient(RecipientRow row, AccountAddress? account)

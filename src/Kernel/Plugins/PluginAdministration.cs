@@ -24,11 +24,14 @@ public sealed class PluginAdministration(string pluginsDirectory, PluginStateTab
     /// The plugins with their states: what a server on this data folder last recorded, merged by name over what this
     /// process's <paramref name="localHost"/> loaded (for plugins the server has not reported).
     /// </summary>
-    public IReadOnlyList<PluginStatus> List(PluginHost? localHost = null)
+    public async Task<IReadOnlyList<PluginStatus>> ListAsync(PluginHost? localHost = null, CancellationToken cancellationToken = default)
     {
         var byName = new SortedDictionary<string, PluginStatus>(StringComparer.OrdinalIgnoreCase);
         foreach (var status in localHost?.Plugins ?? []) byName[status.Name] = status;
-        foreach (var status in stateTable?.Read() ?? []) byName[status.Name] = status;
+        if (stateTable is not null)
+        {
+            foreach (var status in await stateTable.ReadAsync(cancellationToken)) byName[status.Name] = status;
+        }
         return byName.Values.ToArray();
     }
 

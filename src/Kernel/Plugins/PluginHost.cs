@@ -150,7 +150,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                 entry.Gate.Release();
             }
         }
-        await LockedAsync(() => { Recompute(); RecordStates(); });
+        await PublishAsync();
         if (_options.WatchFolder)
         {
             _watchStop = new CancellationTokenSource();
@@ -193,7 +193,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
                 entry.Gate.Release();
             }
         }
-        await LockedAsync(() => { Recompute(); RecordStates(); });
+        await PublishAsync();
     }
 
     /// <summary>Stops (with the deadline), drains and unloads one plugin. False when it is not loaded.</summary>
@@ -212,7 +212,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             entry.Gate.Release();
         }
-        await LockedAsync(() => { Recompute(); RecordStates(); });
+        await PublishAsync();
         return true;
     }
 
@@ -300,7 +300,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             _mutex.Release();
         }
-        if (changed) await LockedAsync(() => { Recompute(); RecordStates(); });
+        if (changed) await PublishAsync();
         // Each operation takes its plugin's gate before its first await, so the next pass already sees it busy.
         return work.Select(w => w()).ToArray();
     }
@@ -317,7 +317,22 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
         {
             entry.Gate.Release();
         }
-        await LockedAsync(() => { Recompute(); RecordStates(); });
+        await PublishAsync();
+    }
+
+    /// <summary>Publishes the new extension snapshot and records the states for other processes, under the host's lock (so writes stay in order).</summary>
+    private async Task PublishAsync()
+    {
+        await _mutex.WaitAsync();
+        try
+        {
+            Recompute();
+            await RecordStatesAsync();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
     }
 
     private async Task LockedAsync(Action action)
@@ -423,7 +438,7 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             {
                 entry.Gate.Release();
             }
-            await LockedAsync(() => { Recompute(); RecordStates(); });
+            await PublishAsync();
         });
     }
 
@@ -897,12 +912,12 @@ public sealed class PluginHost : IKernelExtensions, IAsyncDisposable
             _logger.LogWarning("plugin {Plugin} also fills {Point}; ignored: {Why}", plugin, point, why);
     }
 
-    private void RecordStates()
+    private async Task RecordStatesAsync()
     {
         if (_stateTable is null) return;
         try
         {
-            _stateTable.Replace(Plugins);
+            await _stateTable.ReplaceAsync(Plugins);
         }
         catch (Exception e)
         {

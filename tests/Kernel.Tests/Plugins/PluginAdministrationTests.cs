@@ -64,7 +64,7 @@ public sealed class PluginAdministrationTests
         var cli = h.CreateHost(adjust: o => o with { WatchFolder = false });
         cli.LoadAll();
         Assert.Equal(PluginState.Loaded, cli.Find("ThrowingStart")?.State);
-        var list = new PluginAdministration(h.PluginsDirectory, new PluginStateTable(database)).List(cli);
+        var list = await new PluginAdministration(h.PluginsDirectory, new PluginStateTable(database)).ListAsync(cli);
 
         Assert.Equal(["Healthy", "ThrowingStart"], list.Select(s => s.Name));
         Assert.Equal(new PluginStatus("Healthy", PluginState.Active, "1.2.3", Kernel.Abstractions.SdkVersion.Current, null), list[0]);
@@ -72,6 +72,6 @@ public sealed class PluginAdministrationTests
         Assert.Contains("start refuses to run", list[1].Reason);
         Assert.Equal("failed", list[1].StateText);
         await server.StopAsync(CancellationToken.None);
-        Assert.All(new PluginStateTable(database).Read(), s => Assert.NotEqual(PluginState.Active, s.State));
+        Assert.All(await new PluginStateTable(database).ReadAsync(), s => Assert.NotEqual(PluginState.Active, s.State));
     }
 }
