@@ -49,7 +49,7 @@ internal sealed partial class ImapSession
         var summaries = await s.View.FetchAsync(uids, changedSince, ct);
 
         // RFC 3501 §6.4.5: BODY[…] (not PEEK) sets \Seen — only in a read-write session and with the s right (mailboxes.md §5.3).
-        var setsSeen = items.Any(i => i.Kind == FetchKind.Section && !i.Peek);
+        var setsSeen = items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek);
         var addFlags = false;
         if (setsSeen && !s.ReadOnly && s.View.Rights.HasFlag(MailboxRights.Seen))
         {
@@ -62,7 +62,8 @@ internal sealed partial class ImapSession
                 addFlags = !items.Any(i => i.Kind == FetchKind.Flags);
             }
         }
-        var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
+        var binary = items.Any(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize);
+        var needsStructure = binary || items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
         var heavy = needsStructure || items.Any(i => i.Kind == FetchKind.Section);
         var count = 0;
         foreach (var m in summaries)
@@ -71,6 +72,12 @@ internal sealed partial class ImapSession
             if (n == 0) continue;
             var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
             if (needsStructure && structure is null) continue; // expunged meanwhile
+            if (binary && !CanDecodeBinary(items, structure!))
+            {
+                // RFC 3516 §4.2: a part whose encoding the server does not know fails the FETCH.
+                _out.Raw(tag).Raw(" NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding\r\n");
+                return;
+            }
             _out.Raw("* ").Number(n).Raw(" FETCH (");
             var firstItem = true;
             foreach (var item in items)
@@ -111,6 +118,10 @@ internal sealed partial class ImapSession
                 break;
             case FetchKind.Section:
                 await WriteSectionAsync(item, m, structure, ct);
+                break;
+            case FetchKind.Binary:
+            case FetchKind.BinarySize:
+                await WriteBinaryAsync(item, m, structure!, ct);
                 break;
         }
     }

@@ -91,4 +91,55 @@ public sealed class AppendExtensionTests(ImapServerFixture server)
         await using var d = await server.ConnectAsync("leo");
         Assert.Equal("* STATUS Vanish (MESSAGES 0)", (await d.OkAsync("STATUS Vanish (MESSAGES)")).Untagged[0]);
     }
+
+    private const string Mime = "From: a@example.org\r\nSubject: bin\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+        + "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 =3D ok\r\n"
+        + "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n"
+        + "--b\r\nContent-Type: application/x-odd\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n"
+        + "--b--\r\n";
+
+    [Fact]
+    public async Task Binary_fetch_decodes_parts_and_reports_unknown_encodings()
+    {
+        await using var c = await server.ConnectAsync("nick");
+        await c.OkAsync("CREATE Bin");
+        await c.WriteAsync($"a1 APPEND Bin {{{Mime.Length}+}}\r\n{Mime}\r\n");
+        Assert.StartsWith("a1 OK", (await c.ReadReplyAsync("a1")).Tagged);
+        await c.OkAsync("SELECT Bin");
+
+        var peek = await c.OkAsync("FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.SIZE[2] BINARY.PEEK[1]<0.4>)");
+        var line = Assert.Single(peek.Untagged);
+        Assert.Contains("BINARY[1] {10}\r\ncafé = ok", line);
+        Assert.Contains("BINARY.SIZE[1] 10", line);
+        Assert.Contains("BINARY.SIZE[2] 4", line);
+        Assert.Contains("BINARY[1]<0> {4}\r\ncaf", line);
+        Assert.DoesNotContain("\\Seen", (await c.OkAsync("FETCH 1 FLAGS")).Untagged[0]);
+
+        // Decoded content with NULs goes out as literal8; BINARY (not PEEK) sets \Seen.
+        await c.WriteAsync("b1 FETCH 1 BINARY[2]\r\n");
+        var raw = await c.ReadLineAsync();
+        Assert.Equal("* 1 FETCH (BINARY[2] ~{4}", raw);
+        Assert.Equal("\0\u0001\u0002\u0003 FLAGS (\\Seen))", await c.ReadLineAsync()); // the 4 decoded bytes, then the flag it set
+        Assert.StartsWith("b1 OK", (await c.ReadReplyAsync("b1")).Tagged);
+
+        Assert.Contains("NO [UNKNOWN-CTE]", (await c.SendAsync("FETCH 1 BINARY.PEEK[3]")).Tagged);
+        Assert.Contains("BAD", (await c.SendAsync("FETCH 1 BINARY[1.MIME]")).Tagged);
+        Assert.Contains("BINARY[9] NIL", (await c.OkAsync("FETCH 1 BINARY.PEEK[9]")).Untagged[0]);
+    }
+
+    [Fact]
+    public async Task Append_accepts_a_literal8_message_with_binary_content()
+    {
+        await using var c = await server.ConnectAsync("nick");
+        await c.OkAsync("CREATE Bin8");
+        var header = "From: a@example.org\r\nSubject: raw\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n";
+        var body = new byte[] { 0, 1, 2, 13, 10, 255 };
+        var message = System.Text.Encoding.ASCII.GetBytes(header).Concat(body).ToArray();
+        await c.WriteAsync($"a1 APPEND Bin8 ~{{{message.Length}}}\r\n");
+        Assert.StartsWith("+", await c.ReadLineAsync());
+        await c.WriteAsync(message.Concat("\r\n"u8.ToArray()).ToArray());
+        Assert.StartsWith("a1 OK [APPENDUID", (await c.ReadReplyAsync("a1")).Tagged);
+        await c.OkAsync("SELECT Bin8");
+        Assert.Contains("BINARY.SIZE[1] 6", (await c.OkAsync("FETCH 1 BINARY.SIZE[1]")).Untagged[0]);
+    }
 }
