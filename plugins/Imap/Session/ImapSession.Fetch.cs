@@ -86,7 +86,7 @@ internal sealed partial class ImapSession
                 firstItem = false;
                 await WriteItemAsync(item, m, structure, ct);
             }
-            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m)).Raw(")");
+            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
             _out.Raw(")\r\n");
             // Bounded output buffering: flush per message when bodies go out, else every 256 messages.
             if (heavy || ++count % 256 == 0) await _out.FlushAsync(ct);
@@ -100,7 +100,7 @@ internal sealed partial class ImapSession
         switch (item.Kind)
         {
             case FetchKind.Uid: _out.Raw("UID ").Number(m.Uid); break;
-            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m)).Raw(")"); break;
+            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m, Selected)).Raw(")"); break;
             case FetchKind.InternalDate: _out.Raw("INTERNALDATE \"").Raw(FormatInternalDate(m.InternalDate)).Raw("\""); break;
             case FetchKind.Size: _out.Raw("RFC822.SIZE ").Number(m.Size); break;
             case FetchKind.ModSeq: _out.Raw("MODSEQ (").Number(m.ModSeq).Raw(")"); break;

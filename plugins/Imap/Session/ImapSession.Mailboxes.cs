@@ -159,7 +159,7 @@ internal sealed partial class ImapSession
                     try
                     {
                         var status = await services.Mailboxes.GetStatusAsync(Me, item.Name, ct);
-                        WriteStatus(item.Name, status, statusItems);
+                        WriteStatus(item.Name, status, statusItems, await RecentCountAsync(item.Name, status, statusItems, ct));
                     }
                     catch (MailboxException)
                     {
@@ -236,10 +236,20 @@ internal sealed partial class ImapSession
         var items = ParseStatusItems(p);
         p.End();
         var status = await services.Mailboxes.GetStatusAsync(Me, name, ct);
-        WriteStatus(name, status, items);
+        WriteStatus(name, status, items, await RecentCountAsync(name, status, items, ct));
     }
 
-    private void WriteStatus(string name, MailboxStatus status, List<string> items)
+    /// <summary>STATUS RECENT: the messages no session has been shown as \Recent yet (only when asked: it opens the mailbox).</summary>
+    private async Task<int> RecentCountAsync(string name, MailboxStatus status, List<string> items, CancellationToken ct)
+    {
+        if (!items.Contains("RECENT") || status.Messages == 0) return 0;
+        await using var view = await services.Mailboxes.OpenAsync(Me, name, ct);
+        var mark = services.Recent.Peek(view.MailboxId);
+        if (mark >= status.UidNext - 1) return 0;
+        return (await view.SearchAsync(new MessageQuery { Uids = new UidSet([(mark + 1, uint.MaxValue)]) }, ct)).Count;
+    }
+
+    private void WriteStatus(string name, MailboxStatus status, List<string> items, int recent)
     {
         _out.Raw("* STATUS ").Mailbox(name).Raw(" (");
         for (var i = 0; i < items.Count; i++)
@@ -249,7 +259,7 @@ internal sealed partial class ImapSession
             switch (items[i])
             {
                 case "MESSAGES": _out.Number(status.Messages); break;
-                case "RECENT": _out.Number(0); break;
+                case "RECENT": _out.Number(recent); break;
                 case "UIDNEXT": _out.Number(status.UidNext); break;
                 case "UIDVALIDITY": _out.Number(status.UidValidity); break;
                 case "UNSEEN": _out.Number(status.Unseen); break;

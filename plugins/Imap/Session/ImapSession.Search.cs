@@ -155,6 +155,8 @@ internal sealed partial class ImapSession
 
         public uint MaxUid => selected.MaxUid;
 
+        public bool IsRecent => selected.IsRecent(summary.Uid);
+
         public uint Count => (uint)selected.Uids.Count;
 
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
@@ -188,7 +190,7 @@ internal sealed partial class ImapSession
             case SearchKey.All: return true;
             case SearchKey.Flag f: return m.Flags.HasFlag(f.Value) == f.Set;
             case SearchKey.Keyword k: return m.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
-            case SearchKey.Recent r: return !r.Set;
+            case SearchKey.Recent r: return c.IsRecent == r.Set;
             case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
             case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
             case SearchKey.Uids u: return new UidSet(u.Set.Resolve(c.MaxUid)).Contains(m.Uid);

@@ -58,7 +58,7 @@ internal abstract record SearchKey
             case "UNSEEN": return new Flag(MessageFlags.Seen, false);
             case "RECENT": return new Recent(true);
             case "OLD": return new Recent(false);
-            // \Recent is never set here (no per-session recent state), so NEW = RECENT UNSEEN matches nothing.
+            // RFC 3501 §6.4.4: NEW is RECENT UNSEEN.
             case "NEW": return new And([new Recent(true), new Flag(MessageFlags.Seen, false)]);
             case "KEYWORD": p.Space(); return new Keyword(p.Atom(), true);
             case "UNKEYWORD": p.Space(); return new Keyword(p.Atom(), false);

@@ -32,6 +32,9 @@ internal sealed class SelectedMailbox : IAsyncDisposable
 
     public bool ReadOnly { get; }
 
+    /// <summary>Opened by EXAMINE: the session never claims \Recent (RFC 3501 §6.3.2).</summary>
+    public bool ReadOnlyByCommand { get; init; }
+
     /// <summary>UIDs in sequence-number order: message n is <c>Uids[n-1]</c>.</summary>
     public List<uint> Uids { get; }
 
@@ -56,6 +59,16 @@ internal sealed class SelectedMailbox : IAsyncDisposable
         _dirty = false;
         if (_changed.Task.IsCompleted) _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    /// <summary>The messages this session holds as \Recent (RFC 3501 §2.3.2).</summary>
+    public RecentUids Recent { get; } = new();
+
+    public void AddRecent(uint after, uint upTo) => Recent.Add(after, upTo);
+
+    public bool IsRecent(uint uid) => Recent.Contains(uid);
+
+    /// <summary>The RECENT count: recent messages still in the mailbox.</summary>
+    public int RecentCount => Recent.CountIn(Uids);
 
     public int SequenceOf(uint uid)
     {

@@ -44,9 +44,9 @@ public sealed class AppendExtensionTests(ImapServerFixture server)
 
         await c.OkAsync("SELECT Multi");
         var fetch = await c.OkAsync("FETCH 1:3 (FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
-        Assert.Contains("FLAGS (\\Seen)", fetch.Untagged[0]);
+        Assert.Contains("FLAGS (\\Recent \\Seen)", fetch.Untagged[0]);
         Assert.Contains("Subject: one", fetch.Untagged[0]);
-        Assert.Contains("FLAGS (\\Flagged) INTERNALDATE \" 5-Mar-2024 ", fetch.Untagged[1]);
+        Assert.Contains("FLAGS (\\Recent \\Flagged) INTERNALDATE \" 5-Mar-2024 ", fetch.Untagged[1]);
         Assert.Contains("Subject: three", fetch.Untagged[2]);
     }
 
@@ -119,7 +119,7 @@ public sealed class AppendExtensionTests(ImapServerFixture server)
         await c.WriteAsync("b1 FETCH 1 BINARY[2]\r\n");
         var raw = await c.ReadLineAsync();
         Assert.Equal("* 1 FETCH (BINARY[2] ~{4}", raw);
-        Assert.Equal("\0\u0001\u0002\u0003 FLAGS (\\Seen))", await c.ReadLineAsync()); // the 4 decoded bytes, then the flag it set
+        Assert.Equal("\0\u0001\u0002\u0003 FLAGS (\\Recent \\Seen))", await c.ReadLineAsync()); // the 4 decoded bytes, then the flag it set
         Assert.StartsWith("b1 OK", (await c.ReadReplyAsync("b1")).Tagged);
 
         Assert.Contains("NO [UNKNOWN-CTE]", (await c.SendAsync("FETCH 1 BINARY.PEEK[3]")).Tagged);
