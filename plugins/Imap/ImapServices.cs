@@ -16,4 +16,7 @@ internal sealed record ImapServices(
 {
     /// <summary>Which messages sessions have already been shown as \Recent (one per server process).</summary>
     public RecentTracker Recent { get; } = new();
+
+    /// <summary><c>Imap:LoginDisabledWithoutTls</c>: LOGIN and AUTHENTICATE only after STARTTLS (or on the TLS port).</summary>
+    public bool LoginDisabledWithoutTls { get; init; }
 }

@@ -25,7 +25,9 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
         "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS " +
         "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE AUTH=PLAIN";
 
-    private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated ? CommonCapabilities + " STARTTLS" : CommonCapabilities;
+    private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated
+        ? (LoginDisabled ? CommonCapabilities.Replace(" AUTH=PLAIN", "", StringComparison.Ordinal) + " LOGINDISABLED" : CommonCapabilities) + " STARTTLS"
+        : CommonCapabilities;
 
     public async Task RunAsync(CancellationToken ct)
     {
