@@ -14,7 +14,7 @@ internal sealed partial class ImapSession
     {
         p.Space();
         var name = p.Mailbox();
-        (uint UidValidity, ulong ModSeq, SequenceSet? Known)? qresync = null;
+        (uint UidValidity, ulong ModSeq, SequenceSet? Known, SequenceSet? MatchSeqs, SequenceSet? MatchUids)? qresync = null;
         if (p.TryChar(' '))
         {
             p.Open();
@@ -31,22 +31,22 @@ internal sealed partial class ImapSession
                 var validity = p.Number();
                 p.Space();
                 var modseq = p.Number64();
-                SequenceSet? known = null;
+                SequenceSet? known = null, matchSeqs = null, matchUids = null;
                 if (p.TryChar(' '))
                 {
-                    known = p.SequenceSet();
-                    // the optional sequence match data is accepted and not needed: VANISHED comes from tombstones.
-                    if (p.TryChar(' '))
+                    // known-uids, or directly the sequence match data when known-uids is left out (RFC 7162 §3.2.5).
+                    if (p.Peek() != '(') known = p.SequenceSet();
+                    if (known is null || p.TryChar(' '))
                     {
                         p.Open();
-                        p.SequenceSet();
+                        matchSeqs = p.SequenceSet();
                         p.Space();
-                        p.SequenceSet();
+                        matchUids = p.SequenceSet();
                         p.Close();
                     }
                 }
                 p.Close();
-                qresync = (validity, modseq, known);
+                qresync = (validity, modseq, known, matchSeqs, matchUids);
             }
             else
             {
@@ -104,6 +104,8 @@ internal sealed partial class ImapSession
             // RFC 7162 §3.2.5: what vanished and what changed since the client's modseq.
             var known = q.Known is null ? null : new UidSet(q.Known.Resolve(selected.MaxUid));
             var vanished = await view.GetVanishedAsync(q.ModSeq, known, ct);
+            if (q.MatchSeqs is not null && QresyncMatch.LowestUnsure(q.MatchSeqs, q.MatchUids!, selected.Uids) is var unsure and > 1)
+                vanished = vanished.Where(u => u >= unsure).ToList();
             if (vanished.Count > 0) _out.Raw("* VANISHED (EARLIER) ").Raw(SequenceSet.Format(vanished)).Crlf();
             foreach (var s in await view.FetchAsync(known ?? UidSet.All, q.ModSeq, ct))
             {
