@@ -115,9 +115,9 @@ internal sealed partial class ImapSession
                 case SearchKey.ModSeq m: query = query with { ModSeqAtLeast = Math.Max(query.ModSeqAtLeast ?? 0, m.Value) }; break;
                 case SearchKey.Uids u when query.Uids is null: query = query with { Uids = new UidSet(u.Set.Resolve(s.MaxUid)) }; break;
                 case SearchKey.InternalDate d:
-                    var day = new DateTimeOffset(d.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                    var day = SearchDates.StartOf(d.Date, TimeZoneInfo.Local);
                     if (d.Compare >= 0) query = query with { InternalDateSince = Max(query.InternalDateSince, day) };
-                    if (d.Compare == 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day.AddDays(1)) };
+                    if (d.Compare == 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, SearchDates.StartOf(d.Date.AddDays(1), TimeZoneInfo.Local)) };
                     if (d.Compare < 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day) };
                     break;
                 default: rest.Add(k); break;
@@ -197,12 +197,12 @@ internal sealed partial class ImapSession
             case SearchKey.Sequence sq:
                 if (c.Count == 0) return false;
                 return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
-            case SearchKey.InternalDate d: return Compare(DateOnly.FromDateTime(m.InternalDate.UtcDateTime), d.Date, d.Compare);
+            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(m.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
             case SearchKey.SentDate d:
                 var headers = await c.HeadersAsync(ct);
                 var dateText = headers[HeaderId.Date];
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
-                return Compare(DateOnly.FromDateTime(sent.DateTime), d.Date, d.Compare);
+                return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)
