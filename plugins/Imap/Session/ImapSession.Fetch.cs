@@ -11,7 +11,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         var items = FetchItem.ParseList(p);
         ulong? changedSince = null;

@@ -26,7 +26,7 @@ internal sealed partial class ImapSession
             {
                 if (returnOptions.Count > 0) p.Space();
                 var option = p.Atom().ToUpperInvariant();
-                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT")) throw new ImapParseException("Unknown RETURN option " + option);
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT" or "SAVE")) throw new ImapParseException("Unknown RETURN option " + option);
                 returnOptions.Add(option);
             }
             if (returnOptions.Count == 0) returnOptions.Add("ALL");
@@ -44,8 +44,26 @@ internal sealed partial class ImapSession
                 return;
             }
         }
-        var key = SearchKey.ParseAll(p);
-        var matches = await EvaluateAsync(s, key, ct);
+        var save = returnOptions?.Remove("SAVE") == true;
+        SearchKey key;
+        List<uint> matches;
+        try
+        {
+            key = SearchKey.ParseAll(p);
+            matches = await EvaluateAsync(s, key, ct);
+        }
+        catch when (save)
+        {
+            s.SavedResult = []; // RFC 5182 §2.1: a failed SEARCH … RETURN (SAVE) leaves "$" empty
+            throw;
+        }
+        if (save)
+        {
+            // MIN and/or MAX alone save only those messages; otherwise the whole result.
+            var onlyEnds = returnOptions!.Count > 0 && !returnOptions.Contains("ALL") && !returnOptions.Contains("COUNT");
+            s.SavedResult = !onlyEnds || matches.Count == 0 ? matches
+                : new[] { returnOptions.Contains("MIN") ? matches[0] : matches[^1], returnOptions.Contains("MAX") ? matches[^1] : matches[0] }.Distinct().ToList();
+        }
         var usesModSeq = Uses<SearchKey.ModSeq>(key);
         ulong highest = 0;
         if (usesModSeq && matches.Count > 0)
@@ -54,7 +72,11 @@ internal sealed partial class ImapSession
             highest = (await s.View.FetchAsync(UidSet.Of(matches.ToArray()), null, ct)).Select(m => m.ModSeq).DefaultIfEmpty(0UL).Max();
         }
         var numbers = uid ? matches : matches.Select(u => (uint)s.SequenceOf(u)).ToList();
-        if (returnOptions is null)
+        if (save && returnOptions!.Count == 0)
+        {
+            // RETURN (SAVE) alone: no ESEARCH response (RFC 5182 §2.1).
+        }
+        else if (returnOptions is null)
         {
             _out.Raw("* SEARCH");
             foreach (var n in numbers) _out.Sp().Number(n);
@@ -113,7 +135,7 @@ internal sealed partial class ImapSession
                 case SearchKey.Size { Larger: true } z: query = query with { LargerThan = Math.Max(query.LargerThan ?? 0, z.Value) }; break;
                 case SearchKey.Size { Larger: false } z: query = query with { SmallerThan = Math.Min(query.SmallerThan ?? long.MaxValue, z.Value) }; break;
                 case SearchKey.ModSeq m: query = query with { ModSeqAtLeast = Math.Max(query.ModSeqAtLeast ?? 0, m.Value) }; break;
-                case SearchKey.Uids u when query.Uids is null: query = query with { Uids = new UidSet(u.Set.Resolve(s.MaxUid)) }; break;
+                case SearchKey.Uids u when query.Uids is null: query = query with { Uids = s.Resolve(u.Set, uid: true) }; break;
                 case SearchKey.InternalDate d:
                     var day = SearchDates.StartOf(d.Date, TimeZoneInfo.Local);
                     if (d.Compare >= 0) query = query with { InternalDateSince = Max(query.InternalDateSince, day) };
@@ -157,6 +179,9 @@ internal sealed partial class ImapSession
 
         public bool IsRecent => selected.IsRecent(summary.Uid);
 
+        /// <summary>A UID set, or "$" (RFC 5182) as the saved UIDs.</summary>
+        public UidSet Resolve(SequenceSet set) => selected.Resolve(set, uid: true);
+
         public uint Count => (uint)selected.Uids.Count;
 
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
@@ -193,9 +218,10 @@ internal sealed partial class ImapSession
             case SearchKey.Recent r: return c.IsRecent == r.Set;
             case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
             case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
-            case SearchKey.Uids u: return new UidSet(u.Set.Resolve(c.MaxUid)).Contains(m.Uid);
+            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(m.Uid);
             case SearchKey.Sequence sq:
                 if (c.Count == 0) return false;
+                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(m.Uid);
                 return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
             case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(m.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
             case SearchKey.SentDate d:

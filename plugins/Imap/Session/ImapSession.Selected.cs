@@ -285,7 +285,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         ulong? unchangedSince = null;
         if (p.TryOpen())
@@ -372,7 +372,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         var target = p.Mailbox();
         p.End();
@@ -401,7 +401,7 @@ internal sealed partial class ImapSession
         if (uid)
         {
             p.Space();
-            only = s.Resolve(p.SequenceSet(), uid: true);
+            only = s.Resolve(p.SequenceSetOrSaved(), uid: true);
         }
         p.End();
         if (s.ReadOnly)

@@ -22,7 +22,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
     private bool _qresync;
 
     private const string CommonCapabilities =
-        "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS " +
+        "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SEARCHRES " +
         "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE AUTH=PLAIN";
 
     private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated

@@ -41,7 +41,7 @@ internal abstract record SearchKey
             return keys.Count == 1 ? keys[0] : new And(keys);
         }
         var c = p.Peek();
-        if (c is (byte)'*' or >= (byte)'0' and <= (byte)'9') return new Sequence(p.SequenceSet());
+        if (c is (byte)'*' or (byte)'$' or >= (byte)'0' and <= (byte)'9') return new Sequence(p.SequenceSetOrSaved());
         var name = p.Atom().ToUpperInvariant();
         switch (name)
         {
@@ -78,7 +78,7 @@ internal abstract record SearchKey
                 return new Header(field.ToUpperInvariant(), p.AString());
             case "BODY": p.Space(); return new Body(p.AString(), false);
             case "TEXT": p.Space(); return new Body(p.AString(), true);
-            case "UID": p.Space(); return new Uids(p.SequenceSet());
+            case "UID": p.Space(); return new Uids(p.SequenceSetOrSaved());
             case "NOT": p.Space(); return new Not(Parse(p));
             case "OR":
                 p.Space();

@@ -70,6 +70,9 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     /// <summary>The RECENT count: recent messages still in the mailbox.</summary>
     public int RecentCount => Recent.CountIn(Uids);
 
+    /// <summary>RFC 5182: the UIDs saved by <c>SEARCH RETURN (SAVE)</c> for <c>$</c>; empty at SELECT and after a failed save.</summary>
+    public List<uint> SavedResult { get; set; } = [];
+
     public int SequenceOf(uint uid)
     {
         var i = Uids.BinarySearch(uid);
@@ -81,6 +84,7 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     /// <summary>A sequence set (message numbers or UIDs) as UID ranges; message numbers out of range → BAD (RFC 3501 §9 seq-number).</summary>
     public UidSet Resolve(SequenceSet set, bool uid)
     {
+        if (set.IsSaved) return UidSet.Of(SavedResult.Where(u => SequenceOf(u) > 0).ToArray());
         if (uid) return new UidSet(set.Resolve(MaxUid));
         if (Uids.Count == 0) throw new ImapParseException("No messages: invalid message sequence number");
         var ranges = new List<(uint, uint)>();
