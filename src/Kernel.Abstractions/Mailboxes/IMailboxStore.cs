@@ -132,4 +132,11 @@ public interface IMailboxStore
 
     /// <summary>Bytes stored in the account's mailboxes and its limit (null = unlimited).</summary>
     Task<QuotaUsage> GetQuotaAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the account's mailbox storage limit in bytes (null = unlimited): the <c>MailboxQuotaBytes</c> account
+    /// setting GetQuota reads (IMAP SETQUOTA, RFC 9208 §4.2). Only an administrator of the account's mailboxes (the
+    /// administrator rows of mailboxes.md §4.3) or the System may; the owner alone → NOPERM.
+    /// </summary>
+    Task SetQuotaAsync(Principal principal, AccountAddress account, long? limitBytes, CancellationToken cancellationToken = default);
 }
