@@ -23,7 +23,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
 
     private const string CommonCapabilities =
         "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SEARCHRES " +
-        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE AUTH=PLAIN";
+        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE QUOTASET AUTH=PLAIN";
 
     private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated
         ? (LoginDisabled ? CommonCapabilities.Replace(" AUTH=PLAIN", "", StringComparison.Ordinal) + " LOGINDISABLED" : CommonCapabilities) + " STARTTLS"
@@ -325,6 +325,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
             case "MYRIGHTS": await MyRightsAsync(p, ct); break;
             case "GETQUOTAROOT": await GetQuotaRootAsync(p, ct); break;
             case "GETQUOTA": await GetQuotaAsync(p, ct); break;
+            case "SETQUOTA": await SetQuotaAsync(p, ct); break;
             case "IDLE":
                 p.End();
                 return await IdleAsync(tag, ct);
