@@ -12,8 +12,7 @@ public sealed class QresyncTests(ImapServerFixture server)
         const string message = "From: a@example.org\r\nSubject: q\r\n\r\nq\r\n";
         await using var a = await server.ConnectAsync("pete");
         await a.OkAsync("CREATE Q");
-        for (var i = 0; i < 5; i++) await a.WriteAsync($"q{i} APPEND Q {{{message.Length}+}}\r\n{message}\r\n");
-        for (var i = 0; i < 5; i++) Assert.StartsWith($"q{i} OK", (await a.ReadReplyAsync($"q{i}")).Tagged);
+        await a.AppendManyAsync("Q", message, 5);
         var select = await a.OkAsync("SELECT Q");
         var validity = Regex.Match(select.All, @"UIDVALIDITY (\d+)").Groups[1].Value;
         var modseq = Regex.Match(select.All, @"HIGHESTMODSEQ (\d+)").Groups[1].Value;

@@ -6,12 +6,6 @@ public sealed class RecentTests(ImapServerFixture server)
 {
     private const string Message = "From: a@example.org\r\nSubject: recent\r\n\r\nHi\r\n";
 
-    private static async Task AppendAsync(RawImapClient c, string tag)
-    {
-        await c.WriteAsync($"{tag} APPEND R {{{Message.Length}+}}\r\n{Message}\r\n");
-        Assert.StartsWith(tag + " OK", (await c.ReadReplyAsync(tag)).Tagged);
-    }
-
     [Fact]
     public async Task The_first_selecting_session_sees_messages_as_recent()
     {
@@ -19,8 +13,7 @@ public sealed class RecentTests(ImapServerFixture server)
         await using var b = await server.ConnectAsync("olga");
         await using var c = await server.ConnectAsync("olga");
         await a.OkAsync("CREATE R");
-        await AppendAsync(a, "p1");
-        await AppendAsync(a, "p2");
+        await a.AppendManyAsync("R", Message, 2);
         Assert.Equal("* STATUS R (MESSAGES 2 RECENT 2)", (await a.OkAsync("STATUS R (MESSAGES RECENT)")).Untagged[0]);
 
         var examine = await b.OkAsync("EXAMINE R");

@@ -11,8 +11,7 @@ public sealed class SearchResTests(ImapServerFixture server)
         await using var c = await server.ConnectAsync("olga");
         await c.OkAsync("CREATE S");
         await c.OkAsync("CREATE S2");
-        for (var i = 0; i < 4; i++) await c.WriteAsync($"s{i} APPEND S {{{message.Length}+}}\r\n{message}\r\n");
-        for (var i = 0; i < 4; i++) Assert.StartsWith($"s{i} OK", (await c.ReadReplyAsync($"s{i}")).Tagged);
+        await c.AppendManyAsync("S", message, 4);
         await c.OkAsync("SELECT S");
         Assert.Contains("SEARCHRES", (await c.OkAsync("CAPABILITY")).Untagged[0]);
         Assert.Empty(await FetchedUidsAsync(c)); // nothing saved yet
