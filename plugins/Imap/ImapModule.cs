@@ -36,7 +36,10 @@ public sealed class ImapModule : IModule
             MaxLiteral = (int)Setting(context, "MaxLiteral", ImapLimits.Default.MaxLiteral),
             MaxAppend = Setting(context, "MaxAppendSize", ImapLimits.Default.MaxAppend),
         };
-        var services = new ImapServices(_accounts, _mailboxes, _throttle, _router, context.LoggerFactory.CreateLogger("Imap"), limits);
+        var services = new ImapServices(_accounts, _mailboxes, _throttle, _router, context.LoggerFactory.CreateLogger("Imap"), limits)
+        {
+            LoginDisabledWithoutTls = string.Equals(context.Settings["LoginDisabledWithoutTls"], "true", StringComparison.OrdinalIgnoreCase),
+        };
         var options = new ConnectionListenerOptions
         {
             DefaultPort = 143,

@@ -1,4 +1,5 @@
 using Imap.Protocol;
+using Imap.Session;
 using Kernel.Abstractions;
 using Microsoft.Extensions.Logging;
 
@@ -11,4 +12,11 @@ internal sealed record ImapServices(
     ILoginThrottle Throttle,
     IAddressRouter Router,
     ILogger Logger,
-    ImapLimits Limits);
+    ImapLimits Limits)
+{
+    /// <summary>Which messages sessions have already been shown as \Recent (one per server process).</summary>
+    public RecentTracker Recent { get; } = new();
+
+    /// <summary><c>Imap:LoginDisabledWithoutTls</c>: LOGIN and AUTHENTICATE only after STARTTLS (or on the TLS port).</summary>
+    public bool LoginDisabledWithoutTls { get; init; }
+}

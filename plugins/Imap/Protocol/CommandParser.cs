@@ -125,6 +125,9 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
         return Protocol.SequenceSet.TryParse(text, out var set) ? set! : throw new ImapParseException("Invalid sequence set");
     }
 
+    /// <summary>A sequence set or RFC 5182 <c>$</c> (FETCH, STORE, COPY, MOVE, UID EXPUNGE and SEARCH keys).</summary>
+    public SequenceSet SequenceSetOrSaved() => TryChar('$') ? Protocol.SequenceSet.Saved : SequenceSet();
+
     /// <summary>astring: atom (']' allowed) / quoted / literal.</summary>
     public string AString()
     {

@@ -19,6 +19,9 @@ internal sealed record ImapLimits
     /// <summary>One APPEND message.</summary>
     public long MaxAppend { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Messages in one MULTIAPPEND (RFC 3502), each held in a temporary body file until the command ends.</summary>
+    public int MaxMultiAppend { get; init; } = 1000;
+
     /// <summary>Parenthesized lists inside lists (SEARCH keys, FETCH items).</summary>
     public int MaxNesting { get; init; } = 16;
 

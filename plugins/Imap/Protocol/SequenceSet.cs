@@ -11,6 +11,11 @@ internal sealed record SequenceSet(IReadOnlyList<(uint First, uint Last)> Ranges
 {
     public const uint Star = uint.MaxValue;
 
+    /// <summary>RFC 5182 <c>$</c>: the result saved by the last <c>SEARCH RETURN (SAVE)</c>, resolved by the session.</summary>
+    public bool IsSaved { get; private init; }
+
+    public static SequenceSet Saved { get; } = new([]) { IsSaved = true };
+
     /// <summary>The ranges with <c>*</c> replaced by <paramref name="max"/> and each range ordered low to high.</summary>
     public IReadOnlyList<(uint First, uint Last)> Resolve(uint max)
     {

@@ -14,6 +14,8 @@ internal enum FetchKind
     BodyStructure,
     ModSeq,
     Section,
+    Binary,
+    BinarySize,
 }
 
 /// <summary>
@@ -83,6 +85,10 @@ internal sealed record FetchItem(FetchKind Kind)
             case "BODY":
             case "BODY.PEEK":
                 return ParseSection(p, peek: name == "BODY.PEEK");
+            case "BINARY":
+            case "BINARY.PEEK":
+            case "BINARY.SIZE":
+                return ParseBinary(p, name);
             default: throw new ImapParseException("Unknown FETCH item " + name);
         }
     }
@@ -97,6 +103,40 @@ internal sealed record FetchItem(FetchKind Kind)
             if (sb.Length > 64) throw new ImapParseException("FETCH item name too long");
         }
         return sb.Length > 0 ? sb.ToString() : throw new ImapParseException("Expected a FETCH item");
+    }
+
+    /// <summary>RFC 3516 §4.1: <c>BINARY[.PEEK]\[part]&lt;partial&gt;</c> and <c>BINARY.SIZE\[part]</c>; the section is part numbers only.</summary>
+    private static FetchItem ParseBinary(CommandParser p, string name)
+    {
+        p.Expect('[');
+        var text = p.UntilBracket();
+        p.Expect(']');
+        var path = new List<int>();
+        foreach (var number in text.Length == 0 ? [] : text.Split('.'))
+        {
+            if (number.Length == 0 || number[0] == '0' || !number.All(char.IsAsciiDigit) || !int.TryParse(number, out var n)) throw new ImapParseException("Invalid BINARY section");
+            path.Add(n);
+            if (path.Count > 32) throw new ImapParseException("Section nested too deeply");
+        }
+        var size = name == "BINARY.SIZE";
+        long? start = null, length = null;
+        if (!size && p.TryChar('<'))
+        {
+            start = p.Number();
+            p.Expect('.');
+            length = p.Number();
+            if (length == 0) throw new ImapParseException("Partial length must be positive");
+            p.Expect('>');
+        }
+        var label = (size ? "BINARY.SIZE[" : "BINARY[") + string.Join('.', path) + "]" + (start is { } s ? $"<{s}>" : "");
+        return new FetchItem(size ? FetchKind.BinarySize : FetchKind.Binary)
+        {
+            Path = path.ToArray(),
+            PartialStart = start,
+            PartialLength = length,
+            Peek = name != "BINARY",
+            Label = label,
+        };
     }
 
     private static FetchItem ParseSection(CommandParser p, bool peek)

@@ -103,6 +103,37 @@ internal sealed partial class ImapSession
         await WriteQuotaAsync(root, owner!, ct);
     }
 
+    /// <summary>
+    /// RFC 9208 §4.2 SETQUOTA root (STORAGE n): n in units of 1024 octets; an empty list (or STORAGE left out)
+    /// removes the limit. The store decides who may (administrators); other resources are not supported.
+    /// </summary>
+    private async Task SetQuotaAsync(CommandParser p, CancellationToken ct)
+    {
+        p.Space();
+        var root = p.AString();
+        p.Space();
+        p.Open();
+        long? limit = null;
+        var first = true;
+        while (!p.TryChar(')'))
+        {
+            if (!first) p.Space();
+            first = false;
+            var resource = p.Atom().ToUpperInvariant();
+            p.Space();
+            var value = p.Number64();
+            if (resource != "STORAGE") throw new MailboxException(MailboxError.Cannot, "Only the STORAGE resource can be limited");
+            if (value > long.MaxValue / 1024) throw new ImapParseException("Quota limit out of range");
+            limit = (long)value * 1024;
+        }
+        p.End();
+        AccountAddress? owner = root.Length == 0 ? MyAccount : null;
+        if (owner is null && (!root.StartsWith('~') || !AccountAddress.TryParse(root[1..], MyAccount.Domain, out owner)))
+            throw new MailboxException(MailboxError.NonExistent, "No such quota root");
+        await services.Mailboxes.SetQuotaAsync(Me, owner!, limit, ct);
+        await WriteQuotaAsync(root, owner!, ct);
+    }
+
     private async Task WriteQuotaAsync(string root, AccountAddress owner, CancellationToken ct)
     {
         var usage = await services.Mailboxes.GetQuotaAsync(Me, owner, ct);

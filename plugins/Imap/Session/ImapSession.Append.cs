@@ -4,21 +4,18 @@ using Kernel.Abstractions;
 namespace Imap.Session;
 
 /// <summary>
-/// APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID, RFC 7888 LITERAL+): the rights are checked before the client sends
-/// the message, the literal is streamed into the store's <see cref="IMailboxAppend"/> as it arrives, and only a
-/// complete command commits — a client that vanishes mid-literal leaves nothing behind.
+/// APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID, RFC 7888 LITERAL+, RFC 3502 MULTIAPPEND, RFC 3516 literal8): the
+/// rights are checked before the client sends each message, each literal is streamed into the store's
+/// <see cref="IMailboxAppend"/> as it arrives, and only a complete command commits, all messages together — a client
+/// that vanishes mid-literal or a refused message leaves nothing behind.
 /// </summary>
 internal sealed partial class ImapSession
 {
     private async Task<bool> AppendAsync(byte[] firstLine, long size, bool nonSync, CancellationToken ct)
     {
-        var open = Array.LastIndexOf(firstLine, (byte)'{');
-        var p = new CommandParser(firstLine, open, _limits);
+        var p = new CommandParser(firstLine, MessageLiteralStart(firstLine), _limits);
         var tag = p.Tag();
         string mailbox;
-        var flags = MessageFlags.None;
-        List<string> keywords = [];
-        DateTimeOffset? internalDate = null;
         try
         {
             p.Space();
@@ -26,68 +23,115 @@ internal sealed partial class ImapSession
             p.Space();
             mailbox = p.Mailbox();
             p.Space();
-            if (p.Peek() == '(')
-            {
-                (flags, keywords) = ParseFlags(p.FlagList());
-                p.Space();
-            }
-            if (p.Peek() == '"')
-            {
-                var text = p.String();
-                if (!TryParseInternalDate(text, out var date)) throw new ImapParseException("Invalid date-time");
-                internalDate = date;
-                p.Space();
-            }
-            p.End();
         }
         catch (ImapParseException e)
         {
             return await RefuseAppendAsync(tag, size, nonSync, "BAD " + e.Message, ct);
         }
         if (!Allowed("APPEND")) return await RefuseAppendAsync(tag, size, nonSync, "BAD Command not valid in this state", ct);
-        if (size < 0 || size > _limits.MaxAppend) return await RefuseAppendAsync(tag, size, nonSync, "NO [TOOBIG] Message too large", ct);
 
-        IMailboxAppend append;
+        // RFC 3502 MULTIAPPEND: each message is streamed into its own pending append; they are committed together
+        // once the command line ends, and a failure anywhere disposes them all (nothing stored).
+        var pending = new List<IMailboxAppend>();
         try
         {
-            append = await services.Mailboxes.BeginAppendAsync(Me, mailbox, flags, keywords, internalDate, ct);
-        }
-        catch (MailboxException e)
-        {
-            if (nonSync && !await SkipRefusedLiteralAsync(size, ct)) return false;
-            WriteMailboxError(tag, e);
-            return true;
-        }
-        await using (append)
-        {
-            if (!nonSync)
+            while (true)
             {
-                _out.Raw("+ Ready for literal data\r\n");
-                await _out.FlushAsync(ct);
-            }
-            if (!await CommandReader.CopyAsync(connection.Input, size, (chunk, token) => append.WriteAsync(chunk, token), ct))
-                return false; // the client vanished mid-literal: disposing without a commit stores nothing
-            var (status, rest) = await CommandReader.ReadLineAsync(connection.Input, _limits.MaxLineLength, ct);
-            if (status == LineStatus.EndOfStream) return false;
-            if (status == LineStatus.TooLong || rest.Length > 0)
-            {
-                // MULTIAPPEND (RFC 3502) is not offered: anything after the literal is an error, and nothing is stored.
-                if (LiteralMarker.TryParse(rest, out var more, out var moreNonSync) && moreNonSync && !await SkipRefusedLiteralAsync(more, ct)) return false;
-                _out.Raw(tag).Raw(" BAD Unexpected data after the APPEND literal\r\n");
-                return true;
+                MessageFlags flags;
+                List<string> keywords;
+                DateTimeOffset? internalDate;
+                try
+                {
+                    (flags, keywords, internalDate) = ParseAppendMessage(p);
+                }
+                catch (ImapParseException e)
+                {
+                    return await RefuseAppendAsync(tag, size, nonSync, "BAD " + e.Message, ct);
+                }
+                if (size < 0 || size > _limits.MaxAppend) return await RefuseAppendAsync(tag, size, nonSync, "NO [TOOBIG] Message too large", ct);
+                if (pending.Count >= _limits.MaxMultiAppend) return await RefuseAppendAsync(tag, size, nonSync, "NO [LIMIT] Too many messages in one APPEND", ct);
+                try
+                {
+                    pending.Add(await services.Mailboxes.BeginAppendAsync(Me, mailbox, flags, keywords, internalDate, ct));
+                }
+                catch (MailboxException e)
+                {
+                    if (nonSync && !await SkipRefusedLiteralAsync(size, ct)) return false;
+                    WriteMailboxError(tag, e);
+                    return true;
+                }
+                if (!nonSync)
+                {
+                    _out.Raw("+ Ready for literal data\r\n");
+                    await _out.FlushAsync(ct);
+                }
+                var append = pending[^1];
+                if (!await CommandReader.CopyAsync(connection.Input, size, (chunk, token) => append.WriteAsync(chunk, token), ct))
+                    return false; // the client vanished mid-literal: disposing without a commit stores nothing
+                var (status, rest) = await CommandReader.ReadLineAsync(connection.Input, _limits.MaxLineLength, ct);
+                if (status == LineStatus.EndOfStream) return false;
+                if (status == LineStatus.TooLong)
+                {
+                    _out.Raw(tag).Raw(" BAD Command line too long\r\n");
+                    return true;
+                }
+                if (rest.Length == 0) break;
+                // Another message: SP [flag-list SP] [date-time SP] literal.
+                if (!LiteralMarker.TryParse(rest, out size, out nonSync))
+                {
+                    _out.Raw(tag).Raw(" BAD Expected another message or the end of APPEND\r\n");
+                    return true;
+                }
+                p = new CommandParser(rest, MessageLiteralStart(rest), _limits);
+                try
+                {
+                    p.Space();
+                }
+                catch (ImapParseException e)
+                {
+                    return await RefuseAppendAsync(tag, size, nonSync, "BAD " + e.Message, ct);
+                }
             }
             try
             {
-                var result = await append.CommitAsync(ct);
+                var results = pending.Count == 1 ? [await pending[0].CommitAsync(ct)] : await services.Mailboxes.CommitAppendsAsync(pending, ct);
                 await SyncAsync(allowExpunge: true, ct);
-                _out.Raw(tag).Raw(" OK [APPENDUID ").Number(result.UidValidity).Sp().Number(result.Uid).Raw("] APPEND completed\r\n");
+                // RFC 4315 §3: APPENDUID uidvalidity uid-set (one UID per message, in order).
+                _out.Raw(tag).Raw(" OK [APPENDUID ").Number(results[0].UidValidity).Sp().Raw(SequenceSet.Format(results.Select(r => r.Uid).ToList()))
+                    .Raw("] APPEND completed\r\n");
             }
             catch (MailboxException e)
             {
                 WriteMailboxError(tag, e);
             }
+            return true;
         }
-        return true;
+        finally
+        {
+            foreach (var append in pending) await append.DisposeAsync();
+        }
+    }
+
+    /// <summary>The per-message part of APPEND after the mailbox: <c>[flag-list SP] [date-time SP]</c> up to the literal.</summary>
+    private static (MessageFlags Flags, List<string> Keywords, DateTimeOffset? InternalDate) ParseAppendMessage(CommandParser p)
+    {
+        var flags = MessageFlags.None;
+        List<string> keywords = [];
+        DateTimeOffset? internalDate = null;
+        if (p.Peek() == '(')
+        {
+            (flags, keywords) = ParseFlags(p.FlagList());
+            p.Space();
+        }
+        if (p.Peek() == '"')
+        {
+            var text = p.String();
+            if (!TryParseInternalDate(text, out var date)) throw new ImapParseException("Invalid date-time");
+            internalDate = date;
+            p.Space();
+        }
+        p.End();
+        return (flags, keywords, internalDate);
     }
 
     /// <summary>Answers an APPEND refused before its literal; a non-synchronizing literal is on its way and is read and dropped.</summary>

@@ -11,7 +11,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         var items = FetchItem.ParseList(p);
         ulong? changedSince = null;
@@ -49,7 +49,7 @@ internal sealed partial class ImapSession
         var summaries = await s.View.FetchAsync(uids, changedSince, ct);
 
         // RFC 3501 §6.4.5: BODY[…] (not PEEK) sets \Seen — only in a read-write session and with the s right (mailboxes.md §5.3).
-        var setsSeen = items.Any(i => i.Kind == FetchKind.Section && !i.Peek);
+        var setsSeen = items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary && !i.Peek);
         var addFlags = false;
         if (setsSeen && !s.ReadOnly && s.View.Rights.HasFlag(MailboxRights.Seen))
         {
@@ -62,7 +62,8 @@ internal sealed partial class ImapSession
                 addFlags = !items.Any(i => i.Kind == FetchKind.Flags);
             }
         }
-        var needsStructure = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
+        var binary = items.Any(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize);
+        var needsStructure = binary || items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
         var heavy = needsStructure || items.Any(i => i.Kind == FetchKind.Section);
         var count = 0;
         foreach (var m in summaries)
@@ -71,6 +72,12 @@ internal sealed partial class ImapSession
             if (n == 0) continue;
             var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
             if (needsStructure && structure is null) continue; // expunged meanwhile
+            if (binary && !CanDecodeBinary(items, structure!))
+            {
+                // RFC 3516 §4.2: a part whose encoding the server does not know fails the FETCH.
+                _out.Raw(tag).Raw(" NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding\r\n");
+                return;
+            }
             _out.Raw("* ").Number(n).Raw(" FETCH (");
             var firstItem = true;
             foreach (var item in items)
@@ -79,7 +86,7 @@ internal sealed partial class ImapSession
                 firstItem = false;
                 await WriteItemAsync(item, m, structure, ct);
             }
-            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m)).Raw(")");
+            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
             _out.Raw(")\r\n");
             // Bounded output buffering: flush per message when bodies go out, else every 256 messages.
             if (heavy || ++count % 256 == 0) await _out.FlushAsync(ct);
@@ -93,7 +100,7 @@ internal sealed partial class ImapSession
         switch (item.Kind)
         {
             case FetchKind.Uid: _out.Raw("UID ").Number(m.Uid); break;
-            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m)).Raw(")"); break;
+            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m, Selected)).Raw(")"); break;
             case FetchKind.InternalDate: _out.Raw("INTERNALDATE \"").Raw(FormatInternalDate(m.InternalDate)).Raw("\""); break;
             case FetchKind.Size: _out.Raw("RFC822.SIZE ").Number(m.Size); break;
             case FetchKind.ModSeq: _out.Raw("MODSEQ (").Number(m.ModSeq).Raw(")"); break;
@@ -111,6 +118,10 @@ internal sealed partial class ImapSession
                 break;
             case FetchKind.Section:
                 await WriteSectionAsync(item, m, structure, ct);
+                break;
+            case FetchKind.Binary:
+            case FetchKind.BinarySize:
+                await WriteBinaryAsync(item, m, structure!, ct);
                 break;
         }
     }

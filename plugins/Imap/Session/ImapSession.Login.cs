@@ -14,8 +14,22 @@ internal sealed partial class ImapSession
         p.Space();
         var password = p.AString();
         p.End();
+        if (CleartextLoginRefused(tag)) return;
         await CheckCredentialsAsync(tag, user, password, ct);
     }
+
+    /// <summary>
+    /// <c>Imap:LoginDisabledWithoutTls</c>: no password over a connection without TLS (RFC 3501 §6.2.3 LOGINDISABLED,
+    /// RFC 5530 PRIVACYREQUIRED); the client is to use STARTTLS first.
+    /// </summary>
+    private bool CleartextLoginRefused(string tag)
+    {
+        if (!LoginDisabled) return false;
+        _out.Raw(tag).Raw(" NO [PRIVACYREQUIRED] Use STARTTLS before logging in\r\n");
+        return true;
+    }
+
+    private bool LoginDisabled => services.LoginDisabledWithoutTls && connection.Tls is null;
 
     private async Task<bool> AuthenticateAsync(string tag, CommandParser p, CancellationToken ct)
     {
@@ -26,6 +40,7 @@ internal sealed partial class ImapSession
             _out.Raw(tag).Raw(" NO [CANNOT] Unsupported authentication mechanism\r\n");
             return true;
         }
+        if (CleartextLoginRefused(tag)) return true; // before any continuation: the client must not send the password
         string response;
         if (p.TryChar(' '))
         {

@@ -74,6 +74,7 @@ internal sealed partial class ImapSession
         p.Space();
         // RFC 5258 selection options
         var subscribedOnly = false;
+        var recursiveMatch = false;
         if (p.TryOpen())
         {
             var first = true;
@@ -83,7 +84,8 @@ internal sealed partial class ImapSession
                 first = false;
                 var option = p.Atom().ToUpperInvariant();
                 if (option == "SUBSCRIBED") subscribedOnly = true;
-                else if (option is not ("REMOTE" or "RECURSIVEMATCH" or "SPECIAL-USE")) throw new ImapParseException("Unknown LIST selection option");
+                else if (option == "RECURSIVEMATCH") recursiveMatch = true;
+                else if (option is not ("REMOTE" or "SPECIAL-USE")) throw new ImapParseException("Unknown LIST selection option");
             }
             p.Space();
         }
@@ -140,7 +142,8 @@ internal sealed partial class ImapSession
 
         if (subscribedOnly)
         {
-            await WriteSubscribedAsync("LIST", reference, patterns, extended: true, ct);
+            // RFC 5258 §3.5: parents of subscribed names appear (with CHILDINFO) only with RECURSIVEMATCH.
+            await WriteSubscribedAsync("LIST", reference, patterns, extended: true, ct, placeholders: recursiveMatch);
             return;
         }
 
@@ -159,7 +162,7 @@ internal sealed partial class ImapSession
                     try
                     {
                         var status = await services.Mailboxes.GetStatusAsync(Me, item.Name, ct);
-                        WriteStatus(item.Name, status, statusItems);
+                        WriteStatus(item.Name, status, statusItems, await RecentCountAsync(item.Name, status, statusItems, ct));
                     }
                     catch (MailboxException)
                     {
@@ -177,28 +180,59 @@ internal sealed partial class ImapSession
         p.Space();
         var pattern = p.ListMailbox();
         p.End();
-        await WriteSubscribedAsync("LSUB", reference, [pattern], extended: false, ct);
+        await WriteSubscribedAsync("LSUB", reference, [pattern], extended: false, ct, placeholders: true);
     }
 
     /// <summary>
     /// LSUB and LIST (SUBSCRIBED): every subscription entry matching a pattern, in list order (mailboxes.md §5.2); an
     /// entry that does not exist or cannot be seen is <c>\Noselect</c> (LSUB) or <c>\NonExistent</c> (RFC 5258).
+    /// With <paramref name="placeholders"/>, a '%' pattern that stops above a subscribed name still shows the parent
+    /// it matches: LSUB as <c>\Noselect</c> (RFC 3501 §6.3.9), LIST with <c>CHILDINFO ("SUBSCRIBED")</c> (RFC 5258 §3.5).
     /// </summary>
-    private async Task WriteSubscribedAsync(string verb, string reference, List<string> patterns, bool extended, CancellationToken ct)
+    private async Task WriteSubscribedAsync(string verb, string reference, List<string> patterns, bool extended, CancellationToken ct, bool placeholders = false)
     {
-        var names = (await services.Mailboxes.ListSubscriptionsAsync(Me, MyAccount, ct))
-            .Where(n => patterns.Any(pt => MailboxPattern.IsMatch(reference + pt, n)))
-            .ToList();
-        if (names.Count == 0) return;
-        var rights = await services.Mailboxes.GetRightsAsync(Me, names, ct);
+        var all = await services.Mailboxes.ListSubscriptionsAsync(Me, MyAccount, ct);
+        var names = all.Where(n => patterns.Any(pt => MailboxPattern.IsMatch(reference + pt, n))).ToList();
+        // LSUB: only '%' stops above a subscribed name (RFC 3501 §6.3.9); LIST RECURSIVEMATCH: any pattern (RFC 5258 §3.5).
+        var parents = placeholders ? SubscribedParents(all, patterns.Select(pt => reference + pt).Where(pt => extended || pt.Contains('%')).ToList()) : [];
+        if (names.Count == 0 && parents.Count == 0) return;
+        var rights = names.Count == 0 ? new Dictionary<string, MailboxRights>() : await services.Mailboxes.GetRightsAsync(Me, names, ct);
         foreach (var name in names)
         {
             var visible = rights.TryGetValue(name, out var r) && r != MailboxRights.None;
             var attributes = extended
                 ? (visible ? "\\Subscribed" : "\\NonExistent \\Subscribed")
                 : (visible ? "" : "\\Noselect");
-            _out.Raw("* ").Raw(verb).Raw(" (").Raw(attributes).Raw(") \"/\" ").Mailbox(name).Crlf();
+            _out.Raw("* ").Raw(verb).Raw(" (").Raw(attributes).Raw(") \"/\" ").Mailbox(name);
+            if (extended && placeholders && parents.Remove(name)) _out.Raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+            _out.Crlf();
         }
+        foreach (var parent in parents)
+        {
+            if (names.Contains(parent)) continue; // LSUB: a subscribed parent is listed as itself
+            _out.Raw("* ").Raw(verb).Raw(extended ? " () \"/\" " : " (\\Noselect) \"/\" ").Mailbox(parent);
+            if (extended) _out.Raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+            _out.Crlf();
+        }
+    }
+
+    /// <summary>
+    /// The ancestors of subscribed names that a pattern matches while that subscribed descendant does not (the
+    /// RFC 5258 CHILDINFO condition), in first-seen order.
+    /// </summary>
+    private static List<string> SubscribedParents(IReadOnlyList<string> subscriptions, List<string> patterns)
+    {
+        var parents = new List<string>();
+        if (patterns.Count == 0) return parents;
+        foreach (var name in subscriptions)
+        {
+            for (var slash = name.IndexOf('/'); slash > 0; slash = name.IndexOf('/', slash + 1))
+            {
+                var parent = name[..slash];
+                if (!parents.Contains(parent) && patterns.Any(pt => MailboxPattern.IsMatch(pt, parent) && !MailboxPattern.IsMatch(pt, name))) parents.Add(parent);
+            }
+        }
+        return parents;
     }
 
     private static List<string> Attributes(MailboxAttributes attributes, SpecialUse use)
@@ -236,10 +270,20 @@ internal sealed partial class ImapSession
         var items = ParseStatusItems(p);
         p.End();
         var status = await services.Mailboxes.GetStatusAsync(Me, name, ct);
-        WriteStatus(name, status, items);
+        WriteStatus(name, status, items, await RecentCountAsync(name, status, items, ct));
     }
 
-    private void WriteStatus(string name, MailboxStatus status, List<string> items)
+    /// <summary>STATUS RECENT: the messages no session has been shown as \Recent yet (only when asked: it opens the mailbox).</summary>
+    private async Task<int> RecentCountAsync(string name, MailboxStatus status, List<string> items, CancellationToken ct)
+    {
+        if (!items.Contains("RECENT") || status.Messages == 0) return 0;
+        await using var view = await services.Mailboxes.OpenAsync(Me, name, ct);
+        var mark = services.Recent.Peek(view.MailboxId);
+        if (mark >= status.UidNext - 1) return 0;
+        return (await view.SearchAsync(new MessageQuery { Uids = new UidSet([(mark + 1, uint.MaxValue)]) }, ct)).Count;
+    }
+
+    private void WriteStatus(string name, MailboxStatus status, List<string> items, int recent)
     {
         _out.Raw("* STATUS ").Mailbox(name).Raw(" (");
         for (var i = 0; i < items.Count; i++)
@@ -249,7 +293,7 @@ internal sealed partial class ImapSession
             switch (items[i])
             {
                 case "MESSAGES": _out.Number(status.Messages); break;
-                case "RECENT": _out.Number(0); break;
+                case "RECENT": _out.Number(recent); break;
                 case "UIDNEXT": _out.Number(status.UidNext); break;
                 case "UIDVALIDITY": _out.Number(status.UidValidity); break;
                 case "UNSEEN": _out.Number(status.Unseen); break;

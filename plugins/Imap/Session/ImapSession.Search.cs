@@ -26,7 +26,7 @@ internal sealed partial class ImapSession
             {
                 if (returnOptions.Count > 0) p.Space();
                 var option = p.Atom().ToUpperInvariant();
-                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT")) throw new ImapParseException("Unknown RETURN option " + option);
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT" or "SAVE")) throw new ImapParseException("Unknown RETURN option " + option);
                 returnOptions.Add(option);
             }
             if (returnOptions.Count == 0) returnOptions.Add("ALL");
@@ -44,8 +44,26 @@ internal sealed partial class ImapSession
                 return;
             }
         }
-        var key = SearchKey.ParseAll(p);
-        var matches = await EvaluateAsync(s, key, ct);
+        var save = returnOptions?.Remove("SAVE") == true;
+        SearchKey key;
+        List<uint> matches;
+        try
+        {
+            key = SearchKey.ParseAll(p);
+            matches = await EvaluateAsync(s, key, ct);
+        }
+        catch when (save)
+        {
+            s.SavedResult = []; // RFC 5182 §2.1: a failed SEARCH … RETURN (SAVE) leaves "$" empty
+            throw;
+        }
+        if (save)
+        {
+            // MIN and/or MAX alone save only those messages; otherwise the whole result.
+            var onlyEnds = returnOptions!.Count > 0 && !returnOptions.Contains("ALL") && !returnOptions.Contains("COUNT");
+            s.SavedResult = !onlyEnds || matches.Count == 0 ? matches
+                : new[] { returnOptions.Contains("MIN") ? matches[0] : matches[^1], returnOptions.Contains("MAX") ? matches[^1] : matches[0] }.Distinct().ToList();
+        }
         var usesModSeq = Uses<SearchKey.ModSeq>(key);
         ulong highest = 0;
         if (usesModSeq && matches.Count > 0)
@@ -54,7 +72,11 @@ internal sealed partial class ImapSession
             highest = (await s.View.FetchAsync(UidSet.Of(matches.ToArray()), null, ct)).Select(m => m.ModSeq).DefaultIfEmpty(0UL).Max();
         }
         var numbers = uid ? matches : matches.Select(u => (uint)s.SequenceOf(u)).ToList();
-        if (returnOptions is null)
+        if (save && returnOptions!.Count == 0)
+        {
+            // RETURN (SAVE) alone: no ESEARCH response (RFC 5182 §2.1).
+        }
+        else if (returnOptions is null)
         {
             _out.Raw("* SEARCH");
             foreach (var n in numbers) _out.Sp().Number(n);
@@ -113,11 +135,11 @@ internal sealed partial class ImapSession
                 case SearchKey.Size { Larger: true } z: query = query with { LargerThan = Math.Max(query.LargerThan ?? 0, z.Value) }; break;
                 case SearchKey.Size { Larger: false } z: query = query with { SmallerThan = Math.Min(query.SmallerThan ?? long.MaxValue, z.Value) }; break;
                 case SearchKey.ModSeq m: query = query with { ModSeqAtLeast = Math.Max(query.ModSeqAtLeast ?? 0, m.Value) }; break;
-                case SearchKey.Uids u when query.Uids is null: query = query with { Uids = new UidSet(u.Set.Resolve(s.MaxUid)) }; break;
+                case SearchKey.Uids u when query.Uids is null: query = query with { Uids = s.Resolve(u.Set, uid: true) }; break;
                 case SearchKey.InternalDate d:
-                    var day = new DateTimeOffset(d.Date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                    var day = SearchDates.StartOf(d.Date, TimeZoneInfo.Local);
                     if (d.Compare >= 0) query = query with { InternalDateSince = Max(query.InternalDateSince, day) };
-                    if (d.Compare == 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day.AddDays(1)) };
+                    if (d.Compare == 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, SearchDates.StartOf(d.Date.AddDays(1), TimeZoneInfo.Local)) };
                     if (d.Compare < 0) query = query with { InternalDateBefore = Min(query.InternalDateBefore, day) };
                     break;
                 default: rest.Add(k); break;
@@ -155,6 +177,11 @@ internal sealed partial class ImapSession
 
         public uint MaxUid => selected.MaxUid;
 
+        public bool IsRecent => selected.IsRecent(summary.Uid);
+
+        /// <summary>A UID set, or "$" (RFC 5182) as the saved UIDs.</summary>
+        public UidSet Resolve(SequenceSet set) => selected.Resolve(set, uid: true);
+
         public uint Count => (uint)selected.Uids.Count;
 
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
@@ -188,19 +215,20 @@ internal sealed partial class ImapSession
             case SearchKey.All: return true;
             case SearchKey.Flag f: return m.Flags.HasFlag(f.Value) == f.Set;
             case SearchKey.Keyword k: return m.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
-            case SearchKey.Recent r: return !r.Set;
+            case SearchKey.Recent r: return c.IsRecent == r.Set;
             case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
             case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
-            case SearchKey.Uids u: return new UidSet(u.Set.Resolve(c.MaxUid)).Contains(m.Uid);
+            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(m.Uid);
             case SearchKey.Sequence sq:
                 if (c.Count == 0) return false;
+                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(m.Uid);
                 return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
-            case SearchKey.InternalDate d: return Compare(DateOnly.FromDateTime(m.InternalDate.UtcDateTime), d.Date, d.Compare);
+            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(m.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
             case SearchKey.SentDate d:
                 var headers = await c.HeadersAsync(ct);
                 var dateText = headers[HeaderId.Date];
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
-                return Compare(DateOnly.FromDateTime(sent.DateTime), d.Date, d.Compare);
+                return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)

@@ -14,7 +14,7 @@ internal sealed partial class ImapSession
     {
         p.Space();
         var name = p.Mailbox();
-        (uint UidValidity, ulong ModSeq, SequenceSet? Known)? qresync = null;
+        (uint UidValidity, ulong ModSeq, SequenceSet? Known, SequenceSet? MatchSeqs, SequenceSet? MatchUids)? qresync = null;
         if (p.TryChar(' '))
         {
             p.Open();
@@ -31,22 +31,22 @@ internal sealed partial class ImapSession
                 var validity = p.Number();
                 p.Space();
                 var modseq = p.Number64();
-                SequenceSet? known = null;
+                SequenceSet? known = null, matchSeqs = null, matchUids = null;
                 if (p.TryChar(' '))
                 {
-                    known = p.SequenceSet();
-                    // the optional sequence match data is accepted and not needed: VANISHED comes from tombstones.
-                    if (p.TryChar(' '))
+                    // known-uids, or directly the sequence match data when known-uids is left out (RFC 7162 §3.2.5).
+                    if (p.Peek() != '(') known = p.SequenceSet();
+                    if (known is null || p.TryChar(' '))
                     {
                         p.Open();
-                        p.SequenceSet();
+                        matchSeqs = p.SequenceSet();
                         p.Space();
-                        p.SequenceSet();
+                        matchUids = p.SequenceSet();
                         p.Close();
                     }
                 }
                 p.Close();
-                qresync = (validity, modseq, known);
+                qresync = (validity, modseq, known, matchSeqs, matchUids);
             }
             else
             {
@@ -72,7 +72,7 @@ internal sealed partial class ImapSession
         {
             status = await view.GetStatusAsync(ct);
             var all = await view.FetchAsync(UidSet.All, null, ct);
-            selected = new SelectedMailbox(view, readOnly || !CanChange(view.Rights), all.Select(s => s.Uid).ToList(), status.HighestModSeq);
+            selected = new SelectedMailbox(view, readOnly || !CanChange(view.Rights), all.Select(s => s.Uid).ToList(), status.HighestModSeq) { ReadOnlyByCommand = readOnly };
         }
         catch
         {
@@ -89,7 +89,10 @@ internal sealed partial class ImapSession
         foreach (var k in status.Keywords) _out.Sp().Raw(k);
         _out.Raw(")\r\n");
         _out.Raw("* OK [PERMANENTFLAGS (").Raw(selected.ReadOnly ? "" : PermanentFlags(rights)).Raw(")] Flags the session may change\r\n");
-        _out.Raw("* ").Number(selected.Uids.Count).Raw(" EXISTS\r\n* 0 RECENT\r\n");
+        // RFC 3501 §2.3.2: SELECT claims the messages no session has seen; EXAMINE only looks (it must not take \Recent away).
+        var recentMark = readOnly ? services.Recent.Peek(view.MailboxId) : services.Recent.Claim(view.MailboxId, selected.MaxUid);
+        selected.AddRecent(recentMark, selected.MaxUid);
+        _out.Raw("* ").Number(selected.Uids.Count).Raw(" EXISTS\r\n* ").Number(selected.RecentCount).Raw(" RECENT\r\n");
         if (status.FirstUnseenUid is { } unseen && selected.SequenceOf(unseen) is > 0 and var seq)
             _out.Raw("* OK [UNSEEN ").Number(seq).Raw("] First unseen\r\n");
         _out.Raw("* OK [UIDVALIDITY ").Number(view.UidValidity).Raw("] UIDs valid\r\n");
@@ -101,12 +104,14 @@ internal sealed partial class ImapSession
             // RFC 7162 §3.2.5: what vanished and what changed since the client's modseq.
             var known = q.Known is null ? null : new UidSet(q.Known.Resolve(selected.MaxUid));
             var vanished = await view.GetVanishedAsync(q.ModSeq, known, ct);
+            if (q.MatchSeqs is not null && QresyncMatch.LowestUnsure(q.MatchSeqs, q.MatchUids!, selected.Uids) is var unsure and > 1)
+                vanished = vanished.Where(u => u >= unsure).ToList();
             if (vanished.Count > 0) _out.Raw("* VANISHED (EARLIER) ").Raw(SequenceSet.Format(vanished)).Crlf();
             foreach (var s in await view.FetchAsync(known ?? UidSet.All, q.ModSeq, ct))
             {
                 var n = selected.SequenceOf(s.Uid);
                 if (n == 0) continue;
-                _out.Raw("* ").Number(n).Raw(" FETCH (UID ").Number(s.Uid).Raw(" FLAGS (").Raw(FormatFlags(s)).Raw(") MODSEQ (").Number(s.ModSeq).Raw("))\r\n");
+                _out.Raw("* ").Number(n).Raw(" FETCH (UID ").Number(s.Uid).Raw(" FLAGS (").Raw(FormatFlags(s, selected)).Raw(") MODSEQ (").Number(s.ModSeq).Raw("))\r\n");
             }
         }
         _out.Raw(tag).Raw(selected.ReadOnly ? " OK [READ-ONLY] " : " OK [READ-WRITE] ").Raw(readOnly ? "EXAMINE" : "SELECT").Raw(" completed\r\n");
@@ -125,6 +130,10 @@ internal sealed partial class ImapSession
         if (rights.HasFlag(MailboxRights.Write)) list.Add("\\*");
         return string.Join(' ', list);
     }
+
+    /// <summary>The FLAGS of a message as this session reports them: the stored flags and the session's \Recent.</summary>
+    internal static string FormatFlags(MessageSummary s, SelectedMailbox selected) =>
+        selected.IsRecent(s.Uid) ? (FormatFlags(s) is { Length: > 0 } flags ? "\\Recent " + flags : "\\Recent") : FormatFlags(s);
 
     internal static string FormatFlags(MessageSummary s)
     {
@@ -187,16 +196,25 @@ internal sealed partial class ImapSession
             if (m.Uid > s.MaxUid && !newOnes.Contains(m.Uid)) { newOnes.Add(m.Uid); continue; }
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
-            _out.Raw("* ").Number(n).Raw(" FETCH (FLAGS (").Raw(FormatFlags(m)).Raw(")");
+            _out.Raw("* ").Number(n).Raw(" FETCH (FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
             if (_condstore) _out.Raw(" UID ").Number(m.Uid).Raw(" MODSEQ (").Number(m.ModSeq).Raw(")");
             _out.Raw(")\r\n");
         }
+        var recentBefore = s.RecentCount;
         if (newOnes.Count > 0)
         {
             newOnes.Sort();
+            var previousMax = s.MaxUid;
             s.Uids.AddRange(newOnes.Where(u => u > s.MaxUid));
+            // New messages: a SELECT session claims the ones no other session was shown yet (RFC 3501 §2.3.2).
+            var mark = s.ReadOnlyByCommand ? services.Recent.Peek(s.View.MailboxId) : services.Recent.Claim(s.View.MailboxId, s.MaxUid);
+            s.AddRecent(Math.Max(mark, previousMax), s.MaxUid);
         }
-        if (s.Uids.Count != before || newOnes.Count > 0) _out.Raw("* ").Number(s.Uids.Count).Raw(" EXISTS\r\n");
+        if (s.Uids.Count != before || newOnes.Count > 0)
+        {
+            _out.Raw("* ").Number(s.Uids.Count).Raw(" EXISTS\r\n");
+            if (s.RecentCount != recentBefore || newOnes.Count > 0) _out.Raw("* ").Number(s.RecentCount).Raw(" RECENT\r\n");
+        }
         s.FlagModSeq = status.HighestModSeq;
     }
 
@@ -267,7 +285,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         ulong? unchangedSince = null;
         if (p.TryOpen())
@@ -310,7 +328,7 @@ internal sealed partial class ImapSession
             // RFC 7162 §3.1.3: with UNCHANGEDSINCE the new MODSEQ is reported even for .SILENT.
             if (silent && unchangedSince is null) continue;
             _out.Raw("* ").Number(n).Raw(" FETCH (");
-            if (!silent) _out.Raw("FLAGS (").Raw(FormatFlags(m)).Raw(")");
+            if (!silent) _out.Raw("FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
             if (uid) _out.Raw(silent ? "" : " ").Raw("UID ").Number(m.Uid);
             if (_condstore) _out.Raw(silent && !uid ? "" : " ").Raw("MODSEQ (").Number(m.ModSeq).Raw(")");
             _out.Raw(")\r\n");
@@ -354,7 +372,7 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         p.Space();
-        var set = p.SequenceSet();
+        var set = p.SequenceSetOrSaved();
         p.Space();
         var target = p.Mailbox();
         p.End();
@@ -383,7 +401,7 @@ internal sealed partial class ImapSession
         if (uid)
         {
             p.Space();
-            only = s.Resolve(p.SequenceSet(), uid: true);
+            only = s.Resolve(p.SequenceSetOrSaved(), uid: true);
         }
         p.End();
         if (s.ReadOnly)

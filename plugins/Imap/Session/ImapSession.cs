@@ -22,10 +22,12 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
     private bool _qresync;
 
     private const string CommonCapabilities =
-        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS " +
-        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE AUTH=PLAIN";
+        "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SEARCHRES " +
+        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE QUOTASET AUTH=PLAIN";
 
-    private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated ? CommonCapabilities + " STARTTLS" : CommonCapabilities;
+    private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated
+        ? (LoginDisabled ? CommonCapabilities.Replace(" AUTH=PLAIN", "", StringComparison.Ordinal) + " LOGINDISABLED" : CommonCapabilities) + " STARTTLS"
+        : CommonCapabilities;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -79,14 +81,14 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
 
         var command = new ArrayBufferWriter<byte>(line.Length + 16);
         command.Write(line);
-        var first = true;
+        var append = IsAppend(command.WrittenSpan);
         while (LiteralMarker.TryParse(line, out var size, out var nonSync))
         {
-            if (first && IsAppend(command.WrittenSpan) && !IsMailboxLiteral(command.WrittenSpan))
+            // The mailbox name may itself be a literal (RFC 3501 astring); the literal after it is the message.
+            if (append && !IsMailboxLiteral(command.WrittenSpan, _limits))
             {
                 return await AppendAsync(command.WrittenMemory.ToArray(), size, nonSync, ct);
             }
-            first = false;
             if (size < 0 || size > _limits.MaxLiteral || command.WrittenCount + size > _limits.MaxCommandLength)
             {
                 if (nonSync)
@@ -148,12 +150,30 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
         return rest.Length > 7 && Ascii.EqualsIgnoreCase(rest[..7], "APPEND "u8);
     }
 
-    /// <summary><c>tag APPEND {n}</c>: the literal is the mailbox name, not the message.</summary>
-    private static bool IsMailboxLiteral(ReadOnlySpan<byte> line)
+    /// <summary><c>tag APPEND {n}</c>: the literal at the end of the command so far is the mailbox name, not the message.</summary>
+    private static bool IsMailboxLiteral(ReadOnlySpan<byte> command, ImapLimits limits)
     {
-        var sp = line.IndexOf((byte)' ');
-        var rest = line[(sp + 8)..];
-        return rest.Length > 0 && rest[0] == '{';
+        var data = command.ToArray();
+        var p = new CommandParser(data, MessageLiteralStart(data), limits);
+        try
+        {
+            p.Tag();
+            p.Space();
+            p.Atom();
+            p.Space();
+            return p.AtEnd;
+        }
+        catch (ImapParseException)
+        {
+            return false; // malformed: the APPEND parser answers BAD
+        }
+    }
+
+    /// <summary>Where the literal marker ending <paramref name="line"/> starts: its '{', or the '~' of an RFC 3516 literal8.</summary>
+    private static int MessageLiteralStart(byte[] line)
+    {
+        var open = Array.LastIndexOf(line, (byte)'{');
+        return open > 0 && line[open - 1] == '~' ? open - 1 : open;
     }
 
     private async Task<bool> RunCommandAsync(byte[] command, CancellationToken ct)
@@ -305,6 +325,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
             case "MYRIGHTS": await MyRightsAsync(p, ct); break;
             case "GETQUOTAROOT": await GetQuotaRootAsync(p, ct); break;
             case "GETQUOTA": await GetQuotaAsync(p, ct); break;
+            case "SETQUOTA": await SetQuotaAsync(p, ct); break;
             case "IDLE":
                 p.End();
                 return await IdleAsync(tag, ct);

@@ -41,7 +41,7 @@ internal abstract record SearchKey
             return keys.Count == 1 ? keys[0] : new And(keys);
         }
         var c = p.Peek();
-        if (c is (byte)'*' or >= (byte)'0' and <= (byte)'9') return new Sequence(p.SequenceSet());
+        if (c is (byte)'*' or (byte)'$' or >= (byte)'0' and <= (byte)'9') return new Sequence(p.SequenceSetOrSaved());
         var name = p.Atom().ToUpperInvariant();
         switch (name)
         {
@@ -58,7 +58,7 @@ internal abstract record SearchKey
             case "UNSEEN": return new Flag(MessageFlags.Seen, false);
             case "RECENT": return new Recent(true);
             case "OLD": return new Recent(false);
-            // \Recent is never set here (no per-session recent state), so NEW = RECENT UNSEEN matches nothing.
+            // RFC 3501 §6.4.4: NEW is RECENT UNSEEN.
             case "NEW": return new And([new Recent(true), new Flag(MessageFlags.Seen, false)]);
             case "KEYWORD": p.Space(); return new Keyword(p.Atom(), true);
             case "UNKEYWORD": p.Space(); return new Keyword(p.Atom(), false);
@@ -78,7 +78,7 @@ internal abstract record SearchKey
                 return new Header(field.ToUpperInvariant(), p.AString());
             case "BODY": p.Space(); return new Body(p.AString(), false);
             case "TEXT": p.Space(); return new Body(p.AString(), true);
-            case "UID": p.Space(); return new Uids(p.SequenceSet());
+            case "UID": p.Space(); return new Uids(p.SequenceSetOrSaved());
             case "NOT": p.Space(); return new Not(Parse(p));
             case "OR":
                 p.Space();

@@ -8,6 +8,27 @@ namespace Imap.Session;
 /// </summary>
 internal static class SectionLocator
 {
+    /// <summary>
+    /// The part a BINARY[path] names (RFC 3516 §4.1: part numbers only), with its body range; the whole message as
+    /// a part-less range when <paramref name="path"/> is empty. Null when the part does not exist.
+    /// </summary>
+    public static (MessagePartStructure? Part, long Offset, long Length)? LocatePart(MessageStructure root, int[] path)
+    {
+        var range = Locate(root, path, "");
+        if (range is not { } r) return null;
+        if (path.Length == 0) return (null, r.Offset, r.Length);
+        var message = root;
+        MessagePartStructure? part = null;
+        foreach (var n in path)
+        {
+            var children = part is null ? ChildrenOf(message) : part.Embedded is { } embedded ? ChildrenOf(embedded) : part.Children;
+            part = children[n - 1];
+        }
+        return (part, r.Offset, r.Length);
+    }
+
+    private static IReadOnlyList<MessagePartStructure> ChildrenOf(MessageStructure message) => IsMultipart(message.Body) ? message.Body.Children : [message.Body];
+
     /// <summary>The byte range, or null when the section does not exist (answered as an empty string).</summary>
     public static (long Offset, long Length)? Locate(MessageStructure root, int[] path, string specifier)
     {

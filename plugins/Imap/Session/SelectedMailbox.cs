@@ -32,6 +32,9 @@ internal sealed class SelectedMailbox : IAsyncDisposable
 
     public bool ReadOnly { get; }
 
+    /// <summary>Opened by EXAMINE: the session never claims \Recent (RFC 3501 §6.3.2).</summary>
+    public bool ReadOnlyByCommand { get; init; }
+
     /// <summary>UIDs in sequence-number order: message n is <c>Uids[n-1]</c>.</summary>
     public List<uint> Uids { get; }
 
@@ -57,6 +60,19 @@ internal sealed class SelectedMailbox : IAsyncDisposable
         if (_changed.Task.IsCompleted) _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>The messages this session holds as \Recent (RFC 3501 §2.3.2).</summary>
+    public RecentUids Recent { get; } = new();
+
+    public void AddRecent(uint after, uint upTo) => Recent.Add(after, upTo);
+
+    public bool IsRecent(uint uid) => Recent.Contains(uid);
+
+    /// <summary>The RECENT count: recent messages still in the mailbox.</summary>
+    public int RecentCount => Recent.CountIn(Uids);
+
+    /// <summary>RFC 5182: the UIDs saved by <c>SEARCH RETURN (SAVE)</c> for <c>$</c>; empty at SELECT and after a failed save.</summary>
+    public List<uint> SavedResult { get; set; } = [];
+
     public int SequenceOf(uint uid)
     {
         var i = Uids.BinarySearch(uid);
@@ -68,6 +84,7 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     /// <summary>A sequence set (message numbers or UIDs) as UID ranges; message numbers out of range → BAD (RFC 3501 §9 seq-number).</summary>
     public UidSet Resolve(SequenceSet set, bool uid)
     {
+        if (set.IsSaved) return UidSet.Of(SavedResult.Where(u => SequenceOf(u) > 0).ToArray());
         if (uid) return new UidSet(set.Resolve(MaxUid));
         if (Uids.Count == 0) throw new ImapParseException("No messages: invalid message sequence number");
         var ranges = new List<(uint, uint)>();

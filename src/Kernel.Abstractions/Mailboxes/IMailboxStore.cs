@@ -64,6 +64,13 @@ public interface IMailboxStore
     Task<IMailboxAppend> BeginAppendAsync(Principal principal, string mailbox, MessageFlags flags = MessageFlags.None, IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Commits several streamed appends (<see cref="BeginAppendAsync"/>, same principal and mailbox) all or nothing:
+    /// RFC 3502 MULTIAPPEND. The rights and the owner's quota (for the total size) are checked once, the messages get
+    /// consecutive UIDs in one transaction; on a <see cref="MailboxException"/> none is stored.
+    /// </summary>
+    Task<IReadOnlyList<AppendResult>> CommitAppendsAsync(IReadOnlyList<IMailboxAppend> appends, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Changes flags (STORE). Each flag needs its right (<c>s</c> for \Seen, <c>t</c> for \Deleted, <c>w</c> for the rest).
     /// With <paramref name="unchangedSince"/> (RFC 7162) messages modified later are left alone and reported in <see cref="StoreResult.Modified"/>.
     /// </summary>
@@ -125,4 +132,11 @@ public interface IMailboxStore
 
     /// <summary>Bytes stored in the account's mailboxes and its limit (null = unlimited).</summary>
     Task<QuotaUsage> GetQuotaAsync(Principal principal, AccountAddress account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the account's mailbox storage limit in bytes (null = unlimited): the <c>MailboxQuotaBytes</c> account
+    /// setting GetQuota reads (IMAP SETQUOTA, RFC 9208 §4.2). Only an administrator of the account's mailboxes (the
+    /// administrator rows of mailboxes.md §4.3) or the System may; the owner alone → NOPERM.
+    /// </summary>
+    Task SetQuotaAsync(Principal principal, AccountAddress account, long? limitBytes, CancellationToken cancellationToken = default);
 }

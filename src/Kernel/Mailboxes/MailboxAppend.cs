@@ -9,8 +9,11 @@ namespace Kernel.Mailboxes;
 /// to the store, which checks rights and quota again and deletes the file if it refuses. Disposing without a commit
 /// removes the temporary file.
 /// </summary>
-internal sealed class MailboxAppend(BodyWriter writer, Func<StoredBody, CancellationToken, Task<AppendResult>> commit) : IMailboxAppend
+internal sealed class MailboxAppend(BodyWriter writer, PendingAppend pending, Func<StoredBody, CancellationToken, Task<AppendResult>> commit) : IMailboxAppend
 {
+    /// <summary>Where and how the message is to be stored (a batch commit adds many in one transaction).</summary>
+    internal PendingAppend Pending => pending;
+
     private bool _committed;
 
     public long Length => writer.Length;
@@ -27,9 +30,16 @@ internal sealed class MailboxAppend(BodyWriter writer, Func<StoredBody, Cancella
     public async Task<AppendResult> CommitAsync(CancellationToken cancellationToken = default)
     {
         if (_committed) throw new InvalidOperationException("the message is already committed");
-        _committed = true;
-        var stored = await writer.CompleteAsync(cancellationToken);
+        var stored = await CompleteAsync(cancellationToken);
         return await commit(stored, cancellationToken);
+    }
+
+    /// <summary>Makes the body durable without adding it to the mailbox (<see cref="SqliteMailboxStore.CommitAppendsAsync"/> does that for a batch).</summary>
+    internal Task<StoredBody> CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_committed) throw new InvalidOperationException("the message is already committed");
+        _committed = true;
+        return writer.CompleteAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync() => writer.DisposeAsync();

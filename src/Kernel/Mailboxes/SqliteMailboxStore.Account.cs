@@ -171,4 +171,19 @@ public sealed partial class SqliteMailboxStore
         var used = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(MailboxStoreSql.UsedBytes, new { account = account.ToString() }, cancellationToken: cancellationToken)) ?? 0;
         return new QuotaUsage(used, limit);
     }
+
+    public async Task SetQuotaAsync(Principal principal, AccountAddress account, long? limitBytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limitBytes ?? 0, nameof(limitBytes));
+        if (await _accounts.GetAccountAsync(account, cancellationToken) is null) throw MailboxException.NonExistent();
+        // One rights function: an administrator row (server AllUsers/Master, or a domain administrator with
+        // CanAccessMailboxes) may; the owner's own "all rights" are not administrator rights.
+        if (principal.Kind != PrincipalKind.System)
+        {
+            var rights = await _rights.EvaluateAsync(principal, account, null, cancellationToken);
+            if (!rights.AsAdministrator) throw NoPerm();
+        }
+        await _accounts.SetSettingAsync(SettingScope.ForAccount(account), SettingKeys.MailboxQuotaBytes,
+            limitBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+    }
 }

@@ -77,8 +77,57 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(principal, mailbox, cancellationToken);
         RequireInsert(access);
         var keywordList = keywords?.ToArray();
-        return new MailboxAppend(_bodies.CreateWriter(), (stored, ct) =>
+        return new MailboxAppend(_bodies.CreateWriter(), new PendingAppend(principal, mailbox, flags, keywordList, internalDate), (stored, ct) =>
             CommitAppendAsync(principal, mailbox, stored, owned: true, flags, keywordList, internalDate, ct));
+    }
+
+    /// <summary>
+    /// RFC 3502 MULTIAPPEND: every body is made durable first, then all messages are added in one write transaction
+    /// (rights, quota for their total size), so either all are stored with consecutive UIDs or none is.
+    /// </summary>
+    public async Task<IReadOnlyList<AppendResult>> CommitAppendsAsync(IReadOnlyList<IMailboxAppend> appends, CancellationToken cancellationToken = default)
+    {
+        var items = appends.Select(a => a as MailboxAppend ?? throw new ArgumentException("Not an append begun by this store", nameof(appends))).ToList();
+        if (items.Count == 0) return [];
+        var first = items[0].Pending;
+        if (items.Exists(i => i.Pending.Principal != first.Principal || i.Pending.Mailbox != first.Mailbox))
+            throw new ArgumentException("All appends of a batch go to one mailbox for one principal", nameof(appends));
+        var stored = new List<StoredBody>(items.Count);
+        try
+        {
+            foreach (var item in items) stored.Add(await item.CompleteAsync(cancellationToken));
+            var access = await AccessAsync(first.Principal, first.Mailbox, cancellationToken);
+            RequireInsert(access);
+            var owner = access.Target!.Owner;
+            var rights = access.Rights.Rights;
+            var limit = await QuotaLimitAsync(owner, cancellationToken);
+            var total = stored.Sum(b => b.Length);
+            return await WriteAsync<IReadOnlyList<AppendResult>>(async (connection, transaction, effects) =>
+            {
+                var row = await ReloadAsync(connection, transaction, access.Row!);
+                if (!row.IsSelectable) throw MailboxException.NonExistent();
+                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + total > limit) throw OverQuota();
+                var results = new List<AppendResult>(items.Count);
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var pending = items[i].Pending;
+                    var flags = pending.Flags & ChangeableFlags(rights);
+                    var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(pending.Keywords) : "";
+                    var date = (pending.InternalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+                    var uid = await InsertMessageAsync(connection, transaction, row, stored[i], flags, keywordText, date);
+                    await BodyStore.AddReferenceAsync(connection, transaction, stored[i]);
+                    results.Add(new AppendResult((uint)row.UidValidity, uid));
+                }
+                await SaveCountersAsync(connection, transaction, row);
+                effects.Changed(owner, row, MailboxChangeKind.Appended);
+                return results;
+            }, cancellationToken);
+        }
+        catch
+        {
+            foreach (var body in stored) _bodies.DeleteFile(body.Id); // nothing references the files written for this batch
+            throw;
+        }
     }
 
     /// <summary>

@@ -56,6 +56,18 @@ public sealed class RawImapClient : IAsyncDisposable
         return reply;
     }
 
+    /// <summary>APPENDs <paramref name="message"/> <paramref name="count"/> times with LITERAL+ (pipelined) and checks each is OK.</summary>
+    public async Task AppendManyAsync(string mailbox, string message, int count)
+    {
+        var tags = Enumerable.Range(0, count).Select(_ => "t" + ++_tag).ToList();
+        foreach (var tag in tags) await WriteAsync($"{tag} APPEND {mailbox} {{{Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}\r\n");
+        foreach (var tag in tags)
+        {
+            var reply = await ReadReplyAsync(tag);
+            if (!reply.Ok) throw new Xunit.Sdk.XunitException($"APPEND {mailbox} → {reply.All}");
+        }
+    }
+
     public async Task WriteAsync(string text) => await WriteAsync(Encoding.UTF8.GetBytes(text));
 
     public async Task WriteAsync(byte[] bytes)
