@@ -41,14 +41,7 @@ internal sealed class BodyRangeStream : ReadOnlyWindowStream
 
     public override long Seek(long offset, SeekOrigin origin)
     {
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => Current + offset,
-            _ => _length + offset,
-        };
-        if (target < 0) throw new IOException("seek before the start of the range");
-        Current = Math.Min(target, _length);
+        Current = Math.Min(SeekTarget(offset, origin), _length);
         Inner.Seek(_start + Current, SeekOrigin.Begin);
         return Current;
     }

@@ -36,13 +36,7 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : ReadOnlyWind
 
     public override long Seek(long offset, SeekOrigin origin)
     {
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => Current + offset,
-            _ => Length + offset,
-        };
-        if (target < 0) throw new IOException("seek before the start of the message");
+        var target = SeekTarget(offset, origin);
         Current = target;
         Inner.Seek(Math.Max(0, target - prefix.Length), SeekOrigin.Begin);
         return Current;

@@ -31,6 +31,19 @@ internal abstract class ReadOnlyWindowStream(Stream inner) : Stream
 
     public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
+    /// <summary>Where a seek lands in this stream's coordinates (not yet clamped to its end); before the start is an error.</summary>
+    protected long SeekTarget(long offset, SeekOrigin origin)
+    {
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Current + offset,
+            _ => Length + offset,
+        };
+        if (target < 0) throw new IOException("seek before the start of the stream");
+        return target;
+    }
+
     public sealed override void Flush() { }
     public sealed override void SetLength(long value) => throw new NotSupportedException();
     public sealed override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
