@@ -26,4 +26,10 @@ public static class RouterSettingKeys
 
     /// <summary>Server: Relay to any IP address if received from — <c>clients</c> (default) | <c>nobody</c> | <c>anybody</c>.</summary>
     public const string RelayFrom = "SMTP.RelayFrom";
+
+    /// <summary>
+    /// Account (or its template, domain, server): the "Relay" service — <c>true</c> (default) | <c>false</c>. smtp.md §5.1:
+    /// AUTH makes a session trusted for relaying only while it is on; off, the account still sends to local recipients.
+    /// </summary>
+    public const string RelayService = "SMTP.Relay";
 }

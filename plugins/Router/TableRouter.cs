@@ -22,6 +22,7 @@ public sealed class TableRouter : IAddressRouter, ISourceClassifier
     private static readonly RelayVerdict NothingRelayed = RelayVerdict.Allow("rejected: nothing is relayed");
     private static readonly RelayVerdict NothingLeaves = RelayVerdict.Allow("not relaying: nothing leaves the server");
     private static readonly RelayVerdict InternalSource = RelayVerdict.Allow("internal source");
+    private static readonly RelayVerdict TrustedSource = RelayVerdict.Allow("trusted source");
     private static readonly RelayVerdict RelayAllGrant = RelayVerdict.Allow("RelayAll: grant");
     private static readonly RelayVerdict RelayGrant = RelayVerdict.Allow("Relay: grant");
     private static readonly RelayVerdict NotSimple = RelayVerdict.Deny("Relay: grant needs a simple address, and the input was not simple");
@@ -440,8 +441,16 @@ public sealed class TableRouter : IAddressRouter, ISourceClassifier
         }
         var source = context.Request.Source;
         if (source.Internal) return InternalSource;
+        AccountAddress? relayOff = null;
         if (context.Trusted)
-            return RelayVerdict.Allow(source.AuthenticatedAccount is { } account ? $"authenticated as {account}" : "trusted source");
+        {
+            // smtp.md §5.1: AUTH makes a session Trusted only while the account's "Relay" service is on (default on);
+            // with it off the session is judged as if it had not authenticated (its address may still be trusted).
+            if (source.AuthenticatedAccount is not { } account) return TrustedSource;
+            if (await RelayServiceOnAsync(account, cancellationToken)) return RelayVerdict.Allow($"authenticated as {account}");
+            if (context.Snapshot.Relay.Classify(source with { AuthenticatedAccount = null }) == SourceClass.Trusted) return TrustedSource;
+            relayOff = account;
+        }
         if (context.RelayAllGrant) return RelayAllGrant;
         if (context.IsSimple)
         {
@@ -457,8 +466,12 @@ public sealed class TableRouter : IAddressRouter, ISourceClassifier
             && await BestHostIsClientAsync(remote, context.Snapshot.Relay.ClientIps, cancellationToken))
             return RelayVerdict.Allow($"{remote.Host} is in the Client IP Addresses list");
         if (context.RelayGrant && !context.IsSimple) return NotSimple;
-        return NoGrant;
+        return relayOff is null ? NoGrant : RelayVerdict.Deny($"authenticated as {relayOff}, whose Relay service is off, and no relay grant");
     }
+
+    /// <summary>The account's "Relay" service (account → template → domain → server; default on).</summary>
+    private async ValueTask<bool> RelayServiceOnAsync(AccountAddress account, CancellationToken cancellationToken) =>
+        !bool.TryParse((await _accounts.GetSettingAsync(SettingScope.ForAccount(account), RouterSettingKeys.RelayService, cancellationToken))?.Trim(), out var on) || on;
 
     /// <summary>smtp.md §5.3 Relay to All Hosts We Backup: one MX is us, and some MX has a strictly better preference.</summary>
     private async Task<bool> WeBackupAsync(string domain, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public static class KnownSettings
         new("SMTP.HoldDomains", "Hold Mail for Domains", "list", "queue names separated by ','; *.x matches subdomains", null, SettingLevels.Server, _ => true, Router),
         new("SMTP.RelayToHostsWeBackup", "Relay to All Hosts We Backup", "boolean", "true, false", "false", SettingLevels.Server, IsBoolean, Router),
         new("SMTP.RelayToClientIps", "Relay to Client IP Addresses if sent to", "choice", "none, simple, any", "none", SettingLevels.Server, v => IsOneOf(v, "none", "simple", "any"), Router),
+        new("SMTP.Relay", "Relay (per-account service: AUTH lets the account relay)", "boolean", "true, false", "true", SettingLevels.All, IsBoolean, Router),
         new("SMTP.RelayFrom", "Relay to any IP address if received from", "choice", "clients, nobody, anybody", "clients", SettingLevels.Server, v => IsOneOf(v, "clients", "nobody", "anybody"), Router),
         // rules.md §7: what a user may put in the rules they save themselves; §5 Time Of Day at account scope.
         new("RulesAllowed", "Rules Allowed", "choice", "No, Filter Only, All But Exec, Any", "Any", SettingLevels.All, v => IsOneOf(v, "No", "Filter Only", "All But Exec", "Any"), Rules),

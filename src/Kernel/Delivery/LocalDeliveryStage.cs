@@ -52,6 +52,7 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
             body = await queue.WriteBodyAsync(edited, cancellationToken);
         }
         var (flags, keywords) = MailboxTarget.SplitFlags(outcome.AddFlags);
+        var prefix = ReturnPath.Prefix(work.Message.Message.Sender);
         var pending = new PendingRecipient(r, route.Account);
         foreach (var store in outcome.Stores)
         {
@@ -70,10 +71,10 @@ internal sealed class LocalDeliveryStage(IQueueBackend queue, IKernelExtensions 
                 }
                 (owner, mailbox) = MailboxTarget.ParseForeign(store.Mailbox, route.Account.Domain)!;
             }
-            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(owner, mailbox, body, flags | store.Flags, keywords, DeliveryKey(r, store.Mailbox)), fallback: true));
+            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(owner, mailbox, body, flags | store.Flags, keywords, DeliveryKey(r, store.Mailbox), prefix), fallback: true));
         }
         if (outcome.DefaultDelivery || pending.NeedsFallback)
-            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(route.Account, route.Mailbox ?? Inbox, body, flags, keywords, DeliveryKey(r, route.Mailbox ?? Inbox)), fallback: false));
+            pending.Items.Add(batch.AddLocal(pending, new LocalDeliveryItem(route.Account, route.Mailbox ?? Inbox, body, flags, keywords, DeliveryKey(r, route.Mailbox ?? Inbox), prefix), fallback: false));
         if (pending.Items.Count == 0)
         {
             batch.Updates.Add(new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Delivered, LastError: "discarded by a rule"));

@@ -30,7 +30,8 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
                 // rules.md §6.1: at server scope "~acct/box" is an account of the Main Domain; no ACL check (system authority).
                 if (MailboxTarget.ParseForeign(store.Mailbox, mainDomain) is { } target)
                     batch.AddLocal(null, new LocalDeliveryItem(target.Owner, target.Mailbox, work.Body, flags | store.Flags, keywords,
-                        $"{work.Message.Message.Id}/server/{target.Owner}/{MailboxName.Canonical(target.Mailbox)}"), fallback: false, work.Message.Message.Id, store.RuleName);
+                        $"{work.Message.Message.Id}/server/{target.Owner}/{MailboxName.Canonical(target.Mailbox)}", ReturnPath.Prefix(work.Message.Message.Sender)),
+                        fallback: false, work.Message.Message.Id, store.RuleName);
                 else
                     logger.LogWarning("message {QueueId}: server-wide rule '{Rule}' store target {Mailbox} is not a ~account/mailbox name", work.Message.Message.Id, store.RuleName ?? "(unnamed)", store.Mailbox);
             }

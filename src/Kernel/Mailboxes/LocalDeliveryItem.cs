@@ -8,6 +8,8 @@ namespace Kernel.Mailboxes;
 /// <see cref="DeliveryKey"/>, when set, makes the append idempotent: the store records it in the append's transaction
 /// and answers a repeated key with the earlier result instead of a second copy (the pipeline uses
 /// <c>{queueId}/{recipientIndex}/{mailbox}</c>, so a batch re-run after a crash delivers nothing twice).
+/// <see cref="Prefix"/>, when set, is header bytes the stored message starts with before <see cref="Body"/> (the
+/// Return-Path of final delivery, RFC 5321 §4.4), kept in the message row so the body file stays shared.
 /// </summary>
 public sealed record LocalDeliveryItem(
     AccountAddress Owner,
@@ -15,4 +17,5 @@ public sealed record LocalDeliveryItem(
     StoredBody Body,
     MessageFlags Flags = MessageFlags.None,
     IReadOnlyList<string>? Keywords = null,
-    string? DeliveryKey = null);
+    string? DeliveryKey = null,
+    byte[]? Prefix = null);

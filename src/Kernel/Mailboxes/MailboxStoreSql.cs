@@ -4,8 +4,8 @@ namespace Kernel.Mailboxes;
 
 /// <summary>
 /// Every statement of <see cref="SqliteMailboxStore"/>, in one place so another provider (PostgreSQL, a later issue)
-/// is a new file, not a rewrite. Tables: Storage/Migrations/003_mailboxes.sql, 007_delivery_keys.sql and
-/// 008_mailbox_changes.sql
+/// is a new file, not a rewrite. Tables: Storage/Migrations/003_mailboxes.sql, 007_delivery_keys.sql,
+/// 008_mailbox_changes.sql and 012_message_prefix.sql
 /// (<c>bodies</c>, 001, is read here only for a body's size; its reference counts belong to <see cref="Storage.BodyStore"/>).
 /// SQLite-specific, to be replaced in another provider:
 /// <list type="bullet">
@@ -102,7 +102,7 @@ internal static class MailboxStoreSql
 
     // Column aliases match MessageRow's properties (Dapper maps by name).
     private const string MessageColumns =
-        "uid AS Uid, flags AS Flags, keywords AS Keywords, internal_date AS InternalDate, size AS Size, modseq AS Modseq, body_id AS BodyId";
+        "uid AS Uid, flags AS Flags, keywords AS Keywords, internal_date AS InternalDate, size AS Size, modseq AS Modseq, body_id AS BodyId, prefix AS Prefix";
 
     /// <summary>
     /// The messages of <c>@mailboxId</c> by UID, optionally only those changed after <paramref name="changedSince"/>
@@ -157,7 +157,8 @@ internal static class MailboxStoreSql
     }
 
     public const string InsertMessage =
-        "INSERT INTO mailbox_messages (mailbox_id, uid, flags, keywords, internal_date, size, modseq, body_id) VALUES (@id, @uid, @flags, @keywords, @internalDate, @size, @modseq, @bodyId)";
+        "INSERT INTO mailbox_messages (mailbox_id, uid, flags, keywords, internal_date, size, modseq, body_id, prefix) " +
+        "VALUES (@id, @uid, @flags, @keywords, @internalDate, @size, @modseq, @bodyId, @prefix)";
 
     public const string UpdateMessageFlags =
         "UPDATE mailbox_messages SET flags = @flags, keywords = @keywords, modseq = @modseq WHERE mailbox_id = @id AND uid = @uid";

@@ -13,6 +13,12 @@ internal sealed class MessageRow
     public long Modseq { get; set; }
     public string BodyId { get; set; } = "";
 
+    /// <summary>Header bytes served before the body (Return-Path on local delivery, 012_message_prefix.sql); null for none.</summary>
+    public byte[]? Prefix { get; set; }
+
+    /// <summary>Bytes of the shared body file alone (<see cref="Size"/> counts the prefix too).</summary>
+    public long BodyLength => Size - (Prefix?.Length ?? 0);
+
     public IReadOnlyList<string> KeywordList => Keywords.Length == 0 ? [] : Keywords.Split(' ');
 
     public MessageSummary ToSummary() => new(

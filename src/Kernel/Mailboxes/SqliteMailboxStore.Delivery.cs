@@ -63,14 +63,15 @@ public sealed partial class SqliteMailboxStore
                     continue;
                 }
                 if (!used.TryGetValue(item.Owner, out var bytes)) bytes = await UsedBytesAsync(connection, transaction, item.Owner);
-                if (limits[item.Owner] is { } limit && bytes + item.Body.Length > limit)
+                var size = item.Body.Length + (item.Prefix?.Length ?? 0);
+                if (limits[item.Owner] is { } limit && bytes + size > limit)
                 {
                     used[item.Owner] = bytes;
                     results[i] = new LocalDeliveryResult(null, MailboxError.OverQuota, "Mailbox quota exceeded");
                     continue;
                 }
-                used[item.Owner] = bytes + item.Body.Length;
-                var uid = await InsertMessageAsync(connection, transaction, row, item.Body, item.Flags, MessageRow.JoinKeywords(item.Keywords), now);
+                used[item.Owner] = bytes + size;
+                var uid = await InsertMessageAsync(connection, transaction, row, item.Body, item.Prefix, item.Flags, MessageRow.JoinKeywords(item.Keywords), now);
                 touched.Add(row.Id);
                 references[item.Body.Id] = references.TryGetValue(item.Body.Id, out var r) ? (r.Body, r.Count + 1) : (item.Body, 1);
                 var appended = new AppendResult((uint)row.UidValidity, uid);

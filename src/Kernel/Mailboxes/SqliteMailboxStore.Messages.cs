@@ -50,20 +50,27 @@ public sealed partial class SqliteMailboxStore
         return await OpenBodyAsync(connection, access.Row!.Id, uid);
     }
 
-    /// <summary>The stored body of one message; null when the UID is not there.</summary>
-    private async Task<StoredBody?> OpenBodyAsync(SqliteConnection connection, long mailboxId, uint uid)
+    /// <summary>
+    /// One message as stored: its body file, behind the row's prefix when it has one (a <see cref="PrefixedBody"/>,
+    /// RFC 5321 §4.4 Return-Path); null when the UID is not there.
+    /// </summary>
+    private async Task<MessageBody?> OpenBodyAsync(SqliteConnection connection, long mailboxId, uint uid)
     {
         var message = (await LoadMessagesAsync(connection, null, mailboxId, UidSet.Of(uid))).FirstOrDefault();
         if (message is null) return null;
-        var length = await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.Size;
-        return _bodies.Open(message.BodyId, length);
+        var length = await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.BodyLength;
+        var file = _bodies.Open(message.BodyId, length);
+        return message.Prefix is { Length: > 0 } prefix ? new PrefixedBody(prefix, file) : file;
     }
 
     public async Task<AppendResult> AppendAsync(Principal principal, string mailbox, MessageBody body, MessageFlags flags = MessageFlags.None,
         IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
     {
         // Bodies are stored once: a body the kernel already holds only gains a reference.
-        if (body is StoredBody stored) return await CommitAppendAsync(principal, mailbox, stored, owned: false, flags, keywords, internalDate, cancellationToken);
+        if (body is StoredBody stored) return await CommitAppendAsync(principal, mailbox, stored, null, owned: false, flags, keywords, internalDate, cancellationToken);
+        // A stored message with its prefix (read from a mailbox) keeps both: the file gains a reference, the prefix is copied.
+        if (body is PrefixedBody prefixed)
+            return await CommitAppendAsync(principal, mailbox, prefixed.Body, prefixed.Prefix, owned: false, flags, keywords, internalDate, cancellationToken);
         // Any other is copied through the streaming path (BodyWriter), after the rights were checked.
         await using var append = await BeginAppendAsync(principal, mailbox, flags, keywords, internalDate, cancellationToken);
         await using (var source = body.OpenRead()) await ((MailboxAppend)append).CopyFromAsync(source, cancellationToken);
@@ -78,7 +85,7 @@ public sealed partial class SqliteMailboxStore
         RequireInsert(access);
         var keywordList = keywords?.ToArray();
         return new MailboxAppend(_bodies.CreateWriter(), new PendingAppend(principal, mailbox, flags, keywordList, internalDate), (stored, ct) =>
-            CommitAppendAsync(principal, mailbox, stored, owned: true, flags, keywordList, internalDate, ct));
+            CommitAppendAsync(principal, mailbox, stored, null, owned: true, flags, keywordList, internalDate, ct));
     }
 
     /// <summary>
@@ -114,7 +121,7 @@ public sealed partial class SqliteMailboxStore
                     var flags = pending.Flags & ChangeableFlags(rights);
                     var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(pending.Keywords) : "";
                     var date = (pending.InternalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-                    var uid = await InsertMessageAsync(connection, transaction, row, stored[i], flags, keywordText, date);
+                    var uid = await InsertMessageAsync(connection, transaction, row, stored[i], null, flags, keywordText, date);
                     await BodyStore.AddReferenceAsync(connection, transaction, stored[i]);
                     results.Add(new AppendResult((uint)row.UidValidity, uid));
                 }
@@ -135,7 +142,7 @@ public sealed partial class SqliteMailboxStore
     /// principal may not set dropped (§5.3), the owner's quota. <paramref name="owned"/>: the file was written for
     /// this append, so a refusal deletes it (nothing else references it).
     /// </summary>
-    private async Task<AppendResult> CommitAppendAsync(Principal principal, string mailbox, StoredBody stored, bool owned, MessageFlags flags,
+    private async Task<AppendResult> CommitAppendAsync(Principal principal, string mailbox, StoredBody stored, byte[]? prefix, bool owned, MessageFlags flags,
         IReadOnlyList<string>? keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken)
     {
         try
@@ -152,8 +159,8 @@ public sealed partial class SqliteMailboxStore
             {
                 var row = await ReloadAsync(connection, transaction, access.Row!);
                 if (!row.IsSelectable) throw MailboxException.NonExistent();
-                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + stored.Length > limit) throw OverQuota();
-                var uid = await InsertMessageAsync(connection, transaction, row, stored, flags, keywordText, date);
+                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + stored.Length + (prefix?.Length ?? 0) > limit) throw OverQuota();
+                var uid = await InsertMessageAsync(connection, transaction, row, stored, prefix, flags, keywordText, date);
                 await BodyStore.AddReferenceAsync(connection, transaction, stored);
                 await SaveCountersAsync(connection, transaction, row);
                 effects.Changed(owner, row, MailboxChangeKind.Appended);
@@ -167,15 +174,20 @@ public sealed partial class SqliteMailboxStore
         }
     }
 
-    /// <summary>Adds one message to <paramref name="row"/> (its counters updated in memory; the caller saves them).</summary>
-    private static async Task<uint> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, StoredBody body, MessageFlags flags, string keywords, long internalDate)
+    /// <summary>
+    /// Adds one message to <paramref name="row"/> (its counters updated in memory; the caller saves them): the body
+    /// file, behind <paramref name="prefix"/> when given; its size (RFC822.SIZE, quota, SEARCH LARGER) counts both.
+    /// </summary>
+    private static async Task<uint> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row, StoredBody body, byte[]? prefix,
+        MessageFlags flags, string keywords, long internalDate)
     {
         var uid = row.UidNext++;
         var modseq = ++row.HighestModseq;
+        var size = body.Length + (prefix?.Length ?? 0);
         row.Messages++;
-        row.Size += body.Length;
+        row.Size += size;
         await connection.ExecuteAsync(MailboxStoreSql.InsertMessage,
-            new { id = row.Id, uid, flags = (int)flags, keywords, internalDate, size = body.Length, modseq, bodyId = body.Id }, transaction);
+            new { id = row.Id, uid, flags = (int)flags, keywords, internalDate, size, modseq, bodyId = body.Id, prefix = prefix is { Length: > 0 } ? prefix : null }, transaction);
         return (uint)uid;
     }
 
@@ -327,10 +339,10 @@ public sealed partial class SqliteMailboxStore
             var targetUids = new List<uint>(messages.Count);
             foreach (var message in messages)
             {
-                // COPY shares the body: one more reference, no bytes copied.
-                var body = _bodies.Open(message.BodyId, message.Size);
+                // COPY shares the body: one more reference, no bytes copied; the copy keeps the prefix (Return-Path).
+                var body = _bodies.Open(message.BodyId, message.BodyLength);
                 var keywords = keepKeywords ? message.Keywords : "";
-                targetUids.Add(await InsertMessageAsync(connection, transaction, targetRow, body, (MessageFlags)message.Flags & keep, keywords, message.InternalDate));
+                targetUids.Add(await InsertMessageAsync(connection, transaction, targetRow, body, message.Prefix, (MessageFlags)message.Flags & keep, keywords, message.InternalDate));
                 await BodyStore.AddReferenceAsync(connection, transaction, body);
             }
             if (move)

@@ -109,7 +109,7 @@ public sealed partial class SqliteMailboxStore
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        Storage.StoredBody? body;
+        MessageBody? body;
         await using (connection) body = await OpenBodyAsync(connection, row.Id, uid);
         if (body is null) return null;
         return new BodyRangeStream(body.OpenRead(), offset, length);
@@ -120,8 +120,12 @@ public sealed partial class SqliteMailboxStore
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         await using (connection)
         {
-            var body = await OpenBodyAsync(connection, row.Id, uid);
-            return body is null ? null : await StructureAsync(connection, body, cancellationToken);
+            return await OpenBodyAsync(connection, row.Id, uid) switch
+            {
+                null => null,
+                PrefixedBody prefixed => MessageStructureShift.Shift(await StructureAsync(connection, prefixed.Body, cancellationToken), prefixed.Prefix.Length),
+                var body => await StructureAsync(connection, (Storage.StoredBody)body, cancellationToken),
+            };
         }
     }
 

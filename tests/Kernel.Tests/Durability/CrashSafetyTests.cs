@@ -84,13 +84,24 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             var token = TokenOf(message);
             byte[]? original = null;
             Assert.True(token is not null && sent.TryGetValue(token, out original), $"INBOX holds a message that was never sent: {Encoding.ASCII.GetString(message.AsSpan(0, Math.Min(200, message.Length)))}");
-            Assert.True(original!.AsSpan().SequenceEqual(message), $"message {token} differs from what was submitted ({message.Length} bytes stored, {original.Length} sent)");
+            // RFC 5321 §4.4: local delivery puts the sender's Return-Path first; the rest is byte for byte what was sent.
+            var returnPath = Encoding.ASCII.GetBytes($"Return-Path: <{SenderOf(original!)}>\r\n");
+            Assert.True(message.AsSpan().StartsWith(returnPath) && original!.AsSpan().SequenceEqual(message.AsSpan(returnPath.Length)),
+                $"message {token} differs from what was submitted ({message.Length} bytes stored, {returnPath.Length} + {original!.Length} expected)");
             delivered[token!] = delivered.GetValueOrDefault(token) + 1;
         }
         var twice = delivered.Where(d => d.Value > 1).Select(d => $"{d.Key}×{d.Value} (queue id {acked.GetValueOrDefault(d.Key) ?? "not acknowledged"})").ToList();
         var missing = acked.Where(a => !delivered.ContainsKey(a.Key)).Select(a => $"{a.Key} (queue id {a.Value})").ToList();
         Assert.True(twice.Count == 0, $"{twice.Count} messages delivered more than once: {string.Join(", ", twice.Take(10))}");
         Assert.True(missing.Count == 0, $"{missing.Count} acknowledged messages missing: {string.Join(", ", missing.Take(10))}");
+    }
+
+    /// <summary>The envelope sender a submitter used, from the message's own <c>From: &lt;…&gt;</c> line (the same address).</summary>
+    private static string SenderOf(byte[] message)
+    {
+        var text = Encoding.ASCII.GetString(message);
+        var from = text.IndexOf("From: <", StringComparison.Ordinal) + "From: <".Length;
+        return text[from..text.IndexOf('>', from)];
     }
 
     private static async Task SubmitAllAsync(int submitter, IPEndPoint endPoint, ConcurrentDictionary<string, byte[]> sent,

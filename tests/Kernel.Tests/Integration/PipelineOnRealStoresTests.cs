@@ -45,7 +45,8 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         var body = await _bed.Mailboxes.OpenMessageAsync(U("alice"), "INBOX", 1);
         Assert.NotNull(body);
         var text = await ReadAsync(body);
-        Assert.StartsWith("From: <sender@remote.example>\r\n", text, StringComparison.Ordinal);
+        // RFC 5321 §4.4: the final delivery adds the reverse-path first (a stored prefix); the rest is what was submitted.
+        Assert.StartsWith("Return-Path: <sender@remote.example>\r\nFrom: <sender@remote.example>\r\n", text, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\nbody of hello alice\r\n", text, StringComparison.Ordinal);
         Assert.Equal(text.Length, Assert.Single(await _bed.Mailboxes.FetchAsync(U("alice"), "INBOX", UidSet.All)).Size);
 
@@ -112,6 +113,8 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         Assert.Contains("Status: 5.1.1", dsn, StringComparison.Ordinal);
         Assert.DoesNotContain("Final-Recipient: rfc822; bob@company.dom", dsn, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Subject: partly wrong", dsn, StringComparison.Ordinal);
+        // RFC 5321 §4.4: delivered from the null reverse-path, so its Return-Path is empty.
+        Assert.StartsWith("Return-Path: <>\r\n", dsn, StringComparison.Ordinal);
         // The DSN itself went out from the null reverse-path (RFC 3461 §6.2) and was delivered like any message.
         Assert.Contains(_bed.Delivered, d => d.QueueId != id && d.Account == A("alice") && d.Mailbox == "INBOX");
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Smtp.Tests.Server;
@@ -72,6 +73,72 @@ public sealed class QueueRecipeTests(SmtpServerFixture server) : IClassFixture<S
         Assert.StartsWith("250 2.0.0", await odmr.CommandAsync("ATRN customer.dom"));
         await odmr.DisposeAsync();
         Assert.Single((await server.QueueAsync("customer.dom")).EnumerateArray());   // still held
+    }
+
+    /// <summary>
+    /// RFC 2645 / smtp.md §9.2: one ATRN session per queue. While a first ODMR session's turnaround holds the queue (it has
+    /// sent MAIL FROM down the turned connection and waits for our answer), a second real session for the same queue
+    /// is refused <c>451 4.3.0</c> (spec table: "being drained by another session"); the first then delivers
+    /// everything it holds, and nothing is left behind or delivered twice.
+    /// </summary>
+    [Fact]
+    public async Task ASecondAtrnForAQueueBeingDrainedIsRefused()
+    {
+        var id = await SendAsync("<someone@far.test>", "<w@customer.dom>");
+        await EntryAsync(id);
+        await using var first = await OdmrAsync();
+        Assert.StartsWith("250 2.0.0", await first.CommandAsync("ATRN customer.dom"));
+        // The roles are reversed: we are the customer's server now (RFC 2645 §5.3).
+        Assert.StartsWith("EHLO ", await first.CommandAsync("220 customer.dom ready"));
+        var mail = await first.CommandAsync("250 customer.dom");
+        Assert.StartsWith("MAIL FROM:<", mail);   // the turnaround leased the queue before sending its first message
+
+        await using (var second = await OdmrAsync())
+            Assert.StartsWith("451 4.3.0", await second.CommandAsync("ATRN customer.dom"));
+
+        // The first session takes every held message (another test's may be there too), then QUIT.
+        var received = new List<string>();
+        var command = mail;
+        while (true)
+        {
+            // Several messages down one connection: the client resets between them (RFC 5321 §4.1.1.5).
+            if (command.StartsWith("RSET", StringComparison.Ordinal))
+            {
+                command = await first.CommandAsync("250 2.0.0 OK");
+                continue;
+            }
+            if (!command.StartsWith("MAIL FROM:", StringComparison.Ordinal)) break;
+            var rcpt = await first.CommandAsync("250 2.1.0 OK");
+            Assert.StartsWith("RCPT TO:<", rcpt);
+            Assert.StartsWith("DATA", await first.CommandAsync("250 2.1.5 OK"));
+            var content = new StringBuilder();
+            var line = await first.CommandAsync("354 go ahead");
+            while (line != "." && !line.EndsWith("\n.", StringComparison.Ordinal) && !line.EndsWith("<closed>", StringComparison.Ordinal))
+            {
+                content.Append(line).Append('\n');
+                line = await first.ReadReplyAsync();
+            }
+            received.Add(content.ToString());
+            command = await first.CommandAsync("250 2.0.0 stored");
+        }
+        Assert.StartsWith("QUIT", command);
+        await first.SendAsync("221 bye\r\n");
+        Assert.Contains(received, m => m.Contains("Subject: to <w@customer.dom>", StringComparison.Ordinal));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await server.QueueAsync("customer.dom")).GetArrayLength() > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the drained messages are still queued");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<SmtpDialog> OdmrAsync()
+    {
+        var odmr = await SmtpDialog.OpenAsync(server.Odmr, Internet);
+        await odmr.CommandAsync("EHLO customer.dom");
+        var challenge = await odmr.CommandAsync("AUTH CRAM-MD5");
+        Assert.StartsWith("235 2.7.0", await odmr.CommandAsync(CramMd5.Answer("customer.dom", "customer-pw", challenge[4..])));
+        return odmr;
     }
 
     /// <summary>smtp.md §9.2 [Decision]: the account setting "ATRN queues" (SMTP.AtrnQueues) entitles any account to more queues.</summary>

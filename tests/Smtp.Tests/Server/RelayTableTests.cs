@@ -115,6 +115,54 @@ public sealed class RelayTableTests(SmtpServerFixture server) : IClassFixture<Sm
         Assert.StartsWith("550 5.7.1", await WaitForRelayReplyAsync(newClient, "550"));
     }
 
+    /// <summary>
+    /// smtp.md §5.1: AUTH trusts a session for relaying only while the account's "Relay" service (SMTP.Relay, default
+    /// on) is enabled. Off: the account authenticates and sends locally, a remote recipient is refused 550 5.7.1 and
+    /// nothing is queued for it; the Router's verdict says why, also in <c>kernel route test</c>.
+    /// </summary>
+    [Fact]
+    public async Task AnAccountWithRelayOffSendsLocallyButCannotRelay()
+    {
+        await server.CliOkAsync(null, "account", "add", "norelay@main.dom", "--password", "norelay-pw");
+        await server.CliOkAsync(null, "account", "set", "norelay@main.dom", "SMTP.Relay", "false");
+        var marker = "norelay-" + Guid.NewGuid().ToString("N");
+        var inbox = await server.InboxCountAsync("alice@main.dom");
+        await using (var smtp = await AuthenticatedAsync("norelay@main.dom", "norelay-pw"))
+        {
+            await smtp.CommandAsync("MAIL FROM:<norelay@main.dom>");
+            Assert.StartsWith("550 5.7.1", await smtp.CommandAsync("RCPT TO:<friend@far.test>"));
+            Assert.StartsWith("250 2.1.5", await smtp.CommandAsync("RCPT TO:<alice@main.dom>"));
+            Assert.StartsWith("354", await smtp.CommandAsync("DATA"));
+            Assert.StartsWith("250 2.0.0", await smtp.CommandAsync($"Subject: {marker}\r\n\r\nlocal only\r\n."));
+        }
+        await server.WaitForInboxAsync("alice@main.dom", inbox + 1);
+        Assert.DoesNotContain("friend@far.test", (await server.QueueAsync()).GetRawText(), StringComparison.Ordinal);
+
+        var denied = await server.CliOkAsync(null, "route", "test", "friend@far.test", "--from-ip", Untrusted, "--auth", "norelay@main.dom");
+        Assert.Contains("relay: denied (authenticated as norelay@main.dom, whose Relay service is off", denied, StringComparison.Ordinal);
+        var allowed = await server.CliOkAsync(null, "route", "test", "friend@far.test", "--from-ip", Untrusted, "--auth", "alice@main.dom");
+        Assert.Contains("authenticated as alice@main.dom", allowed, StringComparison.Ordinal);
+
+        // Switched on again (the default): the same session shape relays and the message is queued for the far host.
+        await server.CliOkAsync(null, "account", "set", "norelay@main.dom", "SMTP.Relay", "true");
+        await using var again = await AuthenticatedAsync("norelay@main.dom", "norelay-pw");
+        await again.CommandAsync("MAIL FROM:<norelay@main.dom>");
+        Assert.StartsWith("250 2.1.5", await again.CommandAsync("RCPT TO:<friend@far.test>"));
+        Assert.StartsWith("354", await again.CommandAsync("DATA"));
+        Assert.StartsWith("250 2.0.0", await again.CommandAsync($"Subject: {marker} relayed\r\n\r\nout\r\n."));
+        Assert.Contains("friend@far.test", (await server.QueueAsync()).GetRawText(), StringComparison.Ordinal);
+    }
+
+    /// <summary>An untrusted client (CRAM-MD5: no clear-text mechanism without TLS) that authenticated as <paramref name="account"/>.</summary>
+    private async Task<SmtpDialog> AuthenticatedAsync(string account, string password)
+    {
+        var smtp = await SmtpDialog.OpenAsync(server.Smtp, Untrusted);
+        await smtp.CommandAsync("EHLO roaming.test");
+        var challenge = await smtp.CommandAsync("AUTH CRAM-MD5");
+        Assert.StartsWith("235 2.7.0", await smtp.CommandAsync(CramMd5.Answer(account, password, challenge[4..])));
+        return smtp;
+    }
+
     private async Task<string> RelayReplyAsync(string from)
     {
         await using var smtp = await SmtpDialog.OpenAsync(server.Smtp, from);

@@ -5,7 +5,7 @@ using Kernel.Testing;
 namespace Smtp.Tests.Server;
 
 /// <summary>
-/// One running <c>kernel serve</c> with the Smtp and Router plugins for a test class: every SMTP role on a free
+/// One running <c>kernel serve</c> with the Smtp, Router and Imap plugins for a test class: every SMTP role on a free
 /// 127.0.0.1 port, a 1 MB message limit, a login throttle that locks out after a few failures, and the directory of
 /// the seed recipes — Main Domain <c>main.dom</c> (alice, victim, and the ODMR customers <c>domain1.dom</c> and
 /// <c>customer.dom</c>), <c>migrate.dom</c> whose unknown users go to the old server, <c>domain2.dom</c> routed into
@@ -29,17 +29,21 @@ public sealed class SmtpServerFixture : IAsyncLifetime
 
     public IPEndPoint Odmr => Kernel.Listener("smtp/odmr");
 
+    public IPEndPoint Imap => Kernel.Listener("imap");
+
     public async Task InitializeAsync()
     {
         Kernel = await KernelProcess.StartAsync(new KernelProcessOptions
         {
-            Plugins = ["Smtp", "Router"],
+            // Imap reads back what local delivery stored (Return-Path, RFC 5321 §4.4).
+            Plugins = ["Smtp", "Router", "Imap"],
             Settings = new Dictionary<string, string>
             {
                 ["Smtp:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Submission:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Smtps:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:Odmr:Listen:0"] = "127.0.0.1:0",
+                ["Imap:Listen:0"] = "127.0.0.1:0",
                 ["Smtp:ServerName"] = ServerName,
                 // No DNS answers here (nothing listens on the discard port): remote mail stays queued (4.4.3) where the
                 // recipes look at it, instead of going to the system resolver and bouncing.

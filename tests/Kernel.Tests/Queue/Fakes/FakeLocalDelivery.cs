@@ -14,6 +14,9 @@ public sealed class FakeLocalDelivery : ILocalDelivery
 
     public ConcurrentQueue<(AccountAddress Owner, string Mailbox, string Body, MessageFlags Flags)> Appended { get; } = new();
 
+    /// <summary>The body file of each appended item (a rule-edited copy is a new one; otherwise the queue's own).</summary>
+    public ConcurrentQueue<string> BodyIds { get; } = new();
+
     public HashSet<string> Mailboxes { get; } = new(StringComparer.OrdinalIgnoreCase) { "INBOX" };
 
     public HashSet<AccountAddress> OverQuota { get; } = [];
@@ -32,7 +35,10 @@ public sealed class FakeLocalDelivery : ILocalDelivery
             if (OverQuota.Contains(item.Owner)) { results.Add(new(null, MailboxError.OverQuota, "over quota")); continue; }
             if (!Mailboxes.Contains(item.Mailbox)) { results.Add(new(null, MailboxError.NonExistent, "no such mailbox")); continue; }
             using var reader = new StreamReader(item.Body.OpenRead());
-            Appended.Enqueue((item.Owner, item.Mailbox, await reader.ReadToEndAsync(cancellationToken), item.Flags));
+            // As the real store serves it: the prefix (Return-Path, RFC 5321 §4.4) and then the shared body.
+            var prefix = item.Prefix is null ? "" : System.Text.Encoding.UTF8.GetString(item.Prefix);
+            BodyIds.Enqueue(item.Body.Id);
+            Appended.Enqueue((item.Owner, item.Mailbox, prefix + await reader.ReadToEndAsync(cancellationToken), item.Flags));
             results.Add(new(new AppendResult(1, Interlocked.Increment(ref _uid)), null, null));
         }
         return results;
