@@ -71,12 +71,13 @@ rm -rf "$PB/dmail"
 start_kernel
 echo "fill kernel:  $(kernel_drive fill)"
 echo "fill dovecot: $(dovecot_drive fill)"
+stop_kernel # the rounds start from a fresh process (the PSS base is not a heap still shrinking after the fill)
 for round in $(seq 1 "$ROUNDS"); do
   # a fresh kernel process per round (same data), as the Dovecot processes are per connection
   [ -n "$KPID" ] || start_kernel
-  kernel_drive measure | sed "s/^{/{\"side\": \"kernel\", \"round\": $round, /" | tee -a "$RESULTS"
+  kernel_drive measure | sed -u "s/^{/{\"side\": \"kernel\", \"round\": $round, /" | tee -a "$RESULTS"
   stop_kernel
-  dovecot_drive measure | sed "s/^{/{\"side\": \"dovecot\", \"round\": $round, /" | tee -a "$RESULTS"
+  dovecot_drive measure | sed -u "s/^{/{\"side\": \"dovecot\", \"round\": $round, /" | tee -a "$RESULTS"
 done
 python3 - "$RESULTS" <<'PY'
 import json, statistics, sys
