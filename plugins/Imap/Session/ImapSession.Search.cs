@@ -160,11 +160,10 @@ internal sealed partial class ImapSession
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
-            var structure = await selected.View.GetStructureAsync(summary.Uid, ct);
-            _headers = new HeaderList();
-            if (structure is null) return _headers;
-            await using var stream = await selected.View.OpenRangeAsync(summary.Uid, 0, structure.HeaderLength, ct);
-            if (stream is null) return _headers;
+            // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
+            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            if (body is null) return _headers = new HeaderList();
+            await using var stream = body.OpenRead();
             _headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, ct);
             return _headers;
         }
