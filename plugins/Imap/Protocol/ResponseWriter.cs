@@ -31,9 +31,22 @@ internal sealed class ResponseWriter(Func<PipeWriter> output)
         return this;
     }
 
-    public ResponseWriter Number(long n) => Raw(n.ToString(CultureInfo.InvariantCulture));
+    // Numbers are formatted straight into the pipe (no string per number: FETCH 1:* writes tens of thousands).
+    public ResponseWriter Number(long n)
+    {
+        var w = output();
+        n.TryFormat(w.GetSpan(20), out var written, default, CultureInfo.InvariantCulture);
+        w.Advance(written);
+        return this;
+    }
 
-    public ResponseWriter Number(ulong n) => Raw(n.ToString(CultureInfo.InvariantCulture));
+    public ResponseWriter Number(ulong n)
+    {
+        var w = output();
+        n.TryFormat(w.GetSpan(20), out var written, default, CultureInfo.InvariantCulture);
+        w.Advance(written);
+        return this;
+    }
 
     public ResponseWriter Sp() => Raw(" "u8);
 

@@ -7,6 +7,8 @@ namespace Imap.Session;
 /// <summary>FETCH and UID FETCH (RFC 3501 §6.4.5, RFC 7162 CHANGEDSINCE/VANISHED), answered from summaries, the cached structure and byte ranges.</summary>
 internal sealed partial class ImapSession
 {
+    private const int FlushThreshold = 64 * 1024;
+
     private async Task FetchAsync(string tag, CommandParser p, bool uid, CancellationToken ct)
     {
         var s = Selected;
@@ -64,7 +66,6 @@ internal sealed partial class ImapSession
         }
         var binary = items.Any(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize);
         var needsStructure = binary || items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
-        var heavy = needsStructure || items.Any(i => i.Kind == FetchKind.Section);
         var count = 0;
         foreach (var m in summaries)
         {
@@ -88,8 +89,9 @@ internal sealed partial class ImapSession
             }
             if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
             _out.Raw(")\r\n");
-            // Bounded output buffering: flush per message when bodies go out, else every 256 messages.
-            if (heavy || ++count % 256 == 0) await _out.FlushAsync(ct);
+            // Bounded output buffering: flush once 64 KiB are waiting (bodies: a few per send instead of one send
+            // each), and at least every 256 messages.
+            if (++count % 256 == 0 || !_out.Output.CanGetUnflushedBytes || _out.Output.UnflushedBytes >= FlushThreshold) await _out.FlushAsync(ct);
         }
         await SyncAsync(allowExpunge: uid, ct);
         _out.Raw(tag).Raw(" OK FETCH completed\r\n");

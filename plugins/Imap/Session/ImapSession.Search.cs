@@ -170,6 +170,7 @@ internal sealed partial class ImapSession
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
+        private byte[]? _raw;
 
         public MessageSummary Summary => summary;
 
@@ -187,11 +188,10 @@ internal sealed partial class ImapSession
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
-            var structure = await selected.View.GetStructureAsync(summary.Uid, ct);
-            _headers = new HeaderList();
-            if (structure is null) return _headers;
-            await using var stream = await selected.View.OpenRangeAsync(summary.Uid, 0, structure.HeaderLength, ct);
-            if (stream is null) return _headers;
+            // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
+            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            if (body is null) return _headers = new HeaderList();
+            await using var stream = body.OpenRead();
             _headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, ct);
             return _headers;
         }
@@ -199,11 +199,35 @@ internal sealed partial class ImapSession
         public async Task<MimeMessage?> MessageAsync(CancellationToken ct)
         {
             if (_message is not null) return _message;
+            if (_raw is not null)
+            {
+                using var memory = new MemoryStream(_raw, writable: false);
+                return _message = await MimeMessage.LoadAsync(memory, ct);
+            }
             var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
             if (body is null) return null;
             await using var stream = body.OpenRead();
             _message = await MimeMessage.LoadAsync(stream, ct);
             return _message;
+        }
+
+        /// <summary>
+        /// <see cref="RawTextFilter"/> over the message's bytes (read once, kept for the parse if one follows); messages
+        /// above 1 MiB are not read whole and always "may contain".
+        /// </summary>
+        public async Task<bool> BodyMayContainAsync(string needle, CancellationToken ct)
+        {
+            if (_message is not null || summary.Size > 1024 * 1024) return true;
+            if (_raw is null)
+            {
+                var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+                if (body is null) return true; // expunged meanwhile: the parse path says no match
+                await using var stream = body.OpenRead();
+                using var memory = new MemoryStream((int)summary.Size);
+                await stream.CopyToAsync(memory, ct);
+                _raw = memory.ToArray();
+            }
+            return RawTextFilter.MayContain(_raw, needle);
         }
     }
 
@@ -238,6 +262,7 @@ internal sealed partial class ImapSession
                 }
                 return false;
             case SearchKey.Body b:
+                if (!b.WholeText && !await c.BodyMayContainAsync(b.Value, ct)) return false;
                 var message = await c.MessageAsync(ct);
                 if (message is null) return false;
                 if (b.WholeText && message.Headers.Any(x => x.Value.Contains(b.Value, StringComparison.OrdinalIgnoreCase))) return true;

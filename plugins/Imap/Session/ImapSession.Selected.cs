@@ -71,8 +71,9 @@ internal sealed partial class ImapSession
         try
         {
             status = await view.GetStatusAsync(ct);
-            var all = await view.FetchAsync(UidSet.All, null, ct);
-            selected = new SelectedMailbox(view, readOnly || !CanChange(view.Rights), all.Select(s => s.Uid).ToList(), status.HighestModSeq) { ReadOnlyByCommand = readOnly };
+            // only the UIDs (the sequence map), not every message's summary
+            var all = await view.SearchAsync(new MessageQuery(), ct);
+            selected = new SelectedMailbox(view, readOnly || !CanChange(view.Rights), all, status.HighestModSeq) { ReadOnlyByCommand = readOnly };
         }
         catch
         {

@@ -13,7 +13,7 @@ internal static class QresyncMatch
     /// The lowest UID whose expunge the client may not know of: one above the UID of the highest pair that still
     /// matches (1 when none does: every tombstone is reported).
     /// </summary>
-    public static uint LowestUnsure(SequenceSet seqs, SequenceSet uids, List<uint> current)
+    public static uint LowestUnsure(SequenceSet seqs, SequenceSet uids, UidMap current)
     {
         var numbers = Expand(seqs);
         var known = Expand(uids);

@@ -22,7 +22,7 @@ internal sealed class RecentUids
     }
 
     /// <summary>How many of <paramref name="uids"/> (ascending: the session's sequence map) are recent.</summary>
-    public int CountIn(List<uint> uids)
+    public int CountIn(UidMap uids)
     {
         var n = 0;
         foreach (var (from, to) in _ranges)

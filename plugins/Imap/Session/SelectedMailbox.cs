@@ -14,11 +14,11 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _dirty;
 
-    public SelectedMailbox(IMailboxView view, bool readOnly, List<uint> uids, ulong modSeq)
+    public SelectedMailbox(IMailboxView view, bool readOnly, IEnumerable<uint> uids, ulong modSeq)
     {
         View = view;
         ReadOnly = readOnly;
-        Uids = uids;
+        Uids = new UidMap(uids);
         FlagModSeq = ExpungeModSeq = modSeq;
         _subscription = view.Subscribe((_, _) =>
         {
@@ -36,7 +36,7 @@ internal sealed class SelectedMailbox : IAsyncDisposable
     public bool ReadOnlyByCommand { get; init; }
 
     /// <summary>UIDs in sequence-number order: message n is <c>Uids[n-1]</c>.</summary>
-    public List<uint> Uids { get; }
+    public UidMap Uids { get; }
 
     /// <summary>Flag and new-message changes above this modseq are not reported yet.</summary>
     public ulong FlagModSeq { get; set; }

@@ -167,9 +167,17 @@ public sealed partial class SqliteMailboxStore
                 query.FlagsSet != MessageFlags.None, query.FlagsNotSet != MessageFlags.None, keywords.Count, notKeywords.Count,
                 query.InternalDateSince is not null, query.InternalDateBefore is not null, query.LargerThan is not null,
                 query.SmallerThan is not null, query.ModSeqAtLeast is not null);
-            var found = (await connection.QueryAsync<long>(sql, parameters)).Select(u => (uint)u);
-            if (query.Uids is { } uids && ranges is null) found = found.Where(uids.Contains);
-            return found.ToList();
+            // Read straight into the UID list: Dapper's buffered List<long> of a large mailbox lands on the large
+            // object heap (128 KB for 10,000 UIDs), garbage that only a full GC returns — at every IMAP SELECT.
+            var filter = query.Uids is { } uids && ranges is null ? uids : null;
+            var found = new List<uint>();
+            await using var reader = await connection.ExecuteReaderAsync(sql, parameters);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var uid = (uint)reader.GetInt64(0);
+                if (filter is null || filter.Contains(uid)) found.Add(uid);
+            }
+            return found;
         }
     }
 

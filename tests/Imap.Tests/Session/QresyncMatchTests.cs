@@ -11,7 +11,7 @@ public sealed class QresyncMatchTests
     public void The_highest_matching_pair_bounds_what_may_have_vanished()
     {
         // The client knew 1→10, 5→50, 9→90; since then UID 60 was expunged: 9 is now 100, 5 is still 50.
-        List<uint> current = [10, 20, 30, 40, 50, 70, 80, 90, 100];
+        var current = new UidMap([10, 20, 30, 40, 50, 70, 80, 90, 100]);
         Assert.Equal(51u, QresyncMatch.LowestUnsure(Set("1,5,9"), Set("10,50,90"), current));
         // Nothing matches (an expunge below 10): every tombstone counts.
         Assert.Equal(1u, QresyncMatch.LowestUnsure(Set("1"), Set("5"), current));
@@ -20,5 +20,5 @@ public sealed class QresyncMatchTests
 
     [Fact]
     public void Unpaired_data_is_BAD() =>
-        Assert.Throws<ImapParseException>(() => QresyncMatch.LowestUnsure(Set("1:3"), Set("10,20"), [10, 20, 30]));
+        Assert.Throws<ImapParseException>(() => QresyncMatch.LowestUnsure(Set("1:3"), Set("10,20"), new UidMap([10, 20, 30])));
 }

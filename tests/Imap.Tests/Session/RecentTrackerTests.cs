@@ -23,7 +23,7 @@ public sealed class RecentTrackerTests
         recent.Add(2, 5); // 3..5 claimed (4 is gone)
         recent.Add(7, 8);
         recent.Add(9, 9); // an empty claim
-        Assert.Equal(3, recent.CountIn([1, 2, 3, 5, 8]));
+        Assert.Equal(3, recent.CountIn(new UidMap([1, 2, 3, 5, 8])));
         Assert.True(recent.Contains(5));
         Assert.False(recent.Contains(2));
         Assert.False(recent.Contains(9));
