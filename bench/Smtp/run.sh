@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bench/Smtp inbound (issue 10 "Speed"): Kernel's SMTP listener and Postfix smtpd in the same run, the same load from
 # Postfix's smtp-source: N messages of 5 KB, 20 parallel sessions, one recipient, one message per connection (or
-# many with --reuse, smtp-source -d... see below), each delivered durably to a local mailbox (Kernel: the account's
+# many with --reuse: smtp-source -d, each session sends its share over one connection), each delivered durably to a local mailbox (Kernel: the account's
 # INBOX in its store; Postfix: virtual(8) Maildir with fsync). Timed from the first connection until the last message
 # is in the mailbox. Sides alternate (K P K P …) ROUNDS times; prints each run, the medians and the ratio Kernel ÷ Postfix,
 # with CPU per message and peak PSS of each server (../shared/peers/benchutil.py procmon).
 #
-# usage: bench/Smtp/run.sh [--smoke] [--rounds R] [--messages N]
+# usage: bench/Smtp/run.sh [--smoke] [--rounds R] [--messages N] [--reuse] [--only kernel|postfix]
 #   --smoke: 400 messages, one round (a check that it runs, not a measurement)
+#   --reuse: many messages per connection (smtp-source -d): each of the 20 sessions sends N/20 over one connection
+#   --only: run one side (profiling the Kernel alone); the ratio needs both
 # Needs: root, postfix + smtp-source (`../shared/peers/peers-setup.sh install`), a built tree (artifacts/kernel with the Smtp plugin).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,12 +17,14 @@ PEERS=${PEERS:-}
 if [ -z "$PEERS" ]; then
   for p in "$REPO/../shared/peers" /work/shared/peers; do [ -x "$p/peers-setup.sh" ] && { PEERS=$p; break; }; done
 fi
-N=10000; ROUNDS=3
+N=10000; ROUNDS=3; REUSE=""; ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) N=400; ROUNDS=1 ;;
     --rounds) ROUNDS=$2; shift ;;
     --messages) N=$2; shift ;;
+    --reuse) REUSE=-d ;;
+    --only) ONLY=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -75,7 +79,7 @@ PY
 run_load() { # port per-session-count
   local port=$1 per=$2
   for _ in $(seq 1 $SESSIONS); do
-    smtp-source -s 1 -l 5120 -m "$per" -f sender@far.test -t user1@bench.test 127.0.0.1:$port >/dev/null &
+    smtp-source $REUSE -s 1 -l 5120 -m "$per" -f sender@far.test -t user1@bench.test 127.0.0.1:$port >/dev/null &
   done
   wait $(jobs -p | grep -v -e "^$KPID\$" -e "^${MON:-x}\$") 2>/dev/null || true
 }
@@ -93,16 +97,19 @@ PY
 }
 
 PER=$((N / SESSIONS)); N=$((PER * SESSIONS))
-"$PEERS/peers-setup.sh" start postfix >/dev/null
+[ "$ONLY" = kernel ] || "$PEERS/peers-setup.sh" start postfix >/dev/null
 RESULTS="$WORK/results"; : > "$RESULTS"
-echo "== $N messages x 5 KB, $SESSIONS sessions, one per connection, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "== $N messages x 5 KB, $SESSIONS sessions, $([ -n "$REUSE" ] && echo "many per connection (-d)" || echo "one per connection"), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 for round in $(seq 1 "$ROUNDS"); do
+  if [ "$ONLY" != postfix ]; then
   start_kernel
   python3 "$PEERS/benchutil.py" procmon --pid "$KPID" --out "$WORK/k.json" --max-seconds 900 & MON=$!
   START=$(date +%s.%N); run_load "$PORT" "$PER"; DONE=$(wait_kernel "$N" || true)
   kill -TERM "$MON"; wait "$MON" || true; MON=""
   report kernel "$START" "$DONE" "$N" "$WORK/k.json" | tee -a "$RESULTS"
   kill -TERM "$KPID"; wait "$KPID" 2>/dev/null || true; KPID=""
+  fi
+  [ "$ONLY" = kernel ] && continue
 
   rm -rf "$PB"/vmail/user*
   python3 "$PEERS/benchutil.py" procmon --pid "$(tr -d ' ' < "$(postconf -h queue_directory)/pid/master.pid")" --out "$WORK/p.json" --max-seconds 900 & MON=$!
@@ -117,9 +124,11 @@ rows = [l.split() for l in open(sys.argv[1]) if "rate=" in l]
 def med(side, key):
     v = [float(dict(x.split("=") for x in r[1:])[key]) for r in rows if r[0] == side]
     return statistics.median(v), min(v), max(v)
-k, p = med("kernel", "rate"), med("postfix", "rate")
-for side in ("kernel", "postfix"):
+sides = [s for s in ("kernel", "postfix") if any(r[0] == s for r in rows)]
+for side in sides:
     r, c, m = med(side, "rate"), med(side, "cpu_us_per_msg"), med(side, "peak_pss_mib")
     print(f"{side}: median {r[0]:.0f} msg/s (min {r[1]:.0f}, max {r[2]:.0f}), CPU {c[0]:.0f} µs/msg, peak PSS {m[0]:.0f} MiB")
-print(f"RATIO kernel ÷ postfix (medians) = {k[0] / p[0]:.2f}")
+if len(sides) == 2:
+    k, p = med("kernel", "rate"), med("postfix", "rate")
+    print(f"RATIO kernel ÷ postfix (medians) = {k[0] / p[0]:.2f}")
 PY

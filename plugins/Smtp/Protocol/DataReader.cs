@@ -23,9 +23,10 @@ internal static class DataReader
         TimeSpan blockTimeout, CancellationToken cancellationToken)
     {
         var decoded = new ArrayBufferWriter<byte>(16 * 1024);
+        using var deadline = new ReadDeadline(cancellationToken);
         while (true)
         {
-            var read = await ReadBlockAsync(input, blockTimeout, cancellationToken);
+            var read = await ReadBlockAsync(input, blockTimeout, deadline);
             var buffer = read.Buffer;
             var consumed = buffer.Start;
             foreach (var segment in buffer)
@@ -53,9 +54,10 @@ internal static class DataReader
         TimeSpan blockTimeout, CancellationToken cancellationToken)
     {
         var left = size;
+        using var deadline = new ReadDeadline(cancellationToken);
         while (left > 0)
         {
-            var read = await ReadBlockAsync(input, blockTimeout, cancellationToken);
+            var read = await ReadBlockAsync(input, blockTimeout, deadline);
             var buffer = read.Buffer;
             var take = buffer.Slice(0, Math.Min(left, buffer.Length));
             foreach (var segment in take) await sink(segment);
@@ -66,11 +68,16 @@ internal static class DataReader
         return BodyReadStatus.Complete;
     }
 
-    private static async ValueTask<ReadResult> ReadBlockAsync(PipeReader input, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async ValueTask<ReadResult> ReadBlockAsync(PipeReader input, TimeSpan timeout, ReadDeadline deadline)
     {
         if (input.TryRead(out var ready)) return ready;
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        return await input.ReadAsync(timer.Token);
+        try
+        {
+            return await input.ReadAsync(deadline.Start(timeout));
+        }
+        finally
+        {
+            deadline.Stop();
+        }
     }
 }

@@ -20,6 +20,8 @@ internal sealed partial class SmtpSession
     private readonly SmtpServices _services;
     private readonly SmtpListenerKind _kind;
     private readonly CancellationToken _drain;
+    private readonly ReadDeadline _readDeadline;
+    private readonly Func<ValueTask> _flushBeforeWait;
     private string? _helo;
     private bool _esmtp;
     private AccountAddress? _account;
@@ -33,6 +35,8 @@ internal sealed partial class SmtpSession
         _services = services;
         _kind = kind;
         _drain = drain;
+        _readDeadline = new ReadDeadline(drain);
+        _flushBeforeWait = FlushAsync;
     }
 
     private SmtpServerOptions Options => _services.Options;
@@ -87,6 +91,7 @@ internal sealed partial class SmtpSession
         finally
         {
             await AbortTransactionAsync();
+            _readDeadline.Dispose(); // its link to the drain token would otherwise live as long as the server
         }
         await FlushAsync();
     }
@@ -244,9 +249,14 @@ internal sealed partial class SmtpSession
 
     private async ValueTask<(CommandLineStatus Status, string Line)> ReadWithTimeoutAsync(int maxLength, TimeSpan timeout)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_drain);
-        timer.CancelAfter(timeout);
-        return await CommandLineReader.ReadAsync(_connection.Input, maxLength, FlushAsync, timer.Token);
+        try
+        {
+            return await CommandLineReader.ReadAsync(_connection.Input, maxLength, _flushBeforeWait, _readDeadline.Start(timeout));
+        }
+        finally
+        {
+            _readDeadline.Stop();
+        }
     }
 
     /// <summary>Queues a reply; it goes out with the next flush (before the next read waits, or at the end).</summary>
