@@ -102,7 +102,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     {
         var stopping = _stopping.Token;
         var hard = _hardStop.Token;
-        await Task.Run(TakeOverFromCrashedWorkers, CancellationToken.None);
+        await TakeOverFromCrashedWorkersAsync();
         while (!stopping.IsCancellationRequested)
         {
             var busy = false;
@@ -126,7 +126,7 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
             if (busy) continue;
             try
             {
-                await _signal.WaitAsync(NextWait(), stopping);
+                await _signal.WaitAsync(await NextWaitAsync(), stopping);
             }
             catch (OperationCanceledException)
             {
@@ -140,14 +140,14 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
     /// and <see cref="QueueOptions.DeliveryLease"/>). When the holder was a worker of a process on this machine that no
     /// longer runs, its leases end now, so a restarted server delivers that mail at once (issue 3 §8).
     /// </summary>
-    private void TakeOverFromCrashedWorkers()
+    private async Task TakeOverFromCrashedWorkersAsync()
     {
         try
         {
-            foreach (var holder in _queue.LeaseHolders())
+            foreach (var holder in await _queue.LeaseHoldersAsync())
             {
                 if (WorkerName.TryParse(holder) is not { } name || !name.IsGone()) continue;
-                var (messages, queues) = _queue.ReleaseLeasesOf(holder);
+                var (messages, queues) = await _queue.ReleaseLeasesOfAsync(holder);
                 _logger.LogWarning("delivery worker {Worker}: took over {Messages} messages and {Queues} target queues from worker {Crashed}, whose process is gone",
                     Id, messages, queues, holder);
             }
@@ -159,10 +159,10 @@ public sealed class DeliveryWorker : IHostedService, IAsyncDisposable
         }
     }
 
-    private TimeSpan NextWait()
+    private async Task<TimeSpan> NextWaitAsync()
     {
         var poll = _queue.Options.PollInterval;
-        var next = _queue.NextWakeUp();
+        var next = await _queue.NextWakeUpAsync();
         var now = _queue.Now;
         if (next is null || next <= now) return poll;
         // Compared in milliseconds first: a parked message's "never" is no TimeSpan.

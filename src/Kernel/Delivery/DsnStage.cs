@@ -15,7 +15,7 @@ internal sealed class DsnStage(IQueueBackend queue, IMessageFactory factory, ILo
     /// <summary>Sends up to one batch; true when there were DSNs owed.</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        var pending = await Task.Run(() => queue.PendingDsns(Batch), cancellationToken);
+        var pending = await queue.PendingDsnsAsync(Batch);
         foreach (var q in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -38,7 +38,7 @@ internal sealed class DsnStage(IQueueBackend queue, IMessageFactory factory, ILo
                     }
                 }
                 var idxs = group.Select(r => r.Idx).ToList();
-                await Task.Run(() => queue.DsnSent(m.Id, idxs, group.Key), cancellationToken);
+                await queue.DsnSentAsync(m.Id, idxs, group.Key);
             }
         }
         return pending.Count > 0;

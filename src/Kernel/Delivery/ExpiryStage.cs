@@ -21,11 +21,11 @@ internal sealed class ExpiryStage(IQueueBackend queue, ILogger logger)
         if (queue.Time.GetElapsedTime(_lastRun) < queue.Options.PollInterval) return false;
         _lastRun = queue.Time.GetTimestamp();
         var now = queue.Now;
-        var expired = await Task.Run(() => queue.Expired(now - (long)queue.Options.Expiry.TotalMilliseconds, now, Batch), cancellationToken);
+        var expired = await queue.ExpiredAsync(now - (long)queue.Options.Expiry.TotalMilliseconds, now, Batch);
         foreach (var q in expired)
         {
             var updates = q.Recipients.Select(r => RoutingBatch.Failed(r, "5.4.7", $"delivery time expired; last error: {r.LastError ?? "none"}")).ToList();
-            await Task.Run(() => queue.RecordOutcomes(q.Message.Id, updates), cancellationToken);
+            await queue.RecordOutcomesAsync(q.Message.Id, updates);
             logger.LogInformation("message {QueueId}: {Count} recipients expired", q.Message.Id, updates.Count);
         }
         return expired.Count > 0;

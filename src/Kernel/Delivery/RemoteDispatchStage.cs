@@ -31,7 +31,7 @@ internal sealed class RemoteDispatchStage(IQueueBackend queue, IKernelExtensions
             if (_drains.Count >= Options.ParallelQueues) return;
         }
         var now = queue.Now;
-        var due = await Task.Run(() => queue.DueQueues(now, Options.ParallelQueues * 4), hard);
+        var due = await queue.DueQueuesAsync(now, Options.ParallelQueues * 4);
         foreach (var (name, target) in due)
         {
             lock (_gate)

@@ -18,7 +18,7 @@ internal sealed class RoutingStage(IQueueBackend queue, IKernelExtensions extens
     public async Task<bool> RunAsync(Action wake, CancellationToken cancellationToken)
     {
         var now = queue.Now;
-        var claimed = await Task.Run(() => queue.ClaimUnrouted(worker, now, now + (long)Options.RoutingLease.TotalMilliseconds, Options.RoutingBatch), cancellationToken);
+        var claimed = await queue.ClaimUnroutedAsync(worker, now, now + (long)Options.RoutingLease.TotalMilliseconds, Options.RoutingBatch);
         if (claimed.Count == 0) return false;
 
         var batch = new RoutingBatch(now);
@@ -39,7 +39,7 @@ internal sealed class RoutingStage(IQueueBackend queue, IKernelExtensions extens
             }
         }
         await local.DeliverAsync(batch, cancellationToken);
-        var (lost, _) = await Task.Run(() => queue.CompleteRouting(worker, batch.Updates, batch.RetryAt), cancellationToken);
+        var (lost, _) = await queue.CompleteRoutingAsync(worker, batch.Updates, batch.RetryAt);
         foreach (var id in lost) logger.LogWarning("delivery worker {Worker}: lease on message {QueueId} was lost before its routing was recorded", worker, id);
         foreach (var delivered in batch.Delivered.Where(d => !lost.Contains(d.QueueId))) bus.Publish(delivered);
         if (batch.Updates.Any(u => u.Dsn != DsnPending.None || u.State is RecipientState.Waiting) || batch.RetryAt.Values.Any(r => r <= now)) wake();
@@ -141,7 +141,7 @@ internal sealed class RoutingStage(IQueueBackend queue, IKernelExtensions extens
         }
         // Members become recipients of their own (routed in the next pass, durable, each delivered once); an
         // address the message already has is skipped, which also ends a group that contains itself.
-        var known = await Task.Run(() => queue.Addresses(r.MessageId), cancellationToken);
+        var known = await queue.AddressesAsync(r.MessageId);
         var added = 0;
         foreach (var member in members.Distinct(StringComparer.OrdinalIgnoreCase))
         {

@@ -58,7 +58,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
         foreach (var reply in outcome.Replies)
         {
             var key = GeneratedKey(r.MessageId, r.Idx.ToString(CultureInfo.InvariantCulture), "reply", reply.To);
-            if (AlreadyGenerated(key, r.MessageId)) continue;
+            if (await AlreadyGeneratedAsync(key, r.MessageId)) continue;
             try
             {
                 var generated = factory.BuildReply(reply, header.Fields);
@@ -78,9 +78,9 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
     private static string GeneratedKey(string originalId, string recipient, string kind, string address) =>
         $"{originalId}/{recipient}/{kind.ToLowerInvariant()}/{address.Trim().ToLowerInvariant()}";
 
-    private bool AlreadyGenerated(string key, string originalId)
+    private async Task<bool> AlreadyGeneratedAsync(string key, string originalId)
     {
-        if (!queue.WasGenerated(key)) return false;
+        if (!await queue.WasGeneratedAsync(key)) return false;
         logger.LogInformation("message {QueueId}: rule-made message {Key} was already queued before a restart; not made again", originalId, key);
         return true;
     }
@@ -88,7 +88,7 @@ internal sealed class RuleActionStage(IQueueBackend queue, IAccountStore account
     private async Task SendCopyAsync(MessageWork work, OutboundCopy send, string sender, AccountAddress? account, string key, CancellationToken cancellationToken)
     {
         var id = work.Message.Message.Id;
-        if (AlreadyGenerated(key, id)) return;
+        if (await AlreadyGeneratedAsync(key, id)) return;
         try
         {
             var header = await work.HeaderAsync(cancellationToken);

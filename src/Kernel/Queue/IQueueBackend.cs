@@ -7,7 +7,7 @@ namespace Kernel.Queue;
 /// What the delivery pipeline (Kernel.Delivery stages) needs from a queue's storage: claim and complete routing,
 /// leases, outcomes, DSN bookkeeping, expiry, bodies and internal submissions. No storage type appears here, so a
 /// second provider (PostgreSQL, design.md "Storage") implements this in new files and the stages stay as they are.
-/// Row calls are synchronous (the embedded store is); the stages run them off the worker's thread.
+/// Row calls are asynchronous (async Dapper on the embedded store; a server database's driver does real I/O there).
 /// </summary>
 internal interface IQueueBackend
 {
@@ -24,27 +24,27 @@ internal interface IQueueBackend
     /// <summary>Raises <see cref="WorkArrived"/>.</summary>
     void Wake();
 
-    IReadOnlyList<QueuedMessage> ClaimUnrouted(string owner, long now, long leaseUntil, int limit);
+    Task<IReadOnlyList<QueuedMessage>> ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit);
 
-    (IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies) CompleteRouting(string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt);
+    Task<(IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies)> CompleteRoutingAsync(string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt);
 
-    IReadOnlyList<string> LeaseHolders();
+    Task<IReadOnlyList<string>> LeaseHoldersAsync();
 
-    (int Messages, int Queues) ReleaseLeasesOf(string holder);
+    Task<(int Messages, int Queues)> ReleaseLeasesOfAsync(string holder);
 
-    IReadOnlyList<(string Queue, string Target)> DueQueues(long now, int limit);
+    Task<IReadOnlyList<(string Queue, string Target)>> DueQueuesAsync(long now, int limit);
 
-    long? NextWakeUp();
+    Task<long?> NextWakeUpAsync();
 
-    bool RecordOutcomes(string messageId, IReadOnlyList<RecipientUpdate> updates);
+    Task<bool> RecordOutcomesAsync(string messageId, IReadOnlyList<RecipientUpdate> updates);
 
-    IReadOnlyList<QueuedMessage> Expired(long cutoff, long now, int limit);
+    Task<IReadOnlyList<QueuedMessage>> ExpiredAsync(long cutoff, long now, int limit);
 
-    IReadOnlySet<string> Addresses(string messageId);
+    Task<IReadOnlySet<string>> AddressesAsync(string messageId);
 
-    IReadOnlyList<QueuedMessage> PendingDsns(int limit);
+    Task<IReadOnlyList<QueuedMessage>> PendingDsnsAsync(int limit);
 
-    void DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind);
+    Task DsnSentAsync(string messageId, IReadOnlyList<long> idxs, DsnPending kind);
 
     /// <summary>Why a message's body cannot be read, naming it; null when it is whole.</summary>
     string? BodyProblem(MessageRow message);
@@ -56,12 +56,12 @@ internal interface IQueueBackend
 
     /// <summary>
     /// The server's own submissions (DSNs, rule copies, replies); <paramref name="content"/> is read once. A
-    /// <paramref name="generatedKey"/> is stored with the new message in its transaction (see <see cref="WasGenerated"/>).
+    /// <paramref name="generatedKey"/> is stored with the new message in its transaction (see <see cref="WasGeneratedAsync"/>).
     /// </summary>
     Task<SubmitResult> SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken, string? generatedKey = null);
 
     /// <summary>Whether a message was already submitted with this key: a rule copy made before a crash is not made again.</summary>
-    bool WasGenerated(string key);
+    Task<bool> WasGeneratedAsync(string key);
 
     /// <summary>The scheduler's lease on a target queue: held recipients stay where they are.</summary>
     Task<IDeliveryLease?> LeaseForDeliveryAsync(string queue, string holder, TimeSpan duration, CancellationToken cancellationToken);

@@ -23,30 +23,30 @@ public sealed partial class SqliteMessageQueue : IQueueBackend
     Task<SubmitResult> IQueueBackend.SubmitInternalAsync(Envelope envelope, Func<Stream> content, bool runRules, CancellationToken cancellationToken, string? generatedKey) =>
         SubmitInternalAsync(envelope, content, runRules, cancellationToken, generatedKey);
 
-    bool IQueueBackend.WasGenerated(string key) => Store.HasGeneratedKey(key);
+    Task<bool> IQueueBackend.WasGeneratedAsync(string key) => Store.HasGeneratedKeyAsync(key);
 
-    IReadOnlyList<QueuedMessage> IQueueBackend.ClaimUnrouted(string owner, long now, long leaseUntil, int limit) => Store.ClaimUnrouted(owner, now, leaseUntil, limit);
+    Task<IReadOnlyList<QueuedMessage>> IQueueBackend.ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit) => Store.ClaimUnroutedAsync(owner, now, leaseUntil, limit);
 
-    (IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies) IQueueBackend.CompleteRouting(string owner, IReadOnlyList<RecipientUpdate> updates,
-        IReadOnlyDictionary<string, long?> retryAt) => Store.CompleteRouting(owner, updates, retryAt);
+    Task<(IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies)> IQueueBackend.CompleteRoutingAsync(string owner, IReadOnlyList<RecipientUpdate> updates,
+        IReadOnlyDictionary<string, long?> retryAt) => Store.CompleteRoutingAsync(owner, updates, retryAt);
 
-    IReadOnlyList<string> IQueueBackend.LeaseHolders() => Store.LeaseHolders();
+    Task<IReadOnlyList<string>> IQueueBackend.LeaseHoldersAsync() => Store.LeaseHoldersAsync();
 
-    (int Messages, int Queues) IQueueBackend.ReleaseLeasesOf(string holder) => Store.ReleaseLeasesOf(holder);
+    Task<(int Messages, int Queues)> IQueueBackend.ReleaseLeasesOfAsync(string holder) => Store.ReleaseLeasesOfAsync(holder);
 
-    IReadOnlyList<(string Queue, string Target)> IQueueBackend.DueQueues(long now, int limit) => Store.DueQueues(now, limit);
+    Task<IReadOnlyList<(string Queue, string Target)>> IQueueBackend.DueQueuesAsync(long now, int limit) => Store.DueQueuesAsync(now, limit);
 
-    long? IQueueBackend.NextWakeUp() => Store.NextWakeUp();
+    Task<long?> IQueueBackend.NextWakeUpAsync() => Store.NextWakeUpAsync();
 
-    bool IQueueBackend.RecordOutcomes(string messageId, IReadOnlyList<RecipientUpdate> updates) => Store.RecordOutcomes(messageId, updates);
+    Task<bool> IQueueBackend.RecordOutcomesAsync(string messageId, IReadOnlyList<RecipientUpdate> updates) => Store.RecordOutcomesAsync(messageId, updates);
 
-    IReadOnlyList<QueuedMessage> IQueueBackend.Expired(long cutoff, long now, int limit) => Store.Expired(cutoff, now, limit);
+    Task<IReadOnlyList<QueuedMessage>> IQueueBackend.ExpiredAsync(long cutoff, long now, int limit) => Store.ExpiredAsync(cutoff, now, limit);
 
-    IReadOnlySet<string> IQueueBackend.Addresses(string messageId) => Store.Addresses(messageId);
+    Task<IReadOnlySet<string>> IQueueBackend.AddressesAsync(string messageId) => Store.AddressesAsync(messageId);
 
-    IReadOnlyList<QueuedMessage> IQueueBackend.PendingDsns(int limit) => Store.PendingDsns(limit);
+    Task<IReadOnlyList<QueuedMessage>> IQueueBackend.PendingDsnsAsync(int limit) => Store.PendingDsnsAsync(limit);
 
-    void IQueueBackend.DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind) => Store.DsnSent(messageId, idxs, kind);
+    Task IQueueBackend.DsnSentAsync(string messageId, IReadOnlyList<long> idxs, DsnPending kind) => Store.DsnSentAsync(messageId, idxs, kind);
 
     string? IQueueBackend.BodyProblem(MessageRow message) => Store.BodyProblem(message);
 

@@ -191,7 +191,7 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     public async Task<int> ReleaseAsync(string queue, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
-        var count = await Task.Run(() => Store.ReleaseQueue(queue, Now), cancellationToken);
+        var count = await Store.ReleaseQueueAsync(queue, Now);
         _logger.LogInformation("queue {Queue} released with {Count} messages", queue, count);
         _bus.Publish(new QueueReleased(queue, count));
         if (count > 0) Wake();
@@ -209,34 +209,34 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         if (duration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), "a lease needs a positive duration");
         var token = Guid.NewGuid().ToString("N");
         var now = Now;
-        var acquired = await Task.Run(() => Store.TryLease(queue, holder, token, now, now + (long)duration.TotalMilliseconds), cancellationToken);
+        var acquired = await Store.TryLeaseAsync(queue, holder, token, now, now + (long)duration.TotalMilliseconds);
         return acquired ? new SqliteQueueLease(this, queue, token, duration, includeHeld, _bus, _logger) : null;
     }
 
     public async Task<IReadOnlyList<QueueEntry>> ListAsync(string? queue = null, CancellationToken cancellationToken = default) =>
-        (await Task.Run(() => Store.List(queue), cancellationToken)).Select(ToEntry).ToList();
+        (await Store.ListAsync(queue)).Select(ToEntry).ToList();
 
     public async Task<QueueEntry?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        var message = await Task.Run(() => Store.Get(id), cancellationToken);
+        var message = await Store.GetAsync(id);
         return message is null ? null : ToEntry(message);
     }
 
     public async Task<MessageBody?> OpenBodyAsync(string id, CancellationToken cancellationToken = default)
     {
-        var message = await Task.Run(() => Store.Get(id), cancellationToken);
+        var message = await Store.GetAsync(id);
         return message is null ? null : Store.Bodies.Open(message.Message.BodyId, message.Message.BodySize);
     }
 
     public async Task<bool> RetryAsync(string id, CancellationToken cancellationToken = default)
     {
-        var found = await Task.Run(() => Store.Retry(id, Now), cancellationToken);
+        var found = await Store.RetryAsync(id, Now);
         if (found) Wake();
         return found;
     }
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Store.Delete(id), cancellationToken);
+        Store.DeleteAsync(id);
 
     private static QueueEntry ToEntry(QueuedMessage q)
     {

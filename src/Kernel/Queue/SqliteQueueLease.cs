@@ -30,7 +30,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         {
             if (_page.Count == 0)
             {
-                var page = await Task.Run(() => queue.Store.NextInQueue(name, includeHeld, now, _afterSeq, PageSize), cancellationToken);
+                var page = await queue.Store.NextInQueueAsync(name, includeHeld, now, _afterSeq, PageSize);
                 foreach (var q in page) _page.Enqueue(q);
                 if (page.Count > 0) _afterSeq = page[^1].Message.Seq;
             }
@@ -41,7 +41,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
             var failed = next.Recipients.Select(r => new RecipientUpdate(r.MessageId, r.Idx, RecipientState.Failed, r.Queue, r.Target, r.Attempts, null, problem,
                 "5.3.0", null, DsnPending.Failed)).ToList();
             var broken = next.Message.Id;
-            await Task.Run(() => queue.Store.RecordOutcomes(broken, failed), cancellationToken);
+            await queue.Store.RecordOutcomesAsync(broken, failed);
             queue.Wake();
         }
         _handedOut[next.Message.Id] = next.Recipients;
@@ -69,7 +69,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
         var options = queue.Options;
-        var created = await Task.Run(() => queue.Store.Get(message.QueueId)?.Message.Created, cancellationToken);
+        var created = (await queue.Store.GetAsync(message.QueueId))?.Message.Created;
         if (created is null) return; // deleted meanwhile (kernel queue delete)
         var expired = created.Value + (long)options.Expiry.TotalMilliseconds <= now;
         var late = created.Value + (long)options.DelayReport.TotalMilliseconds <= now;
@@ -109,7 +109,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
                     break;
             }
         }
-        await Task.Run(() => queue.Store.RecordOutcomes(message.QueueId, updates), cancellationToken);
+        await queue.Store.RecordOutcomesAsync(message.QueueId, updates);
         foreach (var row in delivered) bus.Publish(new MessageDelivered(message.QueueId, row.Address, null, null, null));
         if (updates.Any(u => u.Dsn != DsnPending.None)) queue.Wake();
         logger.LogInformation("queue {Queue} message {QueueId}: {Delivered} delivered, {Failed} failed, {Deferred} deferred", name, message.QueueId,
@@ -138,7 +138,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         if (duration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), "a lease needs a positive duration");
         _duration = duration;
         var expires = queue.Now + (long)duration.TotalMilliseconds;
-        return await Task.Run(() => queue.Store.RenewLease(name, token, expires), cancellationToken);
+        return await queue.Store.RenewLeaseAsync(name, token, expires);
     }
 
     private async Task RenewOrThrowAsync(CancellationToken cancellationToken)
@@ -154,6 +154,6 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         if (_disposed) return;
         _disposed = true;
         // Unfinished messages need nothing: their rows never changed, so ending the lease gives them back.
-        await Task.Run(() => queue.Store.EndLease(name, token));
+        await queue.Store.EndLeaseAsync(name, token);
     }
 }

@@ -8,6 +8,9 @@ namespace Kernel.Queue;
 /// <summary>
 /// Every SQL statement of the queue (tables of 004_queue.sql), so a PostgreSQL provider is a second file like this
 /// one. Writers use BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) so a read-then-write never fails on a stale snapshot.
+/// Every call is async Dapper, like the account and mailbox stores, except <see cref="Insert"/>: the group-commit writer
+/// (<see cref="SqliteMessageQueue"/>) runs one transaction per batch on its own loop with prepared commands reused for
+/// every row of the batch, which is where the queue's submit rate comes from.
 /// </summary>
 internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies)
 {
@@ -103,36 +106,36 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     }
 
     /// <summary>Whether a rule-made message with this key was already queued (010_generated_keys.sql).</summary>
-    public bool HasGeneratedKey(string key)
+    public async Task<bool> HasGeneratedKeyAsync(string key)
     {
-        using var c = database.Open();
-        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM generated_keys WHERE key = @key", new { key }) > 0;
+        await using var c = await database.OpenAsync();
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM generated_keys WHERE key = @key", new { key }) > 0;
     }
 
     /// <summary>The keys of the copies an original made are only needed while the original may be routed again.</summary>
-    private static void ForgetGeneratedKeys(SqliteConnection c, SqliteTransaction tx, string originalId) =>
+    private static Task ForgetGeneratedKeysAsync(SqliteConnection c, SqliteTransaction tx, string originalId) =>
         // Keys start with "{originalId}/": a range on the primary key ('0' is the character after '/').
-        c.Execute("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
+        c.ExecuteAsync("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
 
     /// <summary>Claims up to <paramref name="limit"/> messages not yet routed whose lease is free or expired.</summary>
-    public IReadOnlyList<QueuedMessage> ClaimUnrouted(string owner, long now, long leaseUntil, int limit)
+    public async Task<IReadOnlyList<QueuedMessage>> ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         using var tx = c.BeginTransaction();
-        var messages = c.Query<MessageRow>(
+        var messages = (await c.QueryAsync<MessageRow>(
             $"UPDATE queue_messages SET lease_owner = @owner, lease_until = @leaseUntil WHERE seq IN " +
             "(SELECT seq FROM queue_messages WHERE routed = 0 AND (lease_until IS NULL OR lease_until <= @now) ORDER BY seq LIMIT @limit) " +
-            $"RETURNING {MessageColumns}", new { owner, leaseUntil, now, limit }, tx).OrderBy(m => m.Seq).ToList();
-        var result = LoadRecipients(c, tx, messages, "state = 0");
-        tx.Commit();
+            $"RETURNING {MessageColumns}", new { owner, leaseUntil, now, limit }, tx)).OrderBy(m => m.Seq).ToList();
+        var result = await LoadRecipientsAsync(c, tx, messages, "state = 0");
+        await tx.CommitAsync();
         return result;
     }
 
-    private static List<QueuedMessage> LoadRecipients(SqliteConnection c, SqliteTransaction? tx, List<MessageRow> messages, string filter)
+    private static async Task<List<QueuedMessage>> LoadRecipientsAsync(SqliteConnection c, SqliteTransaction? tx, List<MessageRow> messages, string filter)
     {
         if (messages.Count == 0) return [];
         var ids = messages.Select(m => m.Id).ToList();
-        var recipients = c.Query<RecipientRow>($"SELECT {RecipientColumns} FROM queue_recipients WHERE message_id IN @ids AND {filter} ORDER BY idx", new { ids }, tx)
+        var recipients = (await c.QueryAsync<RecipientRow>($"SELECT {RecipientColumns} FROM queue_recipients WHERE message_id IN @ids AND {filter} ORDER BY idx", new { ids }, tx))
             .ToLookup(r => r.MessageId);
         return messages.Select(m => new QueuedMessage(m, recipients[m.Id].ToList())).ToList();
     }
@@ -142,57 +145,57 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     /// "routed" or a retry time for recipients left New. Messages with nothing pending are removed. Returns the ids of
     /// messages whose lease had been lost (their updates were not applied) and the body files to delete.
     /// </summary>
-    public (IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies) CompleteRouting(
+    public async Task<(IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies)> CompleteRoutingAsync(
         string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         using var tx = c.BeginTransaction();
         var ids = retryAt.Keys.ToList();
-        var owned = c.Query<string>("SELECT id FROM queue_messages WHERE id IN @ids AND lease_owner = @owner AND routed = 0", new { ids, owner }, tx)
+        var owned = (await c.QueryAsync<string>("SELECT id FROM queue_messages WHERE id IN @ids AND lease_owner = @owner AND routed = 0", new { ids, owner }, tx))
             .ToHashSet(StringComparer.Ordinal);
         var lost = ids.Where(id => !owned.Contains(id)).ToHashSet(StringComparer.Ordinal);
-        ApplyUpdates(c, tx, updates.Where(u => owned.Contains(u.MessageId)));
+        await ApplyUpdatesAsync(c, tx, updates.Where(u => owned.Contains(u.MessageId)));
         foreach (var id in owned)
         {
             var retry = retryAt[id];
-            c.Execute(retry is null
+            await c.ExecuteAsync(retry is null
                 ? "UPDATE queue_messages SET routed = 1, lease_owner = NULL, lease_until = NULL, actions = NULL WHERE id = @id"
                 : "UPDATE queue_messages SET lease_owner = NULL, lease_until = @retry, actions = NULL WHERE id = @id", new { id, retry }, tx);
         }
-        var dead = RemoveFinished(c, tx, owned);
-        tx.Commit();
+        var dead = await RemoveFinishedAsync(c, tx, owned);
+        await tx.CommitAsync();
         DeleteBodies(dead);
         return (lost, dead);
     }
 
     /// <summary>Everyone holding a lease now: routing leases on messages and leases on target queues.</summary>
-    public IReadOnlyList<string> LeaseHolders()
+    public async Task<IReadOnlyList<string>> LeaseHoldersAsync()
     {
-        using var c = database.Open();
-        return c.Query<string>("SELECT lease_owner FROM queue_messages WHERE lease_owner IS NOT NULL UNION SELECT holder FROM queue_leases").AsList();
+        await using var c = await database.OpenAsync();
+        return (await c.QueryAsync<string>("SELECT lease_owner FROM queue_messages WHERE lease_owner IS NOT NULL UNION SELECT holder FROM queue_leases")).AsList();
     }
 
     /// <summary>
     /// Ends every lease of a holder known to be gone (a crashed worker): its messages are due for routing at once and
     /// its target queues can be leased again. Returns how many messages and queues it held.
     /// </summary>
-    public (int Messages, int Queues) ReleaseLeasesOf(string holder)
+    public async Task<(int Messages, int Queues)> ReleaseLeasesOfAsync(string holder)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         using var tx = c.BeginTransaction();
-        var messages = c.Execute("UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @holder AND routed = 0", new { holder }, tx);
-        var queues = c.Execute("DELETE FROM queue_leases WHERE holder = @holder", new { holder }, tx);
-        tx.Commit();
+        var messages = await c.ExecuteAsync("UPDATE queue_messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @holder AND routed = 0", new { holder }, tx);
+        var queues = await c.ExecuteAsync("DELETE FROM queue_leases WHERE holder = @holder", new { holder }, tx);
+        await tx.CommitAsync();
         return (messages, queues);
     }
 
-    private static void ApplyUpdates(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
+    private static async Task ApplyUpdatesAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
     {
         foreach (var u in updates)
         {
             if (u.Idx is { } idx)
             {
-                c.Execute("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
+                await c.ExecuteAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
                           "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince, " +
                           "plugin_failures = @PluginFailures WHERE message_id = @MessageId AND idx = @idx",
                     new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince,
@@ -200,7 +203,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             }
             else
             {
-                c.Execute("INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, queue, target, attempts, next_attempt, last_error, status, remote_mta, dsn) " +
+                await c.ExecuteAsync("INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, queue, target, attempts, next_attempt, last_error, status, remote_mta, dsn) " +
                           "VALUES (@MessageId, (SELECT COALESCE(MAX(idx), -1) + 1 FROM queue_recipients WHERE message_id = @MessageId), @Address, @Orcpt, @Notify, " +
                           "@State, @Queue, @Target, @Attempts, @NextAttempt, @LastError, @Status, @RemoteMta, @Dsn)",
                     new { u.MessageId, u.Address, u.Orcpt, u.Notify, State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn }, tx);
@@ -209,19 +212,19 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     }
 
     /// <summary>Deletes the messages among <paramref name="ids"/> that are routed and have no pending recipient; returns bodies whose last reference went.</summary>
-    private static List<string> RemoveFinished(SqliteConnection c, SqliteTransaction tx, IEnumerable<string> ids)
+    private static async Task<List<string>> RemoveFinishedAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<string> ids)
     {
         var list = ids.ToList();
         if (list.Count == 0) return [];
-        var finished = c.Query<(string Id, string BodyId)>(
+        var finished = (await c.QueryAsync<(string Id, string BodyId)>(
             $"SELECT id, body_id FROM queue_messages m WHERE id IN @list AND routed = 1 AND NOT EXISTS " +
-            $"(SELECT 1 FROM queue_recipients r WHERE r.message_id = m.id AND (r.state IN ({Pending0}, {Pending1}, {Pending2}) OR r.dsn > 0))", new { list }, tx).ToList();
+            $"(SELECT 1 FROM queue_recipients r WHERE r.message_id = m.id AND (r.state IN ({Pending0}, {Pending1}, {Pending2}) OR r.dsn > 0))", new { list }, tx)).ToList();
         var dead = new List<string>();
         foreach (var (id, bodyId) in finished)
         {
-            c.Execute("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
-            ForgetGeneratedKeys(c, tx, id);
-            if (BodyStore.ReleaseReference(c, tx, bodyId)) dead.Add(bodyId);
+            await c.ExecuteAsync("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
+            await ForgetGeneratedKeysAsync(c, tx, id);
+            if (await BodyStore.ReleaseReferenceAsync(c, tx, bodyId)) dead.Add(bodyId);
         }
         return dead;
     }
@@ -232,182 +235,182 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     }
 
     /// <summary>Queues with a waiting recipient due now and no live lease, with one of their targets (for the transport name).</summary>
-    public IReadOnlyList<(string Queue, string Target)> DueQueues(long now, int limit)
+    public async Task<IReadOnlyList<(string Queue, string Target)>> DueQueuesAsync(long now, int limit)
     {
-        using var c = database.Open();
-        return c.Query<(string, string)>(
+        await using var c = await database.OpenAsync();
+        return (await c.QueryAsync<(string, string)>(
             $"SELECT r.queue, MIN(r.target) FROM queue_recipients r WHERE r.state = {Pending1} AND r.next_attempt <= @now " +
             "AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = r.queue AND l.expires > @now) GROUP BY r.queue LIMIT @limit",
-            new { now, limit }).ToList();
+            new { now, limit })).ToList();
     }
 
     /// <summary>The earliest time something becomes due (a retry, a postponed routing), or null.</summary>
-    public long? NextWakeUp()
+    public async Task<long?> NextWakeUpAsync()
     {
-        using var c = database.Open();
-        return c.ExecuteScalar<long?>(
+        await using var c = await database.OpenAsync();
+        return await c.ExecuteScalarAsync<long?>(
             $"SELECT MIN(t) FROM (SELECT MIN(next_attempt) AS t FROM queue_recipients WHERE state = {Pending1} " +
             "UNION ALL SELECT MIN(lease_until) FROM queue_messages WHERE routed = 0)");
     }
 
-    public bool TryLease(string queue, string holder, string token, long now, long expires)
+    public async Task<bool> TryLeaseAsync(string queue, string holder, string token, long now, long expires)
     {
-        using var c = database.Open();
-        return c.Execute(
+        await using var c = await database.OpenAsync();
+        return await c.ExecuteAsync(
             "INSERT INTO queue_leases (queue, holder, token, expires) VALUES (@queue, @holder, @token, @expires) " +
             "ON CONFLICT(queue) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires WHERE queue_leases.expires <= @now",
             new { queue, holder, token, expires, now }) == 1;
     }
 
-    public bool RenewLease(string queue, string token, long expires)
+    public async Task<bool> RenewLeaseAsync(string queue, string token, long expires)
     {
-        using var c = database.Open();
-        return c.Execute("UPDATE queue_leases SET expires = @expires WHERE queue = @queue AND token = @token", new { queue, token, expires }) == 1;
+        await using var c = await database.OpenAsync();
+        return await c.ExecuteAsync("UPDATE queue_leases SET expires = @expires WHERE queue = @queue AND token = @token", new { queue, token, expires }) == 1;
     }
 
-    public void EndLease(string queue, string token)
+    public async Task EndLeaseAsync(string queue, string token)
     {
-        using var c = database.Open();
-        c.Execute("DELETE FROM queue_leases WHERE queue = @queue AND token = @token", new { queue, token });
+        await using var c = await database.OpenAsync();
+        await c.ExecuteAsync("DELETE FROM queue_leases WHERE queue = @queue AND token = @token", new { queue, token });
     }
 
     /// <summary>
     /// The next messages after <paramref name="afterSeq"/> (arrival order) with a recipient in the queue that is due (or
     /// held, when asked), each with just those recipients. A page at a time, so draining a long queue is not quadratic.
     /// </summary>
-    public IReadOnlyList<QueuedMessage> NextInQueue(string queue, bool includeHeld, long now, long afterSeq, int limit)
+    public async Task<IReadOnlyList<QueuedMessage>> NextInQueueAsync(string queue, bool includeHeld, long now, long afterSeq, int limit)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         var filter = $"r.queue = @queue AND ((r.state = {Pending1} AND r.next_attempt <= @now) OR (@includeHeld AND r.state = {Pending2}))";
-        var messages = c.Query<MessageRow>(
+        var messages = (await c.QueryAsync<MessageRow>(
             $"SELECT {MessageColumns} FROM queue_messages WHERE seq > @afterSeq AND id IN (SELECT r.message_id FROM queue_recipients r WHERE {filter}) ORDER BY seq LIMIT @limit",
-            new { queue, now, includeHeld, afterSeq, limit }).ToList();
+            new { queue, now, includeHeld, afterSeq, limit })).ToList();
         if (messages.Count == 0) return [];
         var ids = messages.Select(m => m.Id).ToList();
-        var recipients = c.Query<RecipientRow>(
+        var recipients = (await c.QueryAsync<RecipientRow>(
             $"SELECT {RecipientColumns} FROM queue_recipients r WHERE r.message_id IN @ids AND {filter} ORDER BY idx",
-            new { ids, queue, now, includeHeld }).ToLookup(r => r.MessageId);
+            new { ids, queue, now, includeHeld })).ToLookup(r => r.MessageId);
         return messages.Select(m => new QueuedMessage(m, recipients[m.Id].ToList())).Where(q => q.Recipients.Count > 0).ToList();
     }
 
     /// <summary>Applies delivery outcomes and removes the message when nothing is pending. Returns true when it was removed.</summary>
-    public bool RecordOutcomes(string messageId, IReadOnlyList<RecipientUpdate> updates)
+    public async Task<bool> RecordOutcomesAsync(string messageId, IReadOnlyList<RecipientUpdate> updates)
     {
         List<string> dead;
-        using (var c = database.Open())
+        await using (var c = await database.OpenAsync())
         using (var tx = c.BeginTransaction())
         {
-            ApplyUpdates(c, tx, updates);
-            dead = RemoveFinished(c, tx, [messageId]);
-            tx.Commit();
+            await ApplyUpdatesAsync(c, tx, updates);
+            dead = await RemoveFinishedAsync(c, tx, [messageId]);
+            await tx.CommitAsync();
         }
         DeleteBodies(dead);
-        return dead.Count > 0 || !Exists(messageId);
+        return dead.Count > 0 || !await ExistsAsync(messageId);
     }
 
-    private bool Exists(string id)
+    private async Task<bool> ExistsAsync(string id)
     {
-        using var c = database.Open();
-        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_messages WHERE id = @id", new { id }) > 0;
+        await using var c = await database.OpenAsync();
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM queue_messages WHERE id = @id", new { id }) > 0;
     }
 
     /// <summary>Pending remote recipients of messages older than <paramref name="cutoff"/> in queues nobody leases now.</summary>
-    public IReadOnlyList<QueuedMessage> Expired(long cutoff, long now, int limit)
+    public async Task<IReadOnlyList<QueuedMessage>> ExpiredAsync(long cutoff, long now, int limit)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         // A parked recipient waits for the operator (kernel queue retry or delete), not for expiry.
         var filter = $"state IN ({Pending1}, {Pending2}) AND (last_error IS NULL OR last_error NOT LIKE '{ParkedPattern}') AND NOT EXISTS (SELECT 1 FROM queue_leases l WHERE l.queue = queue_recipients.queue AND l.expires > {now})";
-        var messages = c.Query<MessageRow>(
+        var messages = (await c.QueryAsync<MessageRow>(
             $"SELECT {MessageColumns} FROM queue_messages m WHERE routed = 1 AND created <= @cutoff AND EXISTS " +
-            $"(SELECT 1 FROM queue_recipients WHERE message_id = m.id AND {filter}) ORDER BY seq LIMIT @limit", new { cutoff, limit }).ToList();
-        return LoadRecipients(c, null, messages, filter);
+            $"(SELECT 1 FROM queue_recipients WHERE message_id = m.id AND {filter}) ORDER BY seq LIMIT @limit", new { cutoff, limit })).ToList();
+        return await LoadRecipientsAsync(c, null, messages, filter);
     }
 
     /// <summary>Every recipient address a message has (to expand a group without loops or duplicates).</summary>
-    public IReadOnlySet<string> Addresses(string messageId)
+    public async Task<IReadOnlySet<string>> AddressesAsync(string messageId)
     {
-        using var c = database.Open();
-        return c.Query<string>("SELECT address FROM queue_recipients WHERE message_id = @messageId", new { messageId }).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        await using var c = await database.OpenAsync();
+        return (await c.QueryAsync<string>("SELECT address FROM queue_recipients WHERE message_id = @messageId", new { messageId })).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Messages with a DSN still owed, with just the recipients it reports.</summary>
-    public IReadOnlyList<QueuedMessage> PendingDsns(int limit)
+    public async Task<IReadOnlyList<QueuedMessage>> PendingDsnsAsync(int limit)
     {
-        using var c = database.Open();
-        var messages = c.Query<MessageRow>(
+        await using var c = await database.OpenAsync();
+        var messages = (await c.QueryAsync<MessageRow>(
             $"SELECT {MessageColumns} FROM queue_messages WHERE id IN (SELECT message_id FROM queue_recipients WHERE dsn > 0) ORDER BY seq LIMIT @limit",
-            new { limit }).ToList();
-        return LoadRecipients(c, null, messages, "dsn > 0");
+            new { limit })).ToList();
+        return await LoadRecipientsAsync(c, null, messages, "dsn > 0");
     }
 
     /// <summary>Marks the DSNs of these recipients sent and removes the message if nothing else is pending.</summary>
-    public void DsnSent(string messageId, IReadOnlyList<long> idxs, DsnPending kind)
+    public async Task DsnSentAsync(string messageId, IReadOnlyList<long> idxs, DsnPending kind)
     {
         List<string> dead;
-        using (var c = database.Open())
+        await using (var c = await database.OpenAsync())
         using (var tx = c.BeginTransaction())
         {
-            c.Execute("UPDATE queue_recipients SET dsn = 0 WHERE message_id = @messageId AND idx IN @idxs AND dsn = @kind", new { messageId, idxs, kind = (int)kind }, tx);
-            dead = RemoveFinished(c, tx, [messageId]);
-            tx.Commit();
+            await c.ExecuteAsync("UPDATE queue_recipients SET dsn = 0 WHERE message_id = @messageId AND idx IN @idxs AND dsn = @kind", new { messageId, idxs, kind = (int)kind }, tx);
+            dead = await RemoveFinishedAsync(c, tx, [messageId]);
+            await tx.CommitAsync();
         }
         DeleteBodies(dead);
     }
 
-    public int ReleaseQueue(string queue, long now)
+    public async Task<int> ReleaseQueueAsync(string queue, long now)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         using var tx = c.BeginTransaction();
-        var count = c.ExecuteScalar<int>($"SELECT COUNT(DISTINCT message_id) FROM queue_recipients WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue }, tx);
-        c.Execute($"UPDATE queue_recipients SET state = {Pending1}, next_attempt = @now WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue, now }, tx);
-        tx.Commit();
+        var count = await c.ExecuteScalarAsync<int>($"SELECT COUNT(DISTINCT message_id) FROM queue_recipients WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue }, tx);
+        await c.ExecuteAsync($"UPDATE queue_recipients SET state = {Pending1}, next_attempt = @now WHERE queue = @queue AND state IN ({Pending1}, {Pending2})", new { queue, now }, tx);
+        await tx.CommitAsync();
         return count;
     }
 
-    public IReadOnlyList<QueuedMessage> List(string? queue)
+    public async Task<IReadOnlyList<QueuedMessage>> ListAsync(string? queue)
     {
-        using var c = database.Open();
-        var messages = c.Query<MessageRow>(queue is null
+        await using var c = await database.OpenAsync();
+        var messages = (await c.QueryAsync<MessageRow>(queue is null
             ? $"SELECT {MessageColumns} FROM queue_messages ORDER BY seq"
             : $"SELECT {MessageColumns} FROM queue_messages WHERE id IN (SELECT message_id FROM queue_recipients WHERE queue = @queue) ORDER BY seq",
-            new { queue }).ToList();
-        return LoadRecipients(c, null, messages, "1 = 1");
+            new { queue })).ToList();
+        return await LoadRecipientsAsync(c, null, messages, "1 = 1");
     }
 
-    public QueuedMessage? Get(string id)
+    public async Task<QueuedMessage?> GetAsync(string id)
     {
-        using var c = database.Open();
-        var message = c.QueryFirstOrDefault<MessageRow>($"SELECT {MessageColumns} FROM queue_messages WHERE id = @id", new { id });
-        return message is null ? null : LoadRecipients(c, null, [message], "1 = 1")[0];
+        await using var c = await database.OpenAsync();
+        var message = await c.QueryFirstOrDefaultAsync<MessageRow>($"SELECT {MessageColumns} FROM queue_messages WHERE id = @id", new { id });
+        return message is null ? null : (await LoadRecipientsAsync(c, null, [message], "1 = 1"))[0];
     }
 
-    public bool Retry(string id, long now)
+    public async Task<bool> RetryAsync(string id, long now)
     {
-        using var c = database.Open();
+        await using var c = await database.OpenAsync();
         using var tx = c.BeginTransaction();
-        var found = c.Execute("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
-        c.Execute($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
+        var found = await c.ExecuteAsync("UPDATE queue_messages SET lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE lease_until END WHERE id = @id", new { id }, tx) == 1;
+        await c.ExecuteAsync($"UPDATE queue_recipients SET next_attempt = @now WHERE message_id = @id AND state = {Pending1}", new { id, now }, tx);
         // Un-park (Delivery/Parking.cs): the failure run starts again and the mark goes, so routing (New) or the
         // scheduler (Waiting, due now above) tries it at once. A remote recipient keeps its attempts: they pace its back-off.
-        c.Execute($"UPDATE queue_recipients SET attempts = CASE WHEN state = {Pending0} THEN 0 ELSE attempts END, plugin_failures = 0, failing_since = NULL, " +
+        await c.ExecuteAsync($"UPDATE queue_recipients SET attempts = CASE WHEN state = {Pending0} THEN 0 ELSE attempts END, plugin_failures = 0, failing_since = NULL, " +
                   $"last_error = 'resumed by retry after: ' || last_error WHERE message_id = @id AND state IN ({Pending0}, {Pending1}) AND last_error LIKE '{ParkedPattern}'",
                   new { id }, tx);
-        tx.Commit();
+        await tx.CommitAsync();
         return found;
     }
 
-    public bool Delete(string id)
+    public async Task<bool> DeleteAsync(string id)
     {
         string? deadBody = null;
-        using (var c = database.Open())
+        await using (var c = await database.OpenAsync())
         using (var tx = c.BeginTransaction())
         {
-            var bodyId = c.ExecuteScalar<string?>("DELETE FROM queue_messages WHERE id = @id RETURNING body_id", new { id }, tx);
+            var bodyId = await c.ExecuteScalarAsync<string?>("DELETE FROM queue_messages WHERE id = @id RETURNING body_id", new { id }, tx);
             if (bodyId is null) return false;
-            c.Execute("DELETE FROM queue_recipients WHERE message_id = @id", new { id }, tx);
-            ForgetGeneratedKeys(c, tx, id);
-            if (BodyStore.ReleaseReference(c, tx, bodyId)) deadBody = bodyId;
-            tx.Commit();
+            await c.ExecuteAsync("DELETE FROM queue_recipients WHERE message_id = @id", new { id }, tx);
+            await ForgetGeneratedKeysAsync(c, tx, id);
+            if (await BodyStore.ReleaseReferenceAsync(c, tx, bodyId)) deadBody = bodyId;
+            await tx.CommitAsync();
         }
         if (deadBody is not null) bodies.DeleteFile(deadBody);
         return true;

@@ -82,15 +82,6 @@ public sealed class BodyStore
         return true;
     }
 
-    /// <summary>As <see cref="ReleaseReferenceAsync"/>, for the queue store's synchronous transactions.</summary>
-    public static bool ReleaseReference(IDbConnection connection, IDbTransaction transaction, string id)
-    {
-        var refs = connection.ExecuteScalar<long?>(DropReferenceSql, new { id }, transaction);
-        if (refs is > 0) return false;
-        connection.Execute(DeleteUnreferencedSql, new { id }, transaction);
-        return true;
-    }
-
     private const string DropReferenceSql = "UPDATE bodies SET refs = refs - 1 WHERE id = @id RETURNING refs";
     private const string DeleteUnreferencedSql = "DELETE FROM bodies WHERE id = @id AND refs <= 0";
 

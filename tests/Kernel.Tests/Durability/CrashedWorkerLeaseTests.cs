@@ -21,7 +21,7 @@ public sealed class CrashedWorkerLeaseTests
         foreach (var holder in new[] { dead, alive, other })
         {
             ids[holder] = (await h.Queue.SubmitAsync(QueueHarness.Envelope("x@remote.dom", "alice@test.dom"), QueueHarness.Body(holder.Instance))).QueueId!;
-            var claimed = h.Queue.Store.ClaimUnrouted(holder.ToString(), h.Queue.Now, h.Queue.Now + (long)h.Options.RoutingLease.TotalMilliseconds, 1);
+            var claimed = await h.Queue.Store.ClaimUnroutedAsync(holder.ToString(), h.Queue.Now, h.Queue.Now + (long)h.Options.RoutingLease.TotalMilliseconds, 1);
             Assert.Equal(ids[holder], Assert.Single(claimed).Message.Id);
         }
 

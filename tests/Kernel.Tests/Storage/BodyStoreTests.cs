@@ -24,8 +24,8 @@ public sealed class BodyStoreTests
         using (var c = db.Open())
         using (var tx = c.BeginTransaction())
         {
-            Assert.False(BodyStore.ReleaseReference(c, tx, body.Id));
-            Assert.True(BodyStore.ReleaseReference(c, tx, body.Id));
+            Assert.False(await BodyStore.ReleaseReferenceAsync(c, tx, body.Id));
+            Assert.True(await BodyStore.ReleaseReferenceAsync(c, tx, body.Id));
             tx.Commit();
             Assert.Equal(0, c.ExecuteScalar<long>("SELECT COUNT(*) FROM bodies"));
         }
