@@ -150,15 +150,35 @@ internal sealed partial class ImapSession
         var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
         if (rest.Count == 0 || candidates.Count == 0) return candidates;
 
-        var summaries = await s.View.FetchAsync(UidSet.Of(candidates.ToArray()), null, ct);
+        var candidateSet = Compact(candidates);
+        var summaries = await s.View.FetchAsync(candidateSet, null, ct);
         var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
+        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get every body from one store call, not one each.
+        Dictionary<uint, MessageBody>? bodies = null;
+        if (summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual)))
+        {
+            bodies = new Dictionary<uint, MessageBody>(summaries.Count);
+            await foreach (var (bodyUid, body) in s.View.OpenMessagesAsync(candidateSet, ct)) bodies[bodyUid] = body;
+        }
         foreach (var m in summaries)
         {
-            var context = new SearchContext(s, m);
+            var context = new SearchContext(s, m, bodies);
             if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
         }
         return result;
+    }
+
+    /// <summary>Ascending UIDs as ranges of consecutive ones (a gap-free mailbox is one range: the store filters it in SQL).</summary>
+    private static UidSet Compact(List<uint> ascending)
+    {
+        var ranges = new List<(uint First, uint Last)>();
+        foreach (var u in ascending)
+        {
+            if (ranges.Count > 0 && ranges[^1].Last + 1 == u) ranges[^1] = (ranges[^1].First, u);
+            else ranges.Add((u, u));
+        }
+        return new UidSet(ranges);
     }
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
@@ -166,7 +186,8 @@ internal sealed partial class ImapSession
     private static DateTimeOffset Min(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary)
+    /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
+    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
@@ -185,11 +206,14 @@ internal sealed partial class ImapSession
 
         public uint Count => (uint)selected.Uids.Count;
 
+        private async Task<MessageBody?> OpenAsync(CancellationToken ct) =>
+            bodies is null ? await selected.View.OpenMessageAsync(summary.Uid, ct) : bodies.GetValueOrDefault(summary.Uid);
+
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
             // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
-            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            var body = await OpenAsync(ct);
             if (body is null) return _headers = new HeaderList();
             await using var stream = body.OpenRead();
             _headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, ct);
@@ -204,7 +228,7 @@ internal sealed partial class ImapSession
                 using var memory = new MemoryStream(_raw, writable: false);
                 return _message = await MimeMessage.LoadAsync(memory, ct);
             }
-            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            var body = await OpenAsync(ct);
             if (body is null) return null;
             await using var stream = body.OpenRead();
             _message = await MimeMessage.LoadAsync(stream, ct);
@@ -220,7 +244,7 @@ internal sealed partial class ImapSession
             if (_message is not null || summary.Size > 1024 * 1024) return true;
             if (_raw is null)
             {
-                var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+                var body = await OpenAsync(ct);
                 if (body is null) return true; // expunged meanwhile: the parse path says no match
                 await using var stream = body.OpenRead();
                 using var memory = new MemoryStream((int)summary.Size);
