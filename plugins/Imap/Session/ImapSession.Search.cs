@@ -161,9 +161,10 @@ internal sealed partial class ImapSession
             bodies = new Dictionary<uint, MessageBody>(summaries.Count);
             await foreach (var (bodyUid, body) in s.View.OpenMessagesAsync(candidateSet, ct)) bodies[bodyUid] = body;
         }
+        var buffer = new MessageReadBuffer();
         foreach (var m in summaries)
         {
-            var context = new SearchContext(s, m, bodies);
+            var context = new SearchContext(s, m, bodies, buffer);
             if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
         }
         return result;
@@ -187,7 +188,8 @@ internal sealed partial class ImapSession
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
     /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies)
+    /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
+    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies, MessageReadBuffer buffer)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
@@ -220,6 +222,20 @@ internal sealed partial class ImapSession
             return _headers;
         }
 
+        /// <summary>
+        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block alone (read up to the empty line into the
+        /// shared buffer): most messages of a header search are ruled out without building a header list.
+        /// </summary>
+        public async Task<bool> HeaderMayContainAsync(string needle, CancellationToken ct)
+        {
+            if (_headers is not null || _message is not null) return true;
+            var body = await OpenAsync(ct);
+            if (body is null) return true; // expunged meanwhile: the parse path says no match
+            await using var stream = body.OpenRead();
+            if (await buffer.ReadHeaderAsync(stream, ct) is not { } header) return true;
+            return RawTextFilter.HeaderMayContain(System.Runtime.InteropServices.MemoryMarshal.AsMemory(header).Span, needle);
+        }
+
         public async Task<MimeMessage?> MessageAsync(CancellationToken ct)
         {
             if (_message is not null) return _message;
@@ -247,9 +263,10 @@ internal sealed partial class ImapSession
                 var body = await OpenAsync(ct);
                 if (body is null) return true; // expunged meanwhile: the parse path says no match
                 await using var stream = body.OpenRead();
-                using var memory = new MemoryStream((int)summary.Size);
-                await stream.CopyToAsync(memory, ct);
-                _raw = memory.ToArray();
+                var raw = await buffer.ReadAllAsync(stream, summary.Size, ct);
+                if (!RawTextFilter.MayContain(raw.Span, needle)) return false;
+                _raw = raw.ToArray(); // kept for the parse that follows
+                return true;
             }
             return RawTextFilter.MayContain(_raw, needle);
         }
@@ -278,6 +295,7 @@ internal sealed partial class ImapSession
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
                 return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
+                if (!await c.HeaderMayContainAsync(h.Value, ct)) return false;
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)
                 {
