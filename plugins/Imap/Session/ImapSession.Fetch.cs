@@ -10,8 +10,8 @@ internal sealed partial class ImapSession
     private const int FlushThreshold = 64 * 1024;
 
     /// <summary>
-    /// The bodies of the running FETCH when it reads sections of more than one message: looked up in one store call
-    /// (<see cref="IMailboxView.OpenMessagesAsync"/>) instead of one per message; null otherwise.
+    /// The bodies of the running FETCH's current batch when it reads sections of more than one message (see
+    /// <see cref="BodiesAsync"/>); null otherwise.
     /// </summary>
     private Dictionary<uint, MessageBody>? _fetchBodies;
 
@@ -72,15 +72,10 @@ internal sealed partial class ImapSession
         }
         var binary = items.Any(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize);
         var needsStructure = binary || items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
-        _fetchBodies = null;
-        if (summaries.Count > 1 && items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary))
-        {
-            _fetchBodies = new Dictionary<uint, MessageBody>(summaries.Count);
-            await foreach (var (bodyUid, body) in s.View.OpenMessagesAsync(uids, ct)) _fetchBodies[bodyUid] = body;
-        }
+        var batched = summaries.Count > 1 && items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary);
         try
         {
-            if (!await WriteFetchResponsesAsync(tag, items, summaries, needsStructure, binary, addFlags, ct)) return;
+            if (!await WriteFetchResponsesAsync(tag, items, summaries, batched, needsStructure, binary, addFlags, ct)) return;
         }
         finally
         {
@@ -91,13 +86,15 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>One untagged FETCH response per message; false when the FETCH failed at an undecodable BINARY part (its NO written).</summary>
-    private async Task<bool> WriteFetchResponsesAsync(string tag, List<FetchItem> items, IReadOnlyList<MessageSummary> summaries, bool needsStructure,
-        bool binary, bool addFlags, CancellationToken ct)
+    private async Task<bool> WriteFetchResponsesAsync(string tag, List<FetchItem> items, IReadOnlyList<MessageSummary> summaries, bool batched,
+        bool needsStructure, bool binary, bool addFlags, CancellationToken ct)
     {
         var s = Selected;
         var count = 0;
-        foreach (var m in summaries)
+        for (var i = 0; i < summaries.Count; i++)
         {
+            var m = summaries[i];
+            if (batched && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, summaries, i, ct);
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
             var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;

@@ -154,32 +154,18 @@ internal sealed partial class ImapSession
         var summaries = await s.View.FetchAsync(candidateSet, null, ct);
         var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
-        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get every body from one store call, not one each.
+        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get the bodies a batch at a time, not one store call each.
+        var batched = summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual));
         Dictionary<uint, MessageBody>? bodies = null;
-        if (summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual)))
-        {
-            bodies = new Dictionary<uint, MessageBody>(summaries.Count);
-            await foreach (var (bodyUid, body) in s.View.OpenMessagesAsync(candidateSet, ct)) bodies[bodyUid] = body;
-        }
         var buffer = new MessageReadBuffer();
-        foreach (var m in summaries)
+        for (var i = 0; i < summaries.Count; i++)
         {
+            var m = summaries[i];
+            if (batched && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
             var context = new SearchContext(s, m, bodies, buffer);
             if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
         }
         return result;
-    }
-
-    /// <summary>Ascending UIDs as ranges of consecutive ones (a gap-free mailbox is one range: the store filters it in SQL).</summary>
-    private static UidSet Compact(List<uint> ascending)
-    {
-        var ranges = new List<(uint First, uint Last)>();
-        foreach (var u in ascending)
-        {
-            if (ranges.Count > 0 && ranges[^1].Last + 1 == u) ranges[^1] = (ranges[^1].First, u);
-            else ranges.Add((u, u));
-        }
-        return new UidSet(ranges);
     }
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;

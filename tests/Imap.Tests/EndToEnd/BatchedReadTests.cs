@@ -63,6 +63,32 @@ public sealed class BatchedReadTests(ImapServerFixture server)
         Assert.Equal("* SEARCH 1", (await c.OkAsync("SEARCH TEXT \"plain report\"")).Untagged[0]);
     }
 
+    [Fact]
+    public async Task Reads_over_more_than_one_batch_and_a_sparse_uid_set_answer_every_message()
+    {
+        await using var c = await server.ConnectAsync("gina");
+        await c.OkAsync("CREATE BatchedLarge");
+        // RFC 3502 MULTIAPPEND (at most 1,000 a command): 1,005 messages; then UIDs 500 and 1001 expunged.
+        var messages = Enumerable.Range(1, 1005).Select(i => $"Subject: m{i}\r\n\r\nbody {i}\r\n").ToList();
+        foreach (var chunk in messages.Chunk(1000))
+            await c.OkAsync("APPEND BatchedLarge" + string.Concat(chunk.Select(m => $" {{{m.Length}+}}\r\n{m}")));
+        await c.OkAsync("SELECT BatchedLarge");
+        await c.OkAsync("UID STORE 500,1001 +FLAGS.SILENT (\\Deleted)");
+        await c.OkAsync("EXPUNGE");
+        var uids = Enumerable.Range(1, 1005).Where(u => u is not (500 or 1001)).ToList();
+
+        var subjects = (await c.OkAsync("FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (Subject)])")).Untagged;
+        Assert.Equal(uids.Select((u, i) => $"* {i + 1} FETCH (UID {u} BODY[HEADER.FIELDS (SUBJECT)] {{{$"Subject: m{u}".Length + 4}}}\r\nSubject: m{u}\r\n\r\n)"), subjects);
+
+        // Every third UID: far more ranges than a statement holds, one batch asked for as its span.
+        var sparse = uids.Where(u => u % 3 == 0).ToList();
+        var texts = (await c.OkAsync("UID FETCH " + string.Join(',', sparse) + " BODY.PEEK[TEXT]")).Untagged;
+        Assert.Equal(sparse.Select(u => $"UID {u} BODY[TEXT] {{{$"body {u}".Length + 2}}}\r\nbody {u}\r\n)"), texts.Select(l => l[(l.IndexOf("UID ", StringComparison.Ordinal))..]));
+
+        Assert.Equal("* SEARCH 1003", (await c.OkAsync("UID SEARCH SUBJECT m1003")).Untagged[0]);
+        Assert.Equal("* SEARCH 499 1000", (await c.OkAsync("SEARCH OR BODY \"body 499\" BODY \"body 1002\"")).Untagged[0]);
+    }
+
     /// <summary>The messages in a new mailbox, the fourth expunged (a UID gap), selected.</summary>
     private static async Task SetUpAsync(RawImapClient c, string mailbox)
     {
