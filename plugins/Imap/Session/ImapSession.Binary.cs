@@ -49,11 +49,8 @@ internal sealed partial class ImapSession
     private async Task<byte[]?> DecodedPartAsync(FetchItem item, MessageSummary m, MessageStructure structure, CancellationToken ct)
     {
         if (SectionLocator.LocatePart(structure, item.Path) is not { } located) return null;
-        await using var stream = await Selected.View.OpenRangeAsync(m.Uid, located.Offset, located.Length, ct);
-        if (stream is null) return null;
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, ct);
-        var raw = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        return located.Part is { } part && !IsContainer(part) ? BinaryDecoder.Decode(part.TransferEncoding, raw) : raw.ToArray();
+        var raw = await ReadSectionAsync(m.Uid, located.Offset, located.Length, ct);
+        if (raw is null) return null;
+        return located.Part is { } part && !IsContainer(part) ? BinaryDecoder.Decode(part.TransferEncoding, raw) : raw;
     }
 }

@@ -9,6 +9,12 @@ internal sealed partial class ImapSession
 {
     private const int FlushThreshold = 64 * 1024;
 
+    /// <summary>
+    /// The bodies of the running FETCH's current batch when it reads sections of more than one message (see
+    /// <see cref="BodiesAsync"/>); null otherwise.
+    /// </summary>
+    private Dictionary<uint, MessageBody>? _fetchBodies;
+
     private async Task FetchAsync(string tag, CommandParser p, bool uid, CancellationToken ct)
     {
         var s = Selected;
@@ -66,9 +72,29 @@ internal sealed partial class ImapSession
         }
         var binary = items.Any(i => i.Kind is FetchKind.Binary or FetchKind.BinarySize);
         var needsStructure = binary || items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure || (i.Kind == FetchKind.Section && (i.Path.Length > 0 || i.Specifier.Length > 0)));
-        var count = 0;
-        foreach (var m in summaries)
+        var batched = summaries.Count > 1 && items.Any(i => i.Kind is FetchKind.Section or FetchKind.Binary);
+        try
         {
+            if (!await WriteFetchResponsesAsync(tag, items, summaries, batched, needsStructure, binary, addFlags, ct)) return;
+        }
+        finally
+        {
+            _fetchBodies = null;
+        }
+        await SyncAsync(allowExpunge: uid, ct);
+        _out.Raw(tag).Raw(" OK FETCH completed\r\n");
+    }
+
+    /// <summary>One untagged FETCH response per message; false when the FETCH failed at an undecodable BINARY part (its NO written).</summary>
+    private async Task<bool> WriteFetchResponsesAsync(string tag, List<FetchItem> items, IReadOnlyList<MessageSummary> summaries, bool batched,
+        bool needsStructure, bool binary, bool addFlags, CancellationToken ct)
+    {
+        var s = Selected;
+        var count = 0;
+        for (var i = 0; i < summaries.Count; i++)
+        {
+            var m = summaries[i];
+            if (batched && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, summaries, i, ct);
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
             var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
@@ -77,7 +103,7 @@ internal sealed partial class ImapSession
             {
                 // RFC 3516 §4.2: a part whose encoding the server does not know fails the FETCH.
                 _out.Raw(tag).Raw(" NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding\r\n");
-                return;
+                return false;
             }
             _out.Raw("* ").Number(n).Raw(" FETCH (");
             var firstItem = true;
@@ -93,8 +119,47 @@ internal sealed partial class ImapSession
             // each), and at least every 256 messages.
             if (++count % 256 == 0 || !_out.Output.CanGetUnflushedBytes || _out.Output.UnflushedBytes >= FlushThreshold) await _out.FlushAsync(ct);
         }
-        await SyncAsync(allowExpunge: uid, ct);
-        _out.Raw(tag).Raw(" OK FETCH completed\r\n");
+        return true;
+    }
+
+    /// <summary>
+    /// The message's bytes from <paramref name="offset"/>, from this FETCH's batch when it holds the UID (the caller
+    /// reads at most <paramref name="length"/>), else from the store's range read; null when the UID is gone.
+    /// </summary>
+    private async Task<Stream?> OpenSectionAsync(uint uid, long offset, long length, CancellationToken ct)
+    {
+        if (_fetchBodies is null || !_fetchBodies.TryGetValue(uid, out var body)) return await Selected.View.OpenRangeAsync(uid, offset, length, ct);
+        var stream = body.OpenRead();
+        try
+        {
+            if (stream.CanSeek) stream.Seek(offset, SeekOrigin.Begin);
+            else if (offset > 0)
+            {
+                var skip = new byte[(int)Math.Min(offset, 64 * 1024)];
+                for (var left = offset; left > 0;)
+                {
+                    var read = await stream.ReadAsync(skip.AsMemory(0, (int)Math.Min(left, skip.Length)), ct);
+                    if (read == 0) break;
+                    left -= read;
+                }
+            }
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A section read whole (header fields, a part to decode): at most <paramref name="length"/> bytes; null when the UID is gone.</summary>
+    private async Task<byte[]?> ReadSectionAsync(uint uid, long offset, long length, CancellationToken ct)
+    {
+        await using var stream = await OpenSectionAsync(uid, offset, length, ct);
+        if (stream is null) return null;
+        var buffer = new byte[length];
+        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        return read == buffer.Length ? buffer : buffer[..read];
     }
 
     private async Task WriteItemAsync(FetchItem item, MessageSummary m, MessageStructure? structure, CancellationToken ct)
@@ -137,14 +202,11 @@ internal sealed partial class ImapSession
             _out.Raw("\"\"");
             return;
         }
-        var view = Selected.View;
         if (item.Specifier is "HEADER.FIELDS" or "HEADER.FIELDS.NOT")
         {
-            await using var headerStream = await view.OpenRangeAsync(m.Uid, r.Offset, r.Length, ct);
-            if (headerStream is null) { _out.Raw("\"\""); return; }
-            using var buffer = new MemoryStream();
-            await headerStream.CopyToAsync(buffer, ct);
-            var filtered = SectionLocator.FilterHeader(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), item.Fields, item.Specifier.EndsWith(".NOT", StringComparison.Ordinal));
+            var header = await ReadSectionAsync(m.Uid, r.Offset, r.Length, ct);
+            if (header is null) { _out.Raw("\"\""); return; }
+            var filtered = SectionLocator.FilterHeader(header, item.Fields, item.Specifier.EndsWith(".NOT", StringComparison.Ordinal));
             var (fs, fl) = Partial(filtered.Length, item);
             _out.Literal(filtered.AsSpan((int)fs, (int)fl));
             return;
@@ -155,7 +217,7 @@ internal sealed partial class ImapSession
             _out.Raw("\"\"");
             return;
         }
-        await using var stream = await view.OpenRangeAsync(m.Uid, r.Offset + start, length, ct);
+        await using var stream = await OpenSectionAsync(m.Uid, r.Offset + start, length, ct);
         if (stream is null)
         {
             _out.Raw("\"\"");

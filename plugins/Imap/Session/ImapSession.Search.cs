@@ -150,12 +150,19 @@ internal sealed partial class ImapSession
         var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
         if (rest.Count == 0 || candidates.Count == 0) return candidates;
 
-        var summaries = await s.View.FetchAsync(UidSet.Of(candidates.ToArray()), null, ct);
+        var candidateSet = Compact(candidates);
+        var summaries = await s.View.FetchAsync(candidateSet, null, ct);
         var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
-        foreach (var m in summaries)
+        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get the bodies a batch at a time, not one store call each.
+        var batched = summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual));
+        Dictionary<uint, MessageBody>? bodies = null;
+        var buffer = new MessageReadBuffer();
+        for (var i = 0; i < summaries.Count; i++)
         {
-            var context = new SearchContext(s, m);
+            var m = summaries[i];
+            if (batched && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
+            var context = new SearchContext(s, m, bodies, buffer);
             if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
         }
         return result;
@@ -166,7 +173,9 @@ internal sealed partial class ImapSession
     private static DateTimeOffset Min(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary)
+    /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
+    /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
+    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies, MessageReadBuffer buffer)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
@@ -185,15 +194,32 @@ internal sealed partial class ImapSession
 
         public uint Count => (uint)selected.Uids.Count;
 
+        private async Task<MessageBody?> OpenAsync(CancellationToken ct) =>
+            bodies is null ? await selected.View.OpenMessageAsync(summary.Uid, ct) : bodies.GetValueOrDefault(summary.Uid);
+
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
             // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
-            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            var body = await OpenAsync(ct);
             if (body is null) return _headers = new HeaderList();
             await using var stream = body.OpenRead();
             _headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, ct);
             return _headers;
+        }
+
+        /// <summary>
+        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block alone (read up to the empty line into the
+        /// shared buffer): most messages of a header search are ruled out without building a header list.
+        /// </summary>
+        public async Task<bool> HeaderMayContainAsync(string needle, CancellationToken ct)
+        {
+            if (_headers is not null || _message is not null) return true;
+            var body = await OpenAsync(ct);
+            if (body is null) return true; // expunged meanwhile: the parse path says no match
+            await using var stream = body.OpenRead();
+            if (await buffer.ReadHeaderAsync(stream, ct) is not { } header) return true;
+            return RawTextFilter.HeaderMayContain(System.Runtime.InteropServices.MemoryMarshal.AsMemory(header).Span, needle);
         }
 
         public async Task<MimeMessage?> MessageAsync(CancellationToken ct)
@@ -204,7 +230,7 @@ internal sealed partial class ImapSession
                 using var memory = new MemoryStream(_raw, writable: false);
                 return _message = await MimeMessage.LoadAsync(memory, ct);
             }
-            var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+            var body = await OpenAsync(ct);
             if (body is null) return null;
             await using var stream = body.OpenRead();
             _message = await MimeMessage.LoadAsync(stream, ct);
@@ -220,12 +246,13 @@ internal sealed partial class ImapSession
             if (_message is not null || summary.Size > 1024 * 1024) return true;
             if (_raw is null)
             {
-                var body = await selected.View.OpenMessageAsync(summary.Uid, ct);
+                var body = await OpenAsync(ct);
                 if (body is null) return true; // expunged meanwhile: the parse path says no match
                 await using var stream = body.OpenRead();
-                using var memory = new MemoryStream((int)summary.Size);
-                await stream.CopyToAsync(memory, ct);
-                _raw = memory.ToArray();
+                var raw = await buffer.ReadAllAsync(stream, summary.Size, ct);
+                if (!RawTextFilter.MayContain(raw.Span, needle)) return false;
+                _raw = raw.ToArray(); // kept for the parse that follows
+                return true;
             }
             return RawTextFilter.MayContain(_raw, needle);
         }
@@ -254,6 +281,7 @@ internal sealed partial class ImapSession
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
                 return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
+                if (!await c.HeaderMayContainAsync(h.Value, ct)) return false;
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)
                 {

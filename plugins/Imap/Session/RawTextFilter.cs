@@ -24,6 +24,26 @@ internal static class RawTextFilter
         return !IdentityDecoding(raw);
     }
 
+    /// <summary>
+    /// False only when no field of the raw <paramref name="header"/> block can have a value containing
+    /// <paramref name="needle"/> (SEARCH HEADER/FROM/TO/SUBJECT…, RFC 3501 §6.4.4). A field value as the parser gives
+    /// it is its raw text unfolded (CR and LF removed, RFC 5322 §2.2.3) and trimmed — with no encoded word
+    /// (RFC 2047 <c>=?</c>) and only 7-bit bytes nothing else changes — so it is a run of the header with CR and LF
+    /// taken out: not finding the needle there (ASCII case folding) means no value holds it. The header is changed in place.
+    /// </summary>
+    public static bool HeaderMayContain(Span<byte> header, string needle)
+    {
+        if (needle.Length == 0 || header.Length == 0 || !Ascii.IsValid(needle) || !Ascii.IsValid(header) || header.IndexOf("=?"u8) >= 0) return true;
+        var length = 0;
+        foreach (var b in header)
+        {
+            if (b is not ((byte)'\r' or (byte)'\n')) header[length++] = b;
+        }
+        Span<byte> pattern = needle.Length <= 256 ? stackalloc byte[needle.Length] : new byte[needle.Length];
+        Encoding.ASCII.GetBytes(needle, pattern);
+        return IndexOfIgnoreCase(header[..length], pattern) >= 0;
+    }
+
     /// <summary>Whether every transfer encoding and charset named in the message leaves 7-bit bytes as they are.</summary>
     private static bool IdentityDecoding(ReadOnlySpan<byte> raw)
     {

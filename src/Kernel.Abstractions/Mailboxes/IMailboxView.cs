@@ -43,6 +43,20 @@ public interface IMailboxView : IAsyncDisposable
     Task<MessageBody?> OpenMessageAsync(uint uid, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The stored messages of <paramref name="uids"/> that are there, ascending by UID, as <see cref="OpenMessageAsync"/>
+    /// gives each one — for whole-mailbox reads (IMAP FETCH 1:* BODY[], SEARCH BODY/HEADER): the store looks up all of
+    /// them at once instead of once per message; each body's file is opened only when the caller calls
+    /// <see cref="MessageBody.OpenRead"/>. The default asks <see cref="FetchAsync"/> then <see cref="OpenMessageAsync"/> per UID.
+    /// </summary>
+    async IAsyncEnumerable<(uint Uid, MessageBody Body)> OpenMessagesAsync(UidSet uids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var message in await FetchAsync(uids, null, cancellationToken))
+        {
+            if (await OpenMessageAsync(message.Uid, cancellationToken) is { } body) yield return (message.Uid, body);
+        }
+    }
+
+    /// <summary>
     /// <paramref name="length"/> bytes of the stored message from <paramref name="offset"/> (fewer at its end), read
     /// from the file as the caller reads the stream — no whole body is loaded. Offsets come from
     /// <see cref="GetStructureAsync"/> (BODY[n.HEADER], BODY[n.MIME], BODY[n], partial fetches). Null when the UID is not there.

@@ -142,6 +142,9 @@ internal sealed class MailboxView : IMailboxView
 
     public Task<MessageBody?> OpenMessageAsync(uint uid, CancellationToken cancellationToken = default) => _store.ViewOpenMessageAsync(this, uid, cancellationToken);
 
+    public IAsyncEnumerable<(uint Uid, MessageBody Body)> OpenMessagesAsync(UidSet uids, CancellationToken cancellationToken = default) =>
+        _store.ViewOpenMessagesAsync(this, uids, cancellationToken);
+
     public Task<Stream?> OpenRangeAsync(uint uid, long offset, long length, CancellationToken cancellationToken = default) =>
         _store.ViewOpenRangeAsync(this, uid, offset, length, cancellationToken);
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Kernel.Abstractions;
 using Kernel.Mailboxes.Structure;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Kernel.Mailboxes;
@@ -102,6 +103,41 @@ public sealed partial class SqliteMailboxStore
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         await using (connection) return await OpenBodyAsync(connection, row.Id, uid);
+    }
+
+    /// <summary>
+    /// Many messages as <see cref="ViewOpenMessageAsync"/> gives one: the rights check, the mailbox row and every
+    /// message's body id, prefix and size in one connection and one query; the connection is back in the pool before
+    /// the first message is yielded (a slow IMAP client holds none), and each file is opened only by the caller.
+    /// </summary>
+    internal async IAsyncEnumerable<(uint Uid, MessageBody Body)> ViewOpenMessagesAsync(MailboxView view, UidSet uids,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        var found = new List<(uint Uid, MessageBody Body)>();
+        await using (connection)
+        {
+            var parameters = new DynamicParameters();
+            parameters.Add("mailboxId", row.Id);
+            var ranges = UidRanges(parameters, uids);
+            await using var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectMessageBodies(ranges), parameters);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var uid = (uint)reader.GetInt64(0);
+                if (ranges is null && !uids.Contains(uid)) continue;
+                var prefix = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
+                var size = reader.GetInt64(3);
+                // As OpenBodyAsync: the body row's size, else the message size less its prefix.
+                var length = reader.IsDBNull(4) ? size - (prefix?.Length ?? 0) : reader.GetInt64(4);
+                var file = _bodies.Open(reader.GetString(1), length);
+                found.Add((uid, prefix is { Length: > 0 } ? new PrefixedBody(prefix, file) : file));
+            }
+        }
+        foreach (var message in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return message;
+        }
     }
 
     internal async Task<Stream?> ViewOpenRangeAsync(MailboxView view, uint uid, long offset, long length, CancellationToken cancellationToken)

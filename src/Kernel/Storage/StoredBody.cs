@@ -16,7 +16,9 @@ public sealed class StoredBody(string id, string path, long length) : MessageBod
         FileStream stream;
         try
         {
-            stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
+            // The buffer no larger than the file: a reader asking for the whole small file at once (IMAP FETCH BODY[],
+            // SEARCH) reads it straight, instead of a 64 KiB buffer allocated and zeroed per message opened.
+            stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, (int)Math.Clamp(Length, 1, 64 * 1024), FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

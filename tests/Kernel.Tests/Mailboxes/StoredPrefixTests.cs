@@ -117,6 +117,42 @@ public sealed class StoredPrefixTests : IDisposable
         Assert.Equal(10, stream.Length);
     }
 
+    [Fact]
+    public async Task The_batched_read_serves_each_message_exactly_as_the_single_read()
+    {
+        // Prefixed (delivered) and plain (appended) messages mixed, one expunged: a gap in the UIDs.
+        await DeliverAsync(await BodyAsync("Subject: one\r\n\r\nfirst\r\n"));
+        for (var i = 2; i <= 40; i++) await _bed.Store.AppendAsync(Alice, "INBOX", MessageBody.FromBytes(Encoding.ASCII.GetBytes($"Subject: m{i}\r\n\r\nbody {i}\r\n")));
+        await DeliverAsync(await BodyAsync("Subject: last\r\n\r\nlast\r\n"));
+        await using var view = await _bed.Store.OpenAsync(Alice, "INBOX");
+        await view.StoreFlagsAsync(UidSet.Of(7), new FlagChange(FlagChangeMode.Add, MessageFlags.Deleted, []));
+        Assert.Equal([7u], await view.ExpungeAsync());
+
+        async Task<List<(uint Uid, string Text, long Length)>> BatchAsync(UidSet uids)
+        {
+            var read = new List<(uint, string, long)>();
+            await foreach (var (uid, body) in view.OpenMessagesAsync(uids)) read.Add((uid, await ReadAsync(body), body.Length));
+            return read;
+        }
+        var all = await BatchAsync(UidSet.All);
+        Assert.Equal(Enumerable.Range(1, 41).Where(u => u != 7).Select(u => (uint)u), all.Select(m => m.Uid));
+        foreach (var (uid, text, length) in all)
+        {
+            var single = (await view.OpenMessageAsync(uid))!;
+            Assert.Equal(await ReadAsync(single), text);
+            Assert.Equal(single.Length, length);
+        }
+        Assert.StartsWith("Return-Path: <sender@remote.example>\r\nSubject: one\r\n", all[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith("Return-Path: <sender@remote.example>\r\nSubject: last\r\n", all[^1].Text, StringComparison.Ordinal);
+        Assert.Equal("Subject: m2\r\n\r\nbody 2\r\n", all[1].Text);
+
+        // A few ranges are filtered in SQL, many (here 33 single UIDs) by the store after the query: same answer.
+        Assert.Equal([1u, 3u, 41u], (await BatchAsync(new UidSet([(1, 1), (3, 3), (7, 7), (41, 50)]))).Select(m => m.Uid));
+        var odd = Enumerable.Range(0, 33).Select(i => (uint)(2 * i + 1)).ToArray();
+        Assert.Equal(odd.Where(u => u != 7 && u <= 41), (await BatchAsync(UidSet.Of(odd))).Select(m => m.Uid));
+        Assert.Empty(await BatchAsync(new UidSet([])));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
