@@ -68,7 +68,9 @@ public interface IMailboxStore
     /// RFC 3502 MULTIAPPEND. The rights and the owner's quota (for the total size) are checked once, the messages get
     /// consecutive UIDs in one transaction; on a <see cref="MailboxException"/> none is stored.
     /// </summary>
-    Task<IReadOnlyList<AppendResult>> CommitAppendsAsync(IReadOnlyList<IMailboxAppend> appends, CancellationToken cancellationToken = default);
+    /// <remarks>Added after SDK 2.0: a store written for 2.0 without it keeps loading and refuses MULTIAPPEND.</remarks>
+    Task<IReadOnlyList<AppendResult>> CommitAppendsAsync(IReadOnlyList<IMailboxAppend> appends, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This mailbox store cannot commit several appends at once");
 
     /// <summary>
     /// Changes flags (STORE). Each flag needs its right (<c>s</c> for \Seen, <c>t</c> for \Deleted, <c>w</c> for the rest).
@@ -138,5 +140,7 @@ public interface IMailboxStore
     /// setting GetQuota reads (IMAP SETQUOTA, RFC 9208 §4.2). Only an administrator of the account's mailboxes (the
     /// administrator rows of mailboxes.md §4.3) or the System may; the owner alone → NOPERM.
     /// </summary>
-    Task SetQuotaAsync(Principal principal, AccountAddress account, long? limitBytes, CancellationToken cancellationToken = default);
+    /// <remarks>Added after SDK 2.0: a store written for 2.0 without it keeps loading and refuses to set quotas.</remarks>
+    Task SetQuotaAsync(Principal principal, AccountAddress account, long? limitBytes, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This mailbox store cannot set quotas");
 }
