@@ -7,7 +7,8 @@ namespace Kernel.Delivery;
 
 /// <summary>
 /// Remote delivery (design.md step 4): leases due target queues and drains each through its <see cref="IMailTransport"/>,
-/// up to <see cref="QueueOptions.ParallelQueues"/> at once. Every transport call runs under <see cref="PluginCallPolicy"/>;
+/// up to <see cref="QueueOptions.ParallelQueues"/> at once, each with up to <see cref="QueueOptions.DeliveriesPerQueue"/>
+/// messages in flight (one message after another per queue left the transport's other connections idle). Every transport call runs under <see cref="PluginCallPolicy"/>;
 /// the drains are counted per transport instance so a plugin being unloaded can wait for its deliveries in flight.
 /// </summary>
 internal sealed class RemoteDispatchStage(IQueueBackend queue, IKernelExtensions extensions, ILogger logger, string worker)
@@ -84,28 +85,32 @@ internal sealed class RemoteDispatchStage(IQueueBackend queue, IKernelExtensions
         lock (_gate) return _closing.Contains(transport);
     }
 
+    /// <summary>One of a lease's delivery loops: takes the queue's next message until none is due or the drain must stop.</summary>
+    private async Task DeliverFromAsync(IDeliveryLease lease, IMailTransport transport, CancellationToken stopping, CancellationToken hard)
+    {
+        while (!stopping.IsCancellationRequested && !Closing(transport))
+        {
+            var message = await lease.NextAsync(hard);
+            if (message is null) return;
+            var call = await PluginCallPolicy.RunAsync($"transport {transport.Name}", ct => transport.DeliverAsync(message, ct), Options.TransportTimeout, hard);
+            if (call.Succeeded)
+            {
+                await lease.CompleteAsync(message, call.Value!, hard);
+                continue;
+            }
+            // IMailTransport contract: an exception or timeout is a temporary failure for every recipient; one
+            // that keeps happening parks them, as for the router and rules (Parking.cs).
+            logger.LogWarning(call.Exception, "transport {Transport} failed on message {QueueId} for queue {Queue}: {Reason}", transport.Name, message.QueueId, lease.Queue, call.Failure);
+            await lease.PluginFailedAsync(message, call.Failure!, hard);
+        }
+    }
+
     private async Task DrainAsync(IDeliveryLease lease, IMailTransport transport, Action finished, CancellationToken stopping, CancellationToken hard)
     {
         try
         {
             await using (lease)
-            {
-                while (!stopping.IsCancellationRequested && !Closing(transport))
-                {
-                    var message = await lease.NextAsync(hard);
-                    if (message is null) break;
-                    var call = await PluginCallPolicy.RunAsync($"transport {transport.Name}", ct => transport.DeliverAsync(message, ct), Options.TransportTimeout, hard);
-                    if (call.Succeeded)
-                    {
-                        await lease.CompleteAsync(message, call.Value!, hard);
-                        continue;
-                    }
-                    // IMailTransport contract: an exception or timeout is a temporary failure for every recipient; one
-                    // that keeps happening parks them, as for the router and rules (Parking.cs).
-                    logger.LogWarning(call.Exception, "transport {Transport} failed on message {QueueId} for queue {Queue}: {Reason}", transport.Name, message.QueueId, lease.Queue, call.Failure);
-                    await lease.PluginFailedAsync(message, call.Failure!, hard);
-                }
-            }
+                await Task.WhenAll(Enumerable.Range(0, Math.Max(1, Options.DeliveriesPerQueue)).Select(_ => DeliverFromAsync(lease, transport, stopping, hard)));
         }
         catch (OperationCanceledException) when (hard.IsCancellationRequested)
         {

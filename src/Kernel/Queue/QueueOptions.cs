@@ -61,6 +61,12 @@ public sealed record QueueOptions
     /// <summary>Target queues delivered to in parallel.</summary>
     public int ParallelQueues { get; init; } = 8;
 
+    /// <summary>
+    /// Messages of one leased target queue handed to its transport at once (a transport still caps its own
+    /// connections per remote host, as the SMTP transport's <c>MaxConnectionsPerTarget</c>, default 4).
+    /// </summary>
+    public int DeliveriesPerQueue { get; init; } = 4;
+
     public int MaxRecipients { get; init; } = 1000;
 
     /// <summary>

@@ -17,12 +17,27 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
     private readonly Queue<QueuedMessage> _page = new();
     private long _afterSeq;
     private bool _disposed;
+    // Several deliveries of one lease run at once (RemoteDispatchStage): one of them pages the queue at a time.
+    private readonly SemaphoreSlim _paging = new(1, 1);
 
     public string Queue => name;
 
     public async Task<OutboundMessage?> NextAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        await _paging.WaitAsync(cancellationToken);
+        try
+        {
+            return await NextCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _paging.Release();
+        }
+    }
+
+    private async Task<OutboundMessage?> NextCoreAsync(CancellationToken cancellationToken)
+    {
         await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
         QueuedMessage? next;
@@ -44,7 +59,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
             await queue.Store.RecordOutcomesAsync(broken, failed);
             queue.Wake();
         }
-        _handedOut[next.Message.Id] = next.Recipients;
+        lock (_handedOut) _handedOut[next.Message.Id] = next.Recipients;
         var target = QueueJson.ReadRemote(next.Recipients[0].Target ?? throw new InvalidDataException($"queued message {next.Message.Id} has no target"));
         // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
         var recipients = next.Recipients.Select(r => new EnvelopeRecipient { Address = RoutedAddress(r), OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify }).ToList();
@@ -64,7 +79,12 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
     private async Task CompleteCoreAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, string? pluginFailure, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_handedOut.Remove(message.QueueId, out var rows))
+        IReadOnlyList<RecipientRow>? rows;
+        lock (_handedOut)
+        {
+            if (!_handedOut.Remove(message.QueueId, out rows)) rows = null;
+        }
+        if (rows is null)
             throw new InvalidOperationException($"message {message.QueueId} was not handed out by this lease of queue {name}");
         await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
