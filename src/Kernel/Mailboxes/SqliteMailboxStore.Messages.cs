@@ -99,51 +99,35 @@ public sealed partial class SqliteMailboxStore
         var first = items[0].Pending;
         if (items.Exists(i => i.Pending.Principal != first.Principal || i.Pending.Mailbox != first.Mailbox))
             throw new ArgumentException("All appends of a batch go to one mailbox for one principal", nameof(appends));
-        var stored = new List<StoredBody>(items.Count);
+        var messages = new List<AppendItem>(items.Count);
         try
         {
-            foreach (var item in items) stored.Add(await item.CompleteAsync(cancellationToken));
-            var access = await AccessAsync(first.Principal, first.Mailbox, cancellationToken);
-            RequireInsert(access);
-            var owner = access.Target!.Owner;
-            var rights = access.Rights.Rights;
-            var limit = await QuotaLimitAsync(owner, cancellationToken);
-            var total = stored.Sum(b => b.Length);
-            return await WriteAsync<IReadOnlyList<AppendResult>>(async (connection, transaction, effects) =>
-            {
-                var row = await ReloadAsync(connection, transaction, access.Row!);
-                if (!row.IsSelectable) throw MailboxException.NonExistent();
-                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + total > limit) throw OverQuota();
-                var results = new List<AppendResult>(items.Count);
-                for (var i = 0; i < items.Count; i++)
-                {
-                    var pending = items[i].Pending;
-                    var flags = pending.Flags & ChangeableFlags(rights);
-                    var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(pending.Keywords) : "";
-                    var date = (pending.InternalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-                    var uid = await InsertMessageAsync(connection, transaction, row, stored[i], null, flags, keywordText, date);
-                    await BodyStore.AddReferenceAsync(connection, transaction, stored[i]);
-                    results.Add(new AppendResult((uint)row.UidValidity, uid));
-                }
-                await SaveCountersAsync(connection, transaction, row);
-                effects.Changed(owner, row, MailboxChangeKind.Appended);
-                return results;
-            }, cancellationToken);
+            foreach (var item in items)
+                messages.Add(new AppendItem(await item.CompleteAsync(cancellationToken), null, item.Pending.Flags, item.Pending.Keywords, item.Pending.InternalDate));
         }
         catch
         {
-            foreach (var body in stored) _bodies.DeleteFile(body.Id); // nothing references the files written for this batch
+            foreach (var m in messages) _bodies.DeleteFile(m.Body.Id); // nothing references the files written for this batch
             throw;
         }
+        return await CommitStoredAsync(first.Principal, first.Mailbox, messages, owned: true, cancellationToken);
     }
 
-    /// <summary>
-    /// Adds a stored body to a mailbox: rights again (they may have changed while the body arrived), flags the
-    /// principal may not set dropped (§5.3), the owner's quota. <paramref name="owned"/>: the file was written for
-    /// this append, so a refusal deletes it (nothing else references it).
-    /// </summary>
     private async Task<AppendResult> CommitAppendAsync(Principal principal, string mailbox, StoredBody stored, byte[]? prefix, bool owned, MessageFlags flags,
-        IReadOnlyList<string>? keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken)
+        IReadOnlyList<string>? keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken) =>
+        (await CommitStoredAsync(principal, mailbox, [new AppendItem(stored, prefix, flags, keywords, internalDate)], owned, cancellationToken))[0];
+
+    /// <summary>One message for <see cref="CommitStoredAsync"/>: its stored body, the prefix served before it, what the client asked for.</summary>
+    private sealed record AppendItem(StoredBody Body, byte[]? Prefix, MessageFlags Flags, IReadOnlyList<string>? Keywords, DateTimeOffset? InternalDate);
+
+    /// <summary>
+    /// Adds stored bodies to a mailbox in one transaction: rights again (they may have changed while the bodies
+    /// arrived), flags the principal may not set dropped (§5.3), the owner's quota for their total size.
+    /// <paramref name="owned"/>: the files were written for this append, so a refusal deletes them (nothing else
+    /// references them).
+    /// </summary>
+    private async Task<IReadOnlyList<AppendResult>> CommitStoredAsync(Principal principal, string mailbox, IReadOnlyList<AppendItem> messages, bool owned,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -151,25 +135,30 @@ public sealed partial class SqliteMailboxStore
             RequireInsert(access);
             var owner = access.Target!.Owner;
             var rights = access.Rights.Rights;
-            flags &= ChangeableFlags(rights);
-            var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(keywords) : "";
             var limit = await QuotaLimitAsync(owner, cancellationToken);
-            var date = (internalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-            return await WriteAsync(async (connection, transaction, effects) =>
+            var total = messages.Sum(m => m.Body.Length + (m.Prefix?.Length ?? 0));
+            return await WriteAsync<IReadOnlyList<AppendResult>>(async (connection, transaction, effects) =>
             {
                 var row = await ReloadAsync(connection, transaction, access.Row!);
                 if (!row.IsSelectable) throw MailboxException.NonExistent();
-                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + stored.Length + (prefix?.Length ?? 0) > limit) throw OverQuota();
-                var uid = await InsertMessageAsync(connection, transaction, row, stored, prefix, flags, keywordText, date);
-                await BodyStore.AddReferenceAsync(connection, transaction, stored);
+                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + total > limit) throw OverQuota();
+                var results = new List<AppendResult>(messages.Count);
+                foreach (var m in messages)
+                {
+                    var keywordText = rights.HasFlag(MailboxRights.Write) ? MessageRow.JoinKeywords(m.Keywords) : "";
+                    var date = (m.InternalDate ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+                    var uid = await InsertMessageAsync(connection, transaction, row, m.Body, m.Prefix, m.Flags & ChangeableFlags(rights), keywordText, date);
+                    await BodyStore.AddReferenceAsync(connection, transaction, m.Body);
+                    results.Add(new AppendResult((uint)row.UidValidity, uid));
+                }
                 await SaveCountersAsync(connection, transaction, row);
                 effects.Changed(owner, row, MailboxChangeKind.Appended);
-                return new AppendResult((uint)row.UidValidity, uid);
+                return results;
             }, cancellationToken);
         }
         catch when (owned)
         {
-            _bodies.DeleteFile(stored.Id); // nothing references the file written for this append
+            foreach (var m in messages) _bodies.DeleteFile(m.Body.Id);
             throw;
         }
     }
