@@ -184,8 +184,6 @@ internal static class MailboxStoreSql
     /// <summary>STATUS: the distinct keyword lists in use (space separated; the caller splits them).</summary>
     public const string SelectKeywordLists = "SELECT DISTINCT keywords FROM mailbox_messages WHERE mailbox_id = @id AND keywords <> ''";
 
-    public const string SelectBodySize = "SELECT size FROM bodies WHERE id = @id";
-
     // --- Expunge tombstones (RFC 7162 QRESYNC) ---
 
     public const string InsertTombstone = "INSERT OR REPLACE INTO mailbox_expunged (mailbox_id, uid, modseq) VALUES (@id, @uid, @modseq)";

@@ -54,14 +54,8 @@ public sealed partial class SqliteMailboxStore
     /// One message as stored: its body file, behind the row's prefix when it has one (a <see cref="PrefixedBody"/>,
     /// RFC 5321 §4.4 Return-Path); null when the UID is not there.
     /// </summary>
-    private async Task<MessageBody?> OpenBodyAsync(SqliteConnection connection, long mailboxId, uint uid)
-    {
-        var message = (await LoadMessagesAsync(connection, null, mailboxId, UidSet.Of(uid))).FirstOrDefault();
-        if (message is null) return null;
-        var length = await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.SelectBodySize, new { id = message.BodyId }) ?? message.BodyLength;
-        var file = _bodies.Open(message.BodyId, length);
-        return message.Prefix is { Length: > 0 } prefix ? new PrefixedBody(prefix, file) : file;
-    }
+    private async Task<MessageBody?> OpenBodyAsync(SqliteConnection connection, long mailboxId, uint uid) =>
+        await ReadBodiesAsync(connection, mailboxId, UidSet.Of(uid), CancellationToken.None) is [var (_, body)] ? body : null;
 
     public async Task<AppendResult> AppendAsync(Principal principal, string mailbox, MessageBody body, MessageFlags flags = MessageFlags.None,
         IReadOnlyList<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)

@@ -87,6 +87,31 @@ public sealed partial class SqliteMailboxStore
         }
     }
 
+    /// <summary>
+    /// The stored messages of <paramref name="uids"/> in UID order, from one query (message row joined with its body
+    /// row): the file behind the message's prefix, its length the body row's size, else the message size less the prefix.
+    /// </summary>
+    private async Task<List<(uint Uid, MessageBody Body)>> ReadBodiesAsync(SqliteConnection connection, long mailboxId, UidSet uids,
+        CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("mailboxId", mailboxId);
+        var ranges = UidRanges(parameters, uids);
+        var found = new List<(uint Uid, MessageBody Body)>();
+        await using var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectMessageBodies(ranges), parameters);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var uid = (uint)reader.GetInt64(0);
+            if (ranges is null && !uids.Contains(uid)) continue;
+            var prefix = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
+            var size = reader.GetInt64(3);
+            var length = reader.IsDBNull(4) ? size - (prefix?.Length ?? 0) : reader.GetInt64(4);
+            var file = _bodies.Open(reader.GetString(1), length);
+            found.Add((uid, prefix is { Length: > 0 } ? new PrefixedBody(prefix, file) : file));
+        }
+        return found;
+    }
+
     /// <summary>Binds up to 32 UID ranges as <c>@f{i}</c>/<c>@l{i}</c>; more (a long sequence set) → null, and the caller filters.</summary>
     private static int? UidRanges(DynamicParameters parameters, UidSet? uids)
     {
@@ -114,25 +139,8 @@ public sealed partial class SqliteMailboxStore
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        var found = new List<(uint Uid, MessageBody Body)>();
-        await using (connection)
-        {
-            var parameters = new DynamicParameters();
-            parameters.Add("mailboxId", row.Id);
-            var ranges = UidRanges(parameters, uids);
-            await using var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectMessageBodies(ranges), parameters);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var uid = (uint)reader.GetInt64(0);
-                if (ranges is null && !uids.Contains(uid)) continue;
-                var prefix = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
-                var size = reader.GetInt64(3);
-                // As OpenBodyAsync: the body row's size, else the message size less its prefix.
-                var length = reader.IsDBNull(4) ? size - (prefix?.Length ?? 0) : reader.GetInt64(4);
-                var file = _bodies.Open(reader.GetString(1), length);
-                found.Add((uid, prefix is { Length: > 0 } ? new PrefixedBody(prefix, file) : file));
-            }
-        }
+        List<(uint Uid, MessageBody Body)> found;
+        await using (connection) found = await ReadBodiesAsync(connection, row.Id, uids, cancellationToken);
         foreach (var message in found)
         {
             cancellationToken.ThrowIfCancellationRequested();
