@@ -104,6 +104,10 @@ public sealed partial class SqliteMailboxStore
         Exception? lost = null;
         try
         {
+            // The names of the bodies these writes reference (renamed into place before the writes were queued) become
+            // durable before the rows that reference them: one fsync per folder for the batch (BodyStore). Before
+            // BEGIN, so the database write lock is not held during the folder fsyncs.
+            _bodies.SyncPublishedFolders();
             await using var connection = await _database.OpenAsync(CancellationToken.None);
             // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
             using var transaction = connection.BeginTransaction(deferred: false);

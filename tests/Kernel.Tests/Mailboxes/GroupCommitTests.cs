@@ -16,27 +16,6 @@ public sealed class GroupCommitTests : IDisposable
 
     public void Dispose() => _bed.Dispose();
 
-    /// <summary>Starts a write that stays in its transaction until the returned release is set.</summary>
-    private async Task<(Task Held, TaskCompletionSource Release)> HoldBatchAsync()
-    {
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = Task.Run(() => _bed.Store.WriteAsync(async (_, _, _) =>
-        {
-            running.SetResult();
-            await release.Task;
-            return 0;
-        }, CancellationToken.None));
-        await running.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return (held, release);
-    }
-
-    private async Task WaitForPendingAsync(int count)
-    {
-        for (var i = 0; i < 3000 && _bed.Store.PendingWrites < count; i++) await Task.Delay(10);
-        Assert.Equal(count, _bed.Store.PendingWrites);
-    }
-
     private long UidNext(string account)
     {
         using var connection = _bed.Database.Open();
@@ -47,24 +26,24 @@ public sealed class GroupCommitTests : IDisposable
     public async Task Waiting_writes_share_one_commit_and_a_failing_write_rolls_back_only_itself()
     {
         await _bed.Store.SetQuotaAsync(Principal.System, A("bob"), 10); // bob's append inside the batch is over quota
-        var (held, release) = await HoldBatchAsync();
+        var (held, release) = await _bed.HoldBatchAsync();
         var commitsBefore = _bed.Store.Commits;
 
         var a1 = Task.Run(() => _bed.Store.AppendAsync(U("alice"), "INBOX", Message("one")));
-        await WaitForPendingAsync(1);
+        await _bed.WaitForPendingAsync(1);
         // A write that changes a row and then fails: its change must not survive in the shared transaction.
         var broken = Task.Run(() => _bed.Store.WriteAsync<int>(async (connection, transaction, _) =>
         {
             await connection.ExecuteAsync("UPDATE mailboxes SET uid_next = uid_next + 1000 WHERE account = 'alice@company.dom' AND name = 'INBOX'", transaction: transaction);
             throw new InvalidOperationException("this write fails after its update");
         }, CancellationToken.None));
-        await WaitForPendingAsync(2);
+        await _bed.WaitForPendingAsync(2);
         var overQuota = Task.Run(() => _bed.Store.AppendAsync(U("bob"), "INBOX", Message("too big", padding: 100)));
-        await WaitForPendingAsync(3);
+        await _bed.WaitForPendingAsync(3);
         var a2 = Task.Run(() => _bed.Store.AppendAsync(U("alice"), "INBOX", Message("two")));
-        await WaitForPendingAsync(4);
+        await _bed.WaitForPendingAsync(4);
         var flagged = Task.Run(() => _bed.Store.StoreFlagsAsync(U("alice"), "INBOX", UidSet.Of(1), new(FlagChangeMode.Add, MessageFlags.Flagged, [])));
-        await WaitForPendingAsync(5);
+        await _bed.WaitForPendingAsync(5);
         Assert.False(a1.IsCompleted, "nothing returns before its commit");
 
         release.SetResult();
@@ -92,12 +71,12 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public async Task A_write_cancelled_while_it_waits_never_runs_and_its_body_file_goes()
     {
-        var (held, release) = await HoldBatchAsync();
+        var (held, release) = await _bed.HoldBatchAsync();
         using var cancel = new CancellationTokenSource();
         var append = await _bed.Store.BeginAppendAsync(U("alice"), "INBOX");
         await append.WriteAsync("Subject: cancelled\r\n\r\nbody\r\n"u8.ToArray());
         var commit = Task.Run(() => append.CommitAsync(cancel.Token));
-        await WaitForPendingAsync(1);
+        await _bed.WaitForPendingAsync(1);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => commit);
 
