@@ -150,7 +150,8 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         {
             row = await LoadRowAsync(connection, null, target.Owner, target.Name);
             if (row is null) return new Access(target, null, default);
-            acl = await LoadAclAsync(connection, null, row.Id);
+            // An own mailbox (every APPEND, STATUS, SELECT of one's own) needs no ACL read: one statement fewer per check.
+            acl = MailboxRightsEvaluator.HoldsAllRights(principal, target.Owner) ? [] : await LoadAclAsync(connection, null, row.Id);
         }
         else
         {

@@ -66,8 +66,11 @@ public sealed class BodyWriter : IAsyncDisposable
     {
         if (_completed is not null) return _completed;
         var file = _file ?? throw new InvalidOperationException("the body was aborted");
-        await file.FlushAsync(cancellationToken);
-        file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
+        // One synchronous write of what is buffered, then fsync (before the rename makes the name visible): an
+        // asynchronous flush would only hand the same write to a thread-pool thread (files have no async I/O on Linux)
+        // just before this thread blocks in fsync anyway.
+        cancellationToken.ThrowIfCancellationRequested();
+        file.Flush(flushToDisk: true);
         Length = file.Length;
         await file.DisposeAsync();
         _file = null;
