@@ -52,7 +52,11 @@ public sealed partial class SqliteMailboxStore
             // No batch was running: this caller runs one itself (no thread hop for a lone writer); the writes that
             // queue meanwhile are taken by a drain on the thread pool, so this caller returns after its own commit.
             await RunBatchAsync();
-            if (!StopDrainingIfIdle()) _ = Task.Run(DrainAsync);
+            if (!StopDrainingIfIdle())
+            {
+                // The drain runs other callers' writes: it must not carry this caller's async-local state (log scopes).
+                using (ExecutionContext.SuppressFlow()) _ = Task.Run(DrainAsync);
+            }
         }
         else if (cancellationToken.CanBeCanceled)
         {

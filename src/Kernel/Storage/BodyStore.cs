@@ -72,9 +72,9 @@ public sealed class BodyStore
     /// </summary>
     public void SyncPublishedFolders()
     {
-        if (_unsyncedFolders.IsEmpty) return;
-        // One sync at a time: a committer that finds a folder's mark taken by another sync still in progress must not
-        // commit before that fsync has returned, so it waits here for it.
+        // One sync at a time, and no shortcut around the lock when nothing is marked: a committer that finds a folder's
+        // mark already taken by another sync still in progress must not commit before that fsync has returned, so it
+        // waits here for it (uncontended, the lock costs nothing next to a commit).
         lock (_syncLock)
         {
             foreach (var folder in _unsyncedFolders.Keys)
