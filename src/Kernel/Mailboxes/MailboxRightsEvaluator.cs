@@ -20,9 +20,8 @@ internal sealed class MailboxRightsEvaluator(IAccountStore accounts)
     public async Task<EffectiveRights> EvaluateAsync(Principal principal, AccountAddress owner, IReadOnlyList<AclEntry>? acl, CancellationToken cancellationToken,
         RightsLookups? lookups = null)
     {
-        if (principal.Kind == PrincipalKind.System) return new(MailboxRights.All, false);
+        if (HoldsAllRights(principal, owner)) return new(MailboxRights.All, false);
         var user = principal.Account!;
-        if (user == owner) return new(MailboxRights.All, false);
 
         var admin = await AdminRightsOfAsync(user, lookups, cancellationToken);
         if ((admin.Server & (ServerRights.Master | ServerRights.AllUsers)) != 0) return new(MailboxRights.All, true);
@@ -65,6 +64,10 @@ internal sealed class MailboxRightsEvaluator(IAccountStore accounts)
         }
         return new(plus & ~minus, false);
     }
+
+    /// <summary>The System and the owner hold every right whatever the ACL says (§4.3): a caller need not load the ACL for them.</summary>
+    public static bool HoldsAllRights(Principal principal, AccountAddress owner) =>
+        principal.Kind == PrincipalKind.System || principal.Account == owner;
 
     private static bool Matches(AclIdentifier id, AccountAddress user, AccountAddress owner) => id.Kind switch
     {

@@ -10,8 +10,8 @@ namespace Kernel.Queue;
 /// The durable queue on the embedded SQLite store. A submission (<see cref="QueueSubmission"/>, streamed or whole)
 /// writes the body into the body store's temporary file as it arrives; its commit runs the server-wide rules
 /// (rules.md §1) on the header read back from that file, fsyncs and renames the body, then hands its rows to one
-/// writer that commits every waiting submission in one transaction (group commit: one WAL fsync for the batch); the
-/// caller gets its id only after that commit.
+/// writer that syncs the body folders once and commits every waiting submission in one transaction (group commit: one
+/// WAL fsync and one fsync per body folder for the batch); the caller gets its id only after that commit.
 /// </summary>
 public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
 {
@@ -163,6 +163,9 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
             while (batch.Count < Options.CommitBatch && reader.TryRead(out var next)) batch.Add(next);
             try
             {
+                // The bodies' names (renamed into place before their submissions were handed over) are made durable
+                // before the rows that reference them: one fsync per folder for the batch instead of one per body.
+                Store.Bodies.SyncPublishedFolders();
                 Store.Insert(batch.Select(b => b.Message).ToList());
             }
             catch (Exception e)

@@ -5,16 +5,24 @@ namespace Kernel.Storage;
 
 /// <summary>
 /// Message bodies as files under <c>&lt;data&gt;/bodies/</c>, stored once and reference counted in the <c>bodies</c> table.
-/// A body is written to a temporary name, fsynced, renamed into place and the folder fsynced, so a file either is
-/// whole or is not there. The reference row is written by the caller in its own transaction (queue submit, mailbox
-/// append), so the row and the caller's rows commit together; a crash in between leaves only an unreferenced file,
-/// which <see cref="SweepOrphans"/> removes.
+/// A body is written to a temporary name, fsynced, and renamed into place, so a file either is whole or is not there.
+/// The rename is made durable by an fsync of its folder, which is shared: the committer that writes rows referencing
+/// bodies (the queue's and the mailbox store's group commits) calls <see cref="SyncPublishedFolders"/> before its
+/// commit, which fsyncs each folder that received a rename since the last sync once — one folder fsync for a batch
+/// instead of one per body. The reference row is written by the caller in its own transaction (queue submit, mailbox
+/// append), so the row and the caller's rows commit together; a crash in between leaves only an unreferenced file
+/// (or, before the folder sync, no file and no row), which <see cref="SweepOrphans"/> removes.
 /// </summary>
 public sealed class BodyStore
 {
     private readonly string _root;
     private readonly string _tmp;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _durableFolders = new(StringComparer.Ordinal);
+
+    // Folders that received a rename not yet made durable, and the lock that makes a sync wait for one in progress.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unsyncedFolders = new(StringComparer.Ordinal);
+    private readonly Lock _syncLock = new();
+    private long _folderSyncs;
 
     public BodyStore(SqliteDatabase database)
     {
@@ -25,7 +33,7 @@ public sealed class BodyStore
         DirectorySync.Flush(database.DataDirectory);
     }
 
-    /// <summary>Writes a body durably and returns it; nothing references it until <see cref="AddReferenceAsync"/> commits.</summary>
+    /// <summary>Writes a body (fsynced, renamed into place) and returns it; nothing references it until <see cref="AddReferenceAsync"/> commits, after <see cref="SyncPublishedFolders"/>.</summary>
     public async Task<StoredBody> WriteAsync(Stream source, CancellationToken cancellationToken = default)
     {
         await using var writer = CreateWriter();
@@ -40,20 +48,65 @@ public sealed class BodyStore
         return new BodyWriter(this, id, Path.Combine(_tmp, id));
     }
 
-    /// <summary>Renames a completed (fsynced) temporary file into place and makes the name durable.</summary>
+    /// <summary>
+    /// Renames a completed (fsynced) temporary file into place. The name is durable only after the next
+    /// <see cref="SyncPublishedFolders"/>, which every committer of a row referencing the body runs before its commit.
+    /// </summary>
     internal StoredBody Publish(string id, string tmpPath, long length)
     {
         var finalPath = PathOf(id);
         var folder = Path.GetDirectoryName(finalPath)!;
         EnsureDurableFolder(folder);
         File.Move(tmpPath, finalPath);
-        DirectorySync.Flush(folder);
+        // Marked after the rename: a sync that takes the mark is sure to cover this rename.
+        _unsyncedFolders.TryAdd(folder, 0);
         return new StoredBody(id, finalPath, length);
     }
 
     /// <summary>
+    /// Makes every rename published so far durable: fsyncs each folder that received one since its last sync, once.
+    /// Called by a batch committer before its commit, so a row referencing a body is never durable before the body's
+    /// name is (a crash before the folder sync loses the name and the row together, never only the name).
+    /// Crash safe because each body file was fsynced before its rename (<see cref="BodyWriter.CompleteAsync"/>) and
+    /// the committer's callers answer only after its commit, which comes after this sync returns.
+    /// </summary>
+    public void SyncPublishedFolders()
+    {
+        // One sync at a time, and no shortcut around the lock when nothing is marked: a committer that finds a folder's
+        // mark already taken by another sync still in progress must not commit before that fsync has returned, so it
+        // waits here for it (uncontended, the lock costs nothing next to a commit).
+        lock (_syncLock)
+        {
+            foreach (var folder in _unsyncedFolders.Keys)
+            {
+                // The mark goes before the fsync: a rename after this point marks the folder again for the next sync.
+                _unsyncedFolders.TryRemove(folder, out _);
+                try
+                {
+                    DirectorySync.Flush(folder);
+                }
+                catch
+                {
+                    _unsyncedFolders.TryAdd(folder, 0); // still not durable: the next committer tries again
+                    throw;
+                }
+                _folderSyncs++;
+            }
+        }
+    }
+
+    /// <summary>Folders with a rename not yet synced (tests).</summary>
+    internal int UnsyncedFolders => _unsyncedFolders.Count;
+
+    /// <summary>Folder fsyncs <see cref="SyncPublishedFolders"/> has made (tests compare it with the bodies published).</summary>
+    internal long FolderSyncs
+    {
+        get { lock (_syncLock) return _folderSyncs; }
+    }
+
+    /// <summary>
     /// Creates a body folder and makes its name durable: POSIX makes a new directory entry durable only once its parent
-    /// is fsynced, and the folder fsync after each rename does not cover the folder's own entry in <c>bodies/</c>.
+    /// is fsynced, and the shared folder sync after the renames does not cover the folder's own entry in <c>bodies/</c>.
     /// Each writer that has not seen the folder made durable does it itself, so none returns before it is.
     /// </summary>
     private void EnsureDurableFolder(string folder)
@@ -113,9 +166,23 @@ public sealed class BodyStore
         return removed;
     }
 
-    // The last two characters are random, so files spread over 256 folders.
+    // The last two characters name the folder (256 of them).
     private string PathOf(string id) => Path.Combine(_root, id[^2..], id);
 
-    // Time-ordered ids keep files of one period together; the random tail makes them unique across processes.
-    private static string NewId() => Guid.CreateVersion7().ToString("N");
+    /// <summary>
+    /// Time-ordered ids keep files of one period together; the random bits make them unique across processes. The last
+    /// two characters (the folder) are the current second modulo 256 instead of random: bodies written at the same
+    /// time land in one folder, so a batch's commit syncs one folder for all of them, while over time the files still
+    /// spread evenly over the 256 folders. Older ids (random last byte) are found the same way.
+    /// </summary>
+    private static string NewId()
+    {
+        var id = Guid.CreateVersion7().ToString("N");
+        var folder = (byte)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return string.Create(id.Length, (id, folder), static (span, state) =>
+        {
+            state.id.AsSpan(0, span.Length - 2).CopyTo(span);
+            state.folder.TryFormat(span[^2..], out _, "x2");
+        });
+    }
 }

@@ -4,8 +4,9 @@ namespace Kernel.Storage;
 
 /// <summary>
 /// A body being written into the <see cref="BodyStore"/> as it arrives: bytes go to a temporary file under
-/// <c>bodies/tmp/</c>; <see cref="CompleteAsync"/> fsyncs it, renames it into place and fsyncs the folder, so the
-/// body is either whole under its final name or not there. Disposing an uncompleted writer deletes the temporary file.
+/// <c>bodies/tmp/</c>; <see cref="CompleteAsync"/> fsyncs it and renames it into place, so the body is either whole
+/// under its final name or not there; the name becomes durable at the folder sync its committer shares
+/// (<see cref="BodyStore.SyncPublishedFolders"/>). Disposing an uncompleted writer deletes the temporary file.
 /// The one write path for queue submissions and mailbox appends (streamed or not).
 /// </summary>
 public sealed class BodyWriter : IAsyncDisposable
@@ -57,13 +58,19 @@ public sealed class BodyWriter : IAsyncDisposable
     /// </summary>
     public MessageBody ReadView() => new TemporaryBody(_tmpPath, Length);
 
-    /// <summary>fsync, rename into place, fsync the folder: after this the body is durable under <see cref="Id"/>.</summary>
+    /// <summary>
+    /// fsync, then rename into place: after this the file's bytes are durable, its name once the committer of the row
+    /// that references it has run <see cref="BodyStore.SyncPublishedFolders"/> (before that commit).
+    /// </summary>
     public async Task<StoredBody> CompleteAsync(CancellationToken cancellationToken = default)
     {
         if (_completed is not null) return _completed;
         var file = _file ?? throw new InvalidOperationException("the body was aborted");
-        await file.FlushAsync(cancellationToken);
-        file.Flush(flushToDisk: true); // fsync before the rename makes the name visible
+        // One synchronous write of what is buffered, then fsync (before the rename makes the name visible): an
+        // asynchronous flush would only hand the same write to a thread-pool thread (files have no async I/O on Linux)
+        // just before this thread blocks in fsync anyway.
+        cancellationToken.ThrowIfCancellationRequested();
+        file.Flush(flushToDisk: true);
         Length = file.Length;
         await file.DisposeAsync();
         _file = null;

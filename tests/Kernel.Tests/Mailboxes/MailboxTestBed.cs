@@ -99,6 +99,28 @@ internal sealed class MailboxTestBed : IDisposable
 
     public string BodyPath(string id) => Bodies.Open(id, 0).FilePath;
 
+    /// <summary>Starts a write that stays inside its transaction until the returned release is set: writes made meanwhile queue for the next group commit.</summary>
+    public async Task<(Task Held, TaskCompletionSource Release)> HoldBatchAsync()
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Task.Run(() => Store.WriteAsync(async (_, _, _) =>
+        {
+            running.SetResult();
+            await release.Task;
+            return 0;
+        }, CancellationToken.None));
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return (held, release);
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="count"/> writes are queued behind a held batch.</summary>
+    public async Task WaitForPendingAsync(int count)
+    {
+        for (var i = 0; i < 3000 && Store.PendingWrites < count; i++) await Task.Delay(10);
+        Assert.Equal(count, Store.PendingWrites);
+    }
+
     public static async Task<MailboxError> ErrorOf(Func<Task> action)
     {
         var e = await Assert.ThrowsAsync<MailboxException>(action);
