@@ -237,8 +237,9 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
     }
 
     /// <summary>
-    /// A UTF-8 mailbox name (RFC 6855 §3, RFC 9051 §5.1): taken as sent ('&amp;' is an ordinary character), in
-    /// Net-Unicode form (RFC 5198: no control characters, NFC), so a modified-UTF-7 client sees the same name.
+    /// A UTF-8 mailbox name (RFC 6855 §3, RFC 9051 §5.1): taken as sent ('&amp;' is an ordinary character), without
+    /// control characters (RFC 5198 Net-Unicode); a modified-UTF-7 client sees the same name. Not put in NFC: the
+    /// kernel runs with invariant globalization, where .NET has no normalization tables for non-ASCII text.
     /// </summary>
     public static string DecodeUtf8Mailbox(string raw)
     {
@@ -247,7 +248,7 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
             if (char.IsControl(c)) throw new ImapParseException("Control character in the mailbox name");
             if (c == '\uFFFD') throw new ImapParseException("Mailbox name is not valid UTF-8");
         }
-        return NormalizeInbox(raw.IsNormalized(NormalizationForm.FormC) ? raw : raw.Normalize(NormalizationForm.FormC));
+        return NormalizeInbox(raw);
     }
 
     private static string NormalizeInbox(string name)
@@ -288,7 +289,7 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
         if (Utf8Names)
         {
             foreach (var c in raw) if (char.IsControl(c) || c == '\uFFFD') throw new ImapParseException("Invalid character in the mailbox pattern");
-            return raw.IsNormalized(NormalizationForm.FormC) ? raw : raw.Normalize(NormalizationForm.FormC);
+            return raw;
         }
         if (!ModifiedUtf7.TryDecode(raw, out var decoded)) throw new ImapParseException("Invalid modified UTF-7 in the mailbox pattern");
         return decoded;
