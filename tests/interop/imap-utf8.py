@@ -6,18 +6,11 @@ message as "{n} UTF8 (...)" instead of RFC 6855's "UTF8 (~{n} ...)", so APPEND i
 Usage: imap-utf8.py PORT USER PASSWORD. Exits non-zero on any mismatch and prints one summary line."""
 import imaplib
 import ssl
-import sys
 
-port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-checks = 0
+from imapcheck import Checks
 
-
-def check(condition, what):
-    global checks
-    checks += 1
-    if not condition:
-        print(f"imap-utf8: FAILED {what}")
-        sys.exit(1)
+check = Checks("imap-utf8")
+port, user, password = check.port, check.user, check.password
 
 
 def connect():
@@ -63,4 +56,4 @@ check(any(n.endswith('"/" Caf&AOk-') for n in names), f"modified UTF-7 LIST of C
 typ, data = legacy.select('"Stra&AN8-e Py"')
 check(typ == "OK", "SELECT by the modified UTF-7 name")
 legacy.logout()
-print(f"imap-utf8: utf8 checks passed ({checks})")
+print(f"imap-utf8: utf8 checks passed ({check.count})")
