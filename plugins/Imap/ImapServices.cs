@@ -14,9 +14,6 @@ internal sealed record ImapServices(
     ILogger Logger,
     ImapLimits Limits)
 {
-    /// <summary>Which messages sessions have already been shown as \Recent (one per server process).</summary>
-    public RecentTracker Recent { get; } = new();
-
     /// <summary><c>Imap:LoginDisabledWithoutTls</c>: LOGIN and AUTHENTICATE only after STARTTLS (or on the TLS port).</summary>
     public bool LoginDisabledWithoutTls { get; init; }
 }

@@ -4,18 +4,11 @@ EXPUNGE, IDLE-free NOOP, LOGOUT. Usage: imap-imaplib.py PORT USER PASSWORD. Exit
 one summary line."""
 import imaplib
 import ssl
-import sys
 
-port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-checks = 0
+from imapcheck import Checks
 
-
-def check(condition, what):
-    global checks
-    checks += 1
-    if not condition:
-        print(f"imaplib: FAILED {what}")
-        sys.exit(1)
+check = Checks("imaplib")
+port, user, password = check.port, check.user, check.password
 
 
 imap = imaplib.IMAP4("127.0.0.1", port, timeout=20)
@@ -58,4 +51,4 @@ check(typ == "OK" and b"lrswipkxtecda" in data[0], f"MYRIGHTS {data}")
 imap.close()
 imap.delete("Py/Box")
 imap.logout()
-print(f"imaplib: {checks} checks passed")
+print(f"imaplib: {check.count} checks passed")

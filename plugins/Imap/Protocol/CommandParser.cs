@@ -14,6 +14,9 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
 
     public CommandParser(byte[] data, ImapLimits limits) : this(data, data.Length, limits) { }
 
+    /// <summary>After <c>ENABLE UTF8=ACCEPT</c> (RFC 6855 §3): mailbox names are UTF-8 as sent, not modified UTF-7.</summary>
+    public bool Utf8Names { get; init; }
+
     public bool AtEnd => _pos >= length;
 
     public int Position => _pos;
@@ -206,13 +209,50 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
     /// <summary>A mailbox name: astring, "INBOX" in any case normalised (RFC 3501 §5.1), modified UTF-7 decoded (invalid → BAD).</summary>
     public string Mailbox()
     {
-        var raw = AString();
-        return DecodeMailbox(raw);
+        if (!Utf8Names) return DecodeMailbox(AString());
+        // UTF-8 names are quoted or literals; clients such as python's imaplib also send them as bare atoms: accepted.
+        return DecodeUtf8Mailbox(Peek() is (byte)'"' or (byte)'{' ? String() : Utf8Chars(b => IsAtomChar(b) || b == ']', "Expected a mailbox name"));
+    }
+
+    /// <summary>A run of accepted ASCII bytes and UTF-8 sequences (invalid UTF-8 → BAD).</summary>
+    private string Utf8Chars(Func<byte, bool> accept, string error)
+    {
+        var start = _pos;
+        while (_pos < length && (accept(data[_pos]) || data[_pos] >= 0x80)) _pos++;
+        if (_pos == start) throw new ImapParseException(error);
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(data, start, _pos - start);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ImapParseException("Mailbox name is not valid UTF-8");
+        }
     }
 
     public static string DecodeMailbox(string raw)
     {
         if (!ModifiedUtf7.TryDecode(raw, out var name)) throw new ImapParseException("Invalid modified UTF-7 in the mailbox name");
+        return NormalizeInbox(name);
+    }
+
+    /// <summary>
+    /// A UTF-8 mailbox name (RFC 6855 §3, RFC 9051 §5.1): taken as sent ('&amp;' is an ordinary character), without
+    /// control characters (RFC 5198 Net-Unicode); a modified-UTF-7 client sees the same name. Not put in NFC: the
+    /// kernel runs with invariant globalization, where .NET has no normalization tables for non-ASCII text.
+    /// </summary>
+    public static string DecodeUtf8Mailbox(string raw)
+    {
+        foreach (var c in raw)
+        {
+            if (char.IsControl(c)) throw new ImapParseException("Control character in the mailbox name");
+            if (c == '\uFFFD') throw new ImapParseException("Mailbox name is not valid UTF-8");
+        }
+        return NormalizeInbox(raw);
+    }
+
+    private static string NormalizeInbox(string name)
+    {
         if (name.Equals("INBOX", StringComparison.OrdinalIgnoreCase)) return "INBOX";
         if (name.Length > 6 && name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase)) return "INBOX" + name[5..];
         return name;
@@ -244,7 +284,13 @@ internal sealed class CommandParser(byte[] data, int length, ImapLimits limits)
     {
         string raw;
         if (Peek() is (byte)'"' or (byte)'{') raw = String();
+        else if (Utf8Names) raw = Utf8Chars(b => IsAtomChar(b) || b is (byte)'%' or (byte)'*' or (byte)']', "Expected a mailbox pattern");
         else raw = Chars(b => IsAtomChar(b) || b is (byte)'%' or (byte)'*' or (byte)']', "Expected a mailbox pattern");
+        if (Utf8Names)
+        {
+            foreach (var c in raw) if (char.IsControl(c) || c == '\uFFFD') throw new ImapParseException("Invalid character in the mailbox pattern");
+            return raw;
+        }
         if (!ModifiedUtf7.TryDecode(raw, out var decoded)) throw new ImapParseException("Invalid modified UTF-7 in the mailbox pattern");
         return decoded;
     }

@@ -68,8 +68,16 @@ internal sealed class ResponseWriter(Func<PipeWriter> output)
         return String(value);
     }
 
-    /// <summary>A mailbox name in modified UTF-7 (RFC 3501 §5.1.3).</summary>
-    public ResponseWriter Mailbox(string name) => AString(ModifiedUtf7.Encode(name));
+    /// <summary>After <c>ENABLE UTF8=ACCEPT</c>: mailbox names go out as UTF-8 (RFC 6855 §3), never modified UTF-7.</summary>
+    public bool Utf8Names { get; set; }
+
+    /// <summary>A mailbox name in modified UTF-7 (RFC 3501 §5.1.3), or as UTF-8 once the client enabled it (quoted: RFC 6855 §3 allows UTF-8 there).</summary>
+    public ResponseWriter Mailbox(string name)
+    {
+        if (!Utf8Names) return AString(ModifiedUtf7.Encode(name));
+        if (name.Length > 0 && name.All(IsAtomChar) && !name.Equals("NIL", StringComparison.OrdinalIgnoreCase)) return Raw(name);
+        return name.Length <= MaxQuoted && !name.Any(char.IsControl) ? Quoted(name) : Literal(Encoding.UTF8.GetBytes(name));
+    }
 
     public ResponseWriter Literal(ReadOnlySpan<byte> bytes)
     {

@@ -13,7 +13,8 @@ internal sealed partial class ImapSession
 {
     private async Task<bool> AppendAsync(byte[] firstLine, long size, bool nonSync, CancellationToken ct)
     {
-        var p = new CommandParser(firstLine, MessageLiteralStart(firstLine), _limits);
+        var p = new CommandParser(firstLine, MessageLiteralStart(firstLine), _limits) { Utf8Names = _utf8 };
+        var line = firstLine;
         var tag = p.Tag();
         string mailbox;
         try
@@ -40,9 +41,13 @@ internal sealed partial class ImapSession
                 MessageFlags flags;
                 List<string> keywords;
                 DateTimeOffset? internalDate;
+                bool utf8;
                 try
                 {
-                    (flags, keywords, internalDate) = ParseAppendMessage(p);
+                    (flags, keywords, internalDate, utf8) = ParseAppendMessage(p);
+                    // RFC 6855 §4: the UTF8 data item only once enabled, and its message is a literal8.
+                    if (utf8 && !_utf8) throw new ImapParseException("APPEND UTF8 needs ENABLE UTF8=ACCEPT");
+                    if (utf8 && line[MessageLiteralStart(line)] != '~') throw new ImapParseException("APPEND UTF8 takes a literal8 (~{n})");
                 }
                 catch (ImapParseException e)
                 {
@@ -75,6 +80,15 @@ internal sealed partial class ImapSession
                     _out.Raw(tag).Raw(" BAD Command line too long\r\n");
                     return true;
                 }
+                if (utf8)
+                {
+                    if (rest.Length == 0 || rest[0] != ')')
+                    {
+                        _out.Raw(tag).Raw(" BAD Expected ')' after the UTF8 message\r\n");
+                        return true;
+                    }
+                    rest = rest[1..];
+                }
                 if (rest.Length == 0) break;
                 // Another message: SP [flag-list SP] [date-time SP] literal.
                 if (!LiteralMarker.TryParse(rest, out size, out nonSync))
@@ -82,7 +96,8 @@ internal sealed partial class ImapSession
                     _out.Raw(tag).Raw(" BAD Expected another message or the end of APPEND\r\n");
                     return true;
                 }
-                p = new CommandParser(rest, MessageLiteralStart(rest), _limits);
+                line = rest;
+                p = new CommandParser(rest, MessageLiteralStart(rest), _limits) { Utf8Names = _utf8 };
                 try
                 {
                     p.Space();
@@ -112,8 +127,11 @@ internal sealed partial class ImapSession
         }
     }
 
-    /// <summary>The per-message part of APPEND after the mailbox: <c>[flag-list SP] [date-time SP]</c> up to the literal.</summary>
-    private static (MessageFlags Flags, List<string> Keywords, DateTimeOffset? InternalDate) ParseAppendMessage(CommandParser p)
+    /// <summary>
+    /// The per-message part of APPEND after the mailbox: <c>[flag-list SP] [date-time SP]</c> up to the literal, or
+    /// up to <c>UTF8 SP "("</c> before it (RFC 6855 §4 append-data; the ")" follows the literal).
+    /// </summary>
+    private static (MessageFlags Flags, List<string> Keywords, DateTimeOffset? InternalDate, bool Utf8) ParseAppendMessage(CommandParser p)
     {
         var flags = MessageFlags.None;
         List<string> keywords = [];
@@ -130,8 +148,16 @@ internal sealed partial class ImapSession
             internalDate = date;
             p.Space();
         }
+        var utf8 = false;
+        if (!p.AtEnd && p.PeekAtom().Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+        {
+            p.Atom();
+            p.Space();
+            p.Expect('(');
+            utf8 = true;
+        }
         p.End();
-        return (flags, keywords, internalDate);
+        return (flags, keywords, internalDate, utf8);
     }
 
     /// <summary>Answers an APPEND refused before its literal; a non-synchronizing literal is on its way and is read and dropped.</summary>

@@ -278,7 +278,7 @@ internal sealed partial class ImapSession
     {
         if (!items.Contains("RECENT") || status.Messages == 0) return 0;
         await using var view = await services.Mailboxes.OpenAsync(Me, name, ct);
-        var mark = services.Recent.Peek(view.MailboxId);
+        var mark = await view.ClaimRecentAsync(0, claim: false, ct);
         if (mark >= status.UidNext - 1) return 0;
         return (await view.SearchAsync(new MessageQuery { Uids = new UidSet([(mark + 1, uint.MaxValue)]) }, ct)).Count;
     }

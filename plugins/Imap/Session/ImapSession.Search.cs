@@ -34,6 +34,8 @@ internal sealed partial class ImapSession
         }
         if (p.Peek() is (byte)'C' or (byte)'c' && PeekWord(p, "CHARSET"))
         {
+            // RFC 6855 §3 (erratum 4029): once UTF8=ACCEPT is enabled a charset label conflicts with the UTF-8 strings.
+            if (_utf8) throw new ImapParseException("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT");
             p.Atom();
             p.Space();
             var charset = p.AString();

@@ -91,7 +91,7 @@ internal sealed partial class ImapSession
         _out.Raw(")\r\n");
         _out.Raw("* OK [PERMANENTFLAGS (").Raw(selected.ReadOnly ? "" : PermanentFlags(rights)).Raw(")] Flags the session may change\r\n");
         // RFC 3501 §2.3.2: SELECT claims the messages no session has seen; EXAMINE only looks (it must not take \Recent away).
-        var recentMark = readOnly ? services.Recent.Peek(view.MailboxId) : services.Recent.Claim(view.MailboxId, selected.MaxUid);
+        var recentMark = await view.ClaimRecentAsync(selected.MaxUid, claim: !readOnly, ct);
         selected.AddRecent(recentMark, selected.MaxUid);
         _out.Raw("* ").Number(selected.Uids.Count).Raw(" EXISTS\r\n* ").Number(selected.RecentCount).Raw(" RECENT\r\n");
         if (status.FirstUnseenUid is { } unseen && selected.SequenceOf(unseen) is > 0 and var seq)
@@ -208,7 +208,7 @@ internal sealed partial class ImapSession
             var previousMax = s.MaxUid;
             s.Uids.AddRange(newOnes.Where(u => u > s.MaxUid));
             // New messages: a SELECT session claims the ones no other session was shown yet (RFC 3501 §2.3.2).
-            var mark = s.ReadOnlyByCommand ? services.Recent.Peek(s.View.MailboxId) : services.Recent.Claim(s.View.MailboxId, s.MaxUid);
+            var mark = await s.View.ClaimRecentAsync(s.MaxUid, claim: !s.ReadOnlyByCommand, ct);
             s.AddRecent(Math.Max(mark, previousMax), s.MaxUid);
         }
         if (s.Uids.Count != before || newOnes.Count > 0)

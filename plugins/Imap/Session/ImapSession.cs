@@ -20,10 +20,11 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
     private SelectedMailbox? _selected;
     private bool _condstore;
     private bool _qresync;
+    private bool _utf8;
 
     private const string CommonCapabilities =
         "IMAP4rev1 LITERAL+ MULTIAPPEND BINARY SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SEARCHRES " +
-        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE QUOTASET AUTH=PLAIN";
+        "SPECIAL-USE ESEARCH CONDSTORE QRESYNC ACL RIGHTS=texk QUOTA QUOTA=RES-STORAGE QUOTASET UTF8=ACCEPT AUTH=PLAIN";
 
     private string Capabilities => connection.Tls is null && _state == SessionState.NotAuthenticated
         ? (LoginDisabled ? CommonCapabilities.Replace(" AUTH=PLAIN", "", StringComparison.Ordinal) + " LOGINDISABLED" : CommonCapabilities) + " STARTTLS"
@@ -178,7 +179,7 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
 
     private async Task<bool> RunCommandAsync(byte[] command, CancellationToken ct)
     {
-        var parser = new CommandParser(command, _limits);
+        var parser = new CommandParser(command, _limits) { Utf8Names = _utf8 };
         string tag;
         try
         {
@@ -391,6 +392,12 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
             var cap = p.Atom().ToUpperInvariant();
             if (cap == "CONDSTORE" && !_condstore) { _condstore = true; enabled.Add(cap); }
             else if (cap == "QRESYNC" && !_qresync) { _qresync = _condstore = true; enabled.Add(cap); }
+            else if (cap == "UTF8=ACCEPT" && !_utf8)
+            {
+                // RFC 6855 §3: from now on mailbox names both ways are UTF-8, and APPEND takes UTF8 (~{n}…).
+                _utf8 = _out.Utf8Names = true;
+                enabled.Add(cap);
+            }
         }
         _out.Raw("* ENABLED");
         foreach (var e in enabled) _out.Sp().Raw(e);

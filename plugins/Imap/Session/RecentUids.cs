@@ -1,7 +1,7 @@
 namespace Imap.Session;
 
 /// <summary>
-/// The UIDs one session holds as <c>\Recent</c> (RFC 3501 §2.3.2), as ranges: each claim (<see cref="RecentTracker"/>)
+/// The UIDs one session holds as <c>\Recent</c> (RFC 3501 §2.3.2), as ranges: each claim (<see cref="Kernel.Abstractions.IMailboxView.ClaimRecentAsync"/>)
 /// adds one, so a session keeps a few ranges whatever the mailbox size.
 /// </summary>
 internal sealed class RecentUids

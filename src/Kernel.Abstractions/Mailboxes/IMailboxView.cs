@@ -43,6 +43,16 @@ public interface IMailboxView : IAsyncDisposable
     Task<MessageBody?> OpenMessageAsync(uint uid, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// RFC 3501 §2.3.2 <c>\Recent</c>, kept by the store so every process and node sharing it agrees: the mailbox's
+    /// mark "messages up to this UID have been shown to a session". With <paramref name="claim"/> the mark is raised to
+    /// <paramref name="upToUid"/> atomically (a SELECT, or a selected session told of new messages) and the caller alone
+    /// holds the UIDs above the returned previous mark as recent; without it the mark is only read (EXAMINE, STATUS).
+    /// The default keeps no mark and answers 0: every message counts as recent (RFC 3501: when the server cannot tell,
+    /// a message SHOULD be considered recent).
+    /// </summary>
+    ValueTask<uint> ClaimRecentAsync(uint upToUid, bool claim, CancellationToken cancellationToken = default) => ValueTask.FromResult(0u);
+
+    /// <summary>
     /// The stored messages of <paramref name="uids"/> that are there, ascending by UID, as <see cref="OpenMessageAsync"/>
     /// gives each one — for whole-mailbox reads (IMAP FETCH 1:* BODY[], SEARCH BODY/HEADER): the store looks up all of
     /// them at once instead of once per message; each body's file is opened only when the caller calls

@@ -30,6 +30,7 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
         await services.GetRequiredService<ServerCertificates>().PrepareAsync(cancellationToken);
         var plugins = services.GetRequiredService<PluginHost>();
         await plugins.StartAsync(cancellationToken);
+        services.GetRequiredService<IdleMemoryCompaction>().Start();
         logger.LogInformation("kernel started with data {Data}, plugins {Plugins}",
             database.DataDirectory,
             string.Join(", ", plugins.Plugins.Select(p => $"{p.Name}:{p.StateText}")));
@@ -39,6 +40,7 @@ public sealed class KernelServer(IServiceProvider services, ILogger<KernelServer
     {
         using var deadline = new CancellationTokenSource(DrainDeadline);
         logger.LogInformation("kernel stopping");
+        await Step("idle memory compaction", () => services.GetRequiredService<IdleMemoryCompaction>().StopAsync());
         await Step("plugins", () => services.GetRequiredService<PluginHost>().StopAsync(deadline.Token));
         await Step("delivery", () => services.GetRequiredService<DeliveryWorker>().StopAsync(deadline.Token));
         await Step("configuration watcher", () => services.GetRequiredService<ConfigurationChangeWatcher>().StopAsync(deadline.Token));

@@ -86,6 +86,8 @@ public static class KernelServices
             sp.GetRequiredService<ILogger<LoginThrottle>>()));
         services.AddSingleton<ILoginThrottle>(sp => sp.GetRequiredService<LoginThrottle>());
         services.AddSingleton<ConnectionServer>();
+        services.AddSingleton(sp => new IdleMemoryCompaction(IdleMemoryCompactionOptions.FromConfiguration(configuration),
+            sp.GetRequiredService<ILogger<IdleMemoryCompaction>>()));
 
         // Routing: everyone holds the ActiveAddressRouter, which asks the Router plugin when one is loaded and the
         // kernel default otherwise.

@@ -134,6 +134,9 @@ internal sealed class MailboxView : IMailboxView
 
     public Task<MailboxStatus> GetStatusAsync(CancellationToken cancellationToken = default) => _store.ViewStatusAsync(this, cancellationToken);
 
+    public ValueTask<uint> ClaimRecentAsync(uint upToUid, bool claim, CancellationToken cancellationToken = default) =>
+        _store.ViewClaimRecentAsync(this, upToUid, claim, cancellationToken);
+
     public Task<IReadOnlyList<MessageSummary>> FetchAsync(UidSet uids, ulong? changedSince = null, CancellationToken cancellationToken = default) =>
         _store.ViewFetchAsync(this, uids, changedSince, cancellationToken);
 
