@@ -127,6 +127,19 @@ internal static class MailboxStoreSql
         "SELECT m.uid, m.body_id, m.prefix, m.size, b.size FROM mailbox_messages m LEFT JOIN bodies b ON b.id = m.body_id " +
         "WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
 
+    /// <summary>
+    /// The cached header block of each message of a UID set (013_message_headers.sql): uid, body id, prefix, whether
+    /// the cache has a row, its header (NULL: too long), and the body's size (to read the file on a miss).
+    /// </summary>
+    public static string SelectMessageHeaders(int? uidRanges) =>
+        "SELECT m.uid, m.body_id, m.prefix, h.body_id IS NOT NULL, h.header, b.size, m.size FROM mailbox_messages m " +
+        "LEFT JOIN message_headers h ON h.body_id = m.body_id LEFT JOIN bodies b ON b.id = m.body_id " +
+        "WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
+
+    /// <summary>Caches a header block only while its body exists (a body removed meanwhile leaves nothing behind).</summary>
+    public const string InsertHeader =
+        "INSERT INTO message_headers (body_id, header) SELECT @id, @header WHERE EXISTS (SELECT 1 FROM bodies WHERE id = @id) ON CONFLICT (body_id) DO NOTHING";
+
     /// <summary><c> AND (uid BETWEEN @f0 AND @l0 OR …)</c> for <paramref name="uidRanges"/> ranges; none → false; null → no condition.</summary>
     private static string UidCondition(int? uidRanges)
     {

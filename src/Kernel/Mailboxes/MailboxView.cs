@@ -145,6 +145,9 @@ internal sealed class MailboxView : IMailboxView
     public IAsyncEnumerable<(uint Uid, MessageBody Body)> OpenMessagesAsync(UidSet uids, CancellationToken cancellationToken = default) =>
         _store.ViewOpenMessagesAsync(this, uids, cancellationToken);
 
+    public IAsyncEnumerable<(uint Uid, ReadOnlyMemory<byte> Header)> ReadHeadersAsync(UidSet uids, CancellationToken cancellationToken = default) =>
+        _store.ViewReadHeadersAsync(this, uids, cancellationToken);
+
     public Task<Stream?> OpenRangeAsync(uint uid, long offset, long length, CancellationToken cancellationToken = default) =>
         _store.ViewOpenRangeAsync(this, uid, offset, length, cancellationToken);
 
