@@ -154,15 +154,19 @@ internal sealed partial class ImapSession
         var summaries = await s.View.FetchAsync(candidateSet, null, ct);
         var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
-        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get the bodies a batch at a time, not one store call each.
-        var batched = summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual));
+        // Keys that read the message get what they need a batch at a time, not one store call each: BODY and TEXT the
+        // bodies; HEADER, FROM…, SENTDATE only the header blocks, which the store answers from its header cache.
+        var needsBody = summaries.Count > 1 && Uses<SearchKey.Body>(residual);
+        var needsHeader = summaries.Count > 1 && !needsBody && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual));
         Dictionary<uint, MessageBody>? bodies = null;
+        Dictionary<uint, ReadOnlyMemory<byte>>? headers = null;
         var buffer = new MessageReadBuffer();
         for (var i = 0; i < summaries.Count; i++)
         {
             var m = summaries[i];
-            if (batched && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
-            var context = new SearchContext(s, m, bodies, buffer);
+            if (needsBody && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
+            if (needsHeader && i % BodyBatch == 0) headers = await HeaderBlocksAsync(s.View, summaries, i, ct);
+            var context = new SearchContext(s, m, bodies, headers, buffer);
             if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
         }
         return result;
@@ -174,8 +178,10 @@ internal sealed partial class ImapSession
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
     /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
+    /// <param name="headers">The candidates' header blocks read in one batch (a UID missing: read from the message); null: none read.</param>
     /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies, MessageReadBuffer buffer)
+    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies,
+        Dictionary<uint, ReadOnlyMemory<byte>>? headers, MessageReadBuffer buffer)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
@@ -200,6 +206,14 @@ internal sealed partial class ImapSession
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
+            if (headers is not null && headers.TryGetValue(summary.Uid, out var block))
+            {
+                // The block ends where the empty line was: the parser stops at its end as it would at that line.
+                using var memory = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var segment)
+                    ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                    : new MemoryStream(block.ToArray(), writable: false);
+                return _headers = await HeaderList.LoadAsync(ParserOptions.Default, memory, ct);
+            }
             // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
             var body = await OpenAsync(ct);
             if (body is null) return _headers = new HeaderList();
@@ -215,10 +229,16 @@ internal sealed partial class ImapSession
         public async Task<bool> HeaderMayContainAsync(string needle, CancellationToken ct)
         {
             if (_headers is not null || _message is not null) return true;
-            var body = await OpenAsync(ct);
-            if (body is null) return true; // expunged meanwhile: the parse path says no match
-            await using var stream = body.OpenRead();
-            if (await buffer.ReadHeaderAsync(stream, ct) is not { } header) return true;
+            ReadOnlyMemory<byte> header;
+            if (headers is not null && headers.TryGetValue(summary.Uid, out var cached)) header = buffer.Copy(cached.Span);
+            else
+            {
+                var body = await OpenAsync(ct);
+                if (body is null) return true; // expunged meanwhile: the parse path says no match
+                await using var stream = body.OpenRead();
+                if (await buffer.ReadHeaderAsync(stream, ct) is not { } read) return true;
+                header = read;
+            }
             return RawTextFilter.HeaderMayContain(System.Runtime.InteropServices.MemoryMarshal.AsMemory(header).Span, needle);
         }
 

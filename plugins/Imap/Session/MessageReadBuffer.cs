@@ -34,6 +34,14 @@ internal sealed class MessageReadBuffer
         }
     }
 
+    /// <summary>A header block given by the store, copied into the reused buffer (the raw look changes it in place).</summary>
+    public ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> header)
+    {
+        if (_buffer.Length < header.Length) _buffer = new byte[Math.Max(header.Length, _buffer.Length * 2)];
+        header.CopyTo(_buffer);
+        return _buffer.AsMemory(0, header.Length);
+    }
+
     /// <summary>The whole message (the caller knows its <paramref name="size"/>), read into the reused buffer.</summary>
     public async Task<ReadOnlyMemory<byte>> ReadAllAsync(Stream stream, long size, CancellationToken ct)
     {

@@ -89,6 +89,29 @@ public sealed class BatchedReadTests(ImapServerFixture server)
         Assert.Equal("* SEARCH 499 1000", (await c.OkAsync("SEARCH OR BODY \"body 499\" BODY \"body 1002\"")).Untagged[0]);
     }
 
+    [Fact]
+    public async Task Header_search_over_cached_blocks_sees_the_return_path_of_delivered_messages()
+    {
+        // Delivered messages carry their Return-Path as a stored prefix in front of the shared body (RFC 5321 §4.4).
+        await server.SubmitAsync("rita@company.dom", "delivered one");
+        await server.SubmitAsync("rita@company.dom", "delivered two");
+        await using var c = await server.ConnectAsync("rita");
+        await SessionTests.WaitForAsync(c, "STATUS INBOX (MESSAGES)", r => r.Untagged[0].Contains("MESSAGES 2"));
+        const string appended = "From: x@example.com\r\nSubject: appended three\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\n\r\nbody\r\n";
+        await c.OkAsync($"APPEND INBOX {{{appended.Length}+}}\r\n{appended}");
+        await c.OkAsync("SELECT INBOX");
+
+        // The first header search fills the store's header cache; the later ones read it.
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH HEADER Return-Path sender@example.org")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH HEADER Return-Path sender@example.org")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SUBJECT DELIVERED")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2 3", (await c.OkAsync("SEARCH OR SUBJECT three HEADER RETURN-PATH \"<sender@\"")).Untagged[0]);
+        Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH NOT HEADER Return-Path \"\"")).Untagged[0]); // "": has the field
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SENTON 1-Jan-2024")).Untagged[0]); // the Date field from the block
+        Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH SENTSINCE 2-Jan-2024 FROM x@example")).Untagged[0]);
+        Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH 2:3 TO rita")).Untagged[0]);
+    }
+
     /// <summary>The messages in a new mailbox, the fourth expunged (a UID gap), selected.</summary>
     private static async Task SetUpAsync(RawImapClient c, string mailbox)
     {
