@@ -52,8 +52,7 @@ public sealed partial class SqliteMailboxStore
                     var bodyId = reader.GetString(1);
                     if (!filled.TryGetValue(bodyId, out header))
                     {
-                        var length = reader.IsDBNull(5) ? reader.GetInt64(6) - (prefix?.Length ?? 0) : reader.GetInt64(5);
-                        await using (var stream = _bodies.Open(bodyId, length).OpenRead()) header = await MessageHeaderBlock.ReadAsync(stream, cancellationToken);
+                        await using (var stream = _bodies.Open(bodyId, reader.GetInt64(5) - (prefix?.Length ?? 0)).OpenRead()) header = await MessageHeaderBlock.ReadAsync(stream, cancellationToken);
                         filled[bodyId] = header;
                     }
                 }
