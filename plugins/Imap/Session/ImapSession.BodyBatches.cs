@@ -12,11 +12,11 @@ internal sealed partial class ImapSession
     /// <summary>Messages per batch.</summary>
     private const int BodyBatch = 1000;
 
-    /// <summary>The bodies of the batch of <paramref name="summaries"/> (ascending UIDs) from <paramref name="start"/>, by UID; an expunged one is missing.</summary>
-    private static async Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<MessageSummary> summaries, int start, CancellationToken ct)
+    /// <summary>The bodies of the batch of <paramref name="uids"/> (ascending) from <paramref name="start"/>, by UID; an expunged one is missing.</summary>
+    private static async Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
     {
         var bodies = new Dictionary<uint, MessageBody>(BodyBatch);
-        await foreach (var (uid, body) in view.OpenMessagesAsync(BatchUids(summaries, start), ct)) bodies[uid] = body;
+        await foreach (var (uid, body) in view.OpenMessagesAsync(BatchUids(uids, start), ct)) bodies[uid] = body;
         return bodies;
     }
 
@@ -24,20 +24,20 @@ internal sealed partial class ImapSession
     /// The header blocks of the same batch (<see cref="IMailboxView.ReadHeadersAsync"/>: the store's header cache, no
     /// message file opened), by UID; a UID missing (expunged, or a header too long to be given) is read from its message.
     /// </summary>
-    private static async Task<Dictionary<uint, ReadOnlyMemory<byte>>> HeaderBlocksAsync(IMailboxView view, IReadOnlyList<MessageSummary> summaries, int start, CancellationToken ct)
+    private static async Task<Dictionary<uint, ReadOnlyMemory<byte>>> HeaderBlocksAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
     {
         var headers = new Dictionary<uint, ReadOnlyMemory<byte>>(BodyBatch);
-        await foreach (var (uid, header) in view.ReadHeadersAsync(BatchUids(summaries, start), ct)) headers[uid] = header;
+        await foreach (var (uid, header) in view.ReadHeadersAsync(BatchUids(uids, start), ct)) headers[uid] = header;
         return headers;
     }
 
-    private static UidSet BatchUids(IReadOnlyList<MessageSummary> summaries, int start)
+    private static UidSet BatchUids(IReadOnlyList<uint> uids, int start)
     {
-        var count = Math.Min(BodyBatch, summaries.Count - start);
-        var uids = Compact(summaries.Skip(start).Take(count).Select(m => m.Uid));
+        var count = Math.Min(BodyBatch, uids.Count - start);
+        var batch = Compact(uids.Skip(start).Take(count));
         // A sparse batch (a long sequence set) is asked for as its span: the store reads the span's rows with one
         // range in SQL, and messages outside the batch are never looked up.
-        return uids.Ranges.Count > 32 ? UidSet.Range(summaries[start].Uid, summaries[start + count - 1].Uid) : uids;
+        return batch.Ranges.Count > 32 ? UidSet.Range(uids[start], uids[start + count - 1]) : batch;
     }
 
     /// <summary>Ascending UIDs as ranges of consecutive ones (a gap-free mailbox is one range).</summary>

@@ -150,27 +150,38 @@ internal sealed partial class ImapSession
         var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
         if (rest.Count == 0 || candidates.Count == 0) return candidates;
 
-        var candidateSet = Compact(candidates);
-        var summaries = await s.View.FetchAsync(candidateSet, null, ct);
-        var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
+        // Keys that look only at the header, the UID or the sequence number need no summary of each message: a header
+        // search over a mailbox is then the candidates' UIDs and their cached header blocks.
+        var summaries = NeedsSummary(residual) ? await s.View.FetchAsync(Compact(candidates), null, ct) : null;
+        var uids = summaries is null ? candidates : summaries.Select(m => m.Uid).ToList();
+        var result = new List<uint>();
         // Keys that read the message get what they need a batch at a time, not one store call each: BODY and TEXT the
         // bodies; HEADER, FROM…, SENTDATE only the header blocks, which the store answers from its header cache.
-        var needsBody = summaries.Count > 1 && Uses<SearchKey.Body>(residual);
-        var needsHeader = summaries.Count > 1 && !needsBody && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual));
+        var needsBody = uids.Count > 1 && Uses<SearchKey.Body>(residual);
+        var needsHeader = uids.Count > 1 && !needsBody && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual));
         Dictionary<uint, MessageBody>? bodies = null;
         Dictionary<uint, ReadOnlyMemory<byte>>? headers = null;
         var buffer = new MessageReadBuffer();
-        for (var i = 0; i < summaries.Count; i++)
+        for (var i = 0; i < uids.Count; i++)
         {
-            var m = summaries[i];
-            if (needsBody && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
-            if (needsHeader && i % BodyBatch == 0) headers = await HeaderBlocksAsync(s.View, summaries, i, ct);
-            var context = new SearchContext(s, m, bodies, headers, buffer);
-            if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
+            if (needsBody && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, uids, i, ct);
+            if (needsHeader && i % BodyBatch == 0) headers = await HeaderBlocksAsync(s.View, uids, i, ct);
+            var context = new SearchContext(s, uids[i], summaries?[i], bodies, headers, buffer);
+            if (await MatchAsync(residual, context, ct)) result.Add(uids[i]);
         }
         return result;
     }
+
+    /// <summary>Whether <paramref name="key"/> reads a message's summary (flags, keywords, size, dates, modseq); header, UID and sequence keys do not.</summary>
+    private static bool NeedsSummary(SearchKey key) => key switch
+    {
+        SearchKey.All or SearchKey.Header or SearchKey.SentDate or SearchKey.Uids or SearchKey.Sequence or SearchKey.Recent => false,
+        SearchKey.Not n => NeedsSummary(n.Key),
+        SearchKey.Or o => NeedsSummary(o.Left) || NeedsSummary(o.Right),
+        SearchKey.And a => a.Keys.Any(NeedsSummary),
+        _ => true,
+    };
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 
@@ -180,20 +191,23 @@ internal sealed partial class ImapSession
     /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
     /// <param name="headers">The candidates' header blocks read in one batch (a UID missing: read from the message); null: none read.</param>
     /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies,
+    /// <param name="summary">The message's summary, when a key of the search needs it (<see cref="NeedsSummary"/>).</param>
+    private sealed class SearchContext(SelectedMailbox selected, uint uid, MessageSummary? summary, Dictionary<uint, MessageBody>? bodies,
         Dictionary<uint, ReadOnlyMemory<byte>>? headers, MessageReadBuffer buffer)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
         private byte[]? _raw;
 
-        public MessageSummary Summary => summary;
+        public uint Uid => uid;
 
-        public int Sequence => selected.SequenceOf(summary.Uid);
+        public MessageSummary Summary => summary ?? throw new InvalidOperationException("SEARCH evaluated a summary key without the summaries");
+
+        public int Sequence => selected.SequenceOf(uid);
 
         public uint MaxUid => selected.MaxUid;
 
-        public bool IsRecent => selected.IsRecent(summary.Uid);
+        public bool IsRecent => selected.IsRecent(uid);
 
         /// <summary>A UID set, or "$" (RFC 5182) as the saved UIDs.</summary>
         public UidSet Resolve(SequenceSet set) => selected.Resolve(set, uid: true);
@@ -201,12 +215,12 @@ internal sealed partial class ImapSession
         public uint Count => (uint)selected.Uids.Count;
 
         private async Task<MessageBody?> OpenAsync(CancellationToken ct) =>
-            bodies is null ? await selected.View.OpenMessageAsync(summary.Uid, ct) : bodies.GetValueOrDefault(summary.Uid);
+            bodies is null ? await selected.View.OpenMessageAsync(uid, ct) : bodies.GetValueOrDefault(uid);
 
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
-            if (headers is not null && headers.TryGetValue(summary.Uid, out var block))
+            if (headers is not null && headers.TryGetValue(uid, out var block))
             {
                 // The block ends where the empty line was: the parser stops at its end as it would at that line.
                 using var memory = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var segment)
@@ -230,7 +244,7 @@ internal sealed partial class ImapSession
         {
             if (_headers is not null || _message is not null) return true;
             ReadOnlyMemory<byte> header;
-            if (headers is not null && headers.TryGetValue(summary.Uid, out var cached)) header = buffer.Copy(cached.Span);
+            if (headers is not null && headers.TryGetValue(uid, out var cached)) header = buffer.Copy(cached.Span);
             else
             {
                 var body = await OpenAsync(ct);
@@ -263,13 +277,13 @@ internal sealed partial class ImapSession
         /// </summary>
         public async Task<bool> BodyMayContainAsync(string needle, CancellationToken ct)
         {
-            if (_message is not null || summary.Size > 1024 * 1024) return true;
+            if (_message is not null || Summary.Size > 1024 * 1024) return true;
             if (_raw is null)
             {
                 var body = await OpenAsync(ct);
                 if (body is null) return true; // expunged meanwhile: the parse path says no match
                 await using var stream = body.OpenRead();
-                var raw = await buffer.ReadAllAsync(stream, summary.Size, ct);
+                var raw = await buffer.ReadAllAsync(stream, Summary.Size, ct);
                 if (!RawTextFilter.MayContain(raw.Span, needle)) return false;
                 _raw = raw.ToArray(); // kept for the parse that follows
                 return true;
@@ -280,21 +294,20 @@ internal sealed partial class ImapSession
 
     private static async ValueTask<bool> MatchAsync(SearchKey key, SearchContext c, CancellationToken ct)
     {
-        var m = c.Summary;
         switch (key)
         {
             case SearchKey.All: return true;
-            case SearchKey.Flag f: return m.Flags.HasFlag(f.Value) == f.Set;
-            case SearchKey.Keyword k: return m.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
+            case SearchKey.Flag f: return c.Summary.Flags.HasFlag(f.Value) == f.Set;
+            case SearchKey.Keyword k: return c.Summary.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
             case SearchKey.Recent r: return c.IsRecent == r.Set;
-            case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
-            case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
-            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(m.Uid);
+            case SearchKey.Size z: return z.Larger ? c.Summary.Size > z.Value : c.Summary.Size < z.Value;
+            case SearchKey.ModSeq q: return c.Summary.ModSeq >= q.Value;
+            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(c.Uid);
             case SearchKey.Sequence sq:
                 if (c.Count == 0) return false;
-                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(m.Uid);
+                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(c.Uid);
                 return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
-            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(m.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
+            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(c.Summary.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
             case SearchKey.SentDate d:
                 var headers = await c.HeadersAsync(ct);
                 var dateText = headers[HeaderId.Date];

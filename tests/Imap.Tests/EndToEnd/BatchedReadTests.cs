@@ -110,6 +110,11 @@ public sealed class BatchedReadTests(ImapServerFixture server)
         Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SENTON 1-Jan-2024")).Untagged[0]); // the Date field from the block
         Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH SENTSINCE 2-Jan-2024 FROM x@example")).Untagged[0]);
         Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH 2:3 TO rita")).Untagged[0]);
+        // A flag inside OR is evaluated here over each message's summary, beside the header key; FLAGS with \\Recent (first SELECT) and a keyword.
+        await c.OkAsync("STORE 1 +FLAGS.SILENT (\\Seen $Work)");
+        Assert.Equal("* SEARCH 1 3", (await c.OkAsync("SEARCH OR SEEN SUBJECT three")).Untagged[0]);
+        Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH NOT OR KEYWORD $Work SUBJECT three")).Untagged[0]);
+        Assert.Equal("* 1 FETCH (FLAGS (\\Recent \\Seen $Work))", (await c.OkAsync("FETCH 1 FLAGS")).Untagged[0]);
     }
 
     /// <summary>The messages in a new mailbox, the fourth expunged (a UID gap), selected.</summary>
