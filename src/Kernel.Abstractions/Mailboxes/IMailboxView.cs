@@ -84,6 +84,20 @@ public interface IMailboxView : IAsyncDisposable
     /// <summary>The parsed structure (ENVELOPE, BODYSTRUCTURE, part offsets), computed once per stored body and cached. Null when the UID is not there.</summary>
     Task<MessageStructure?> GetStructureAsync(uint uid, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The structures of the stored messages of <paramref name="uids"/> that are there, ascending by UID, as
+    /// <see cref="GetStructureAsync"/> gives each one — for FETCH ENVELOPE/BODYSTRUCTURE/BODY[n] over many messages:
+    /// the store looks up all of them at once instead of once per message. The default asks
+    /// <see cref="FetchAsync"/> then <see cref="GetStructureAsync"/> per UID.
+    /// </summary>
+    async IAsyncEnumerable<(uint Uid, MessageStructure Structure)> GetStructuresAsync(UidSet uids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var message in await FetchAsync(uids, null, cancellationToken))
+        {
+            if (await GetStructureAsync(message.Uid, cancellationToken) is { } structure) yield return (message.Uid, structure);
+        }
+    }
+
     /// <summary>The UIDs of the messages matching every condition of <paramref name="query"/>, ascending, evaluated in the store.</summary>
     Task<IReadOnlyList<uint>> SearchAsync(MessageQuery query, CancellationToken cancellationToken = default);
 
