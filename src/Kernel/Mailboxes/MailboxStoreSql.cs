@@ -145,6 +145,15 @@ internal static class MailboxStoreSql
     public const string InsertHeader =
         "INSERT INTO message_headers (body_id, header) SELECT @id, @header WHERE EXISTS (SELECT 1 FROM bodies WHERE id = @id) ON CONFLICT (body_id) DO NOTHING";
 
+    /// <summary>
+    /// The cached structure of each message of a UID set (<c>message_structures</c> in the current <c>@format</c>):
+    /// uid, body id, prefix, message size (less the prefix: the body file's length, to parse it on a miss), and the
+    /// structure JSON (NULL: not cached yet).
+    /// </summary>
+    public static string SelectMessageStructures(int? uidRanges) =>
+        "SELECT m.uid, m.body_id, m.prefix, m.size, s.structure FROM mailbox_messages m " +
+        "LEFT JOIN message_structures s ON s.body_id = m.body_id AND s.format = @format WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
+
     /// <summary><c> AND (uid BETWEEN @f0 AND @l0 OR …)</c> for <paramref name="uidRanges"/> ranges; none → false; null → no condition.</summary>
     private static string UidCondition(int? uidRanges)
     {

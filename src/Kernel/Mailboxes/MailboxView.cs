@@ -153,6 +153,9 @@ internal sealed class MailboxView : IMailboxView
 
     public Task<MessageStructure?> GetStructureAsync(uint uid, CancellationToken cancellationToken = default) => _store.ViewStructureAsync(this, uid, cancellationToken);
 
+    public IAsyncEnumerable<(uint Uid, MessageStructure Structure)> GetStructuresAsync(UidSet uids, CancellationToken cancellationToken = default) =>
+        _store.ViewStructuresAsync(this, uids, cancellationToken);
+
     public Task<IReadOnlyList<uint>> SearchAsync(MessageQuery query, CancellationToken cancellationToken = default) => _store.ViewSearchAsync(this, query, cancellationToken);
 
     public Task<StoreResult> StoreFlagsAsync(UidSet uids, FlagChange change, ulong? unchangedSince = null, CancellationToken cancellationToken = default) =>
