@@ -31,6 +31,14 @@ internal sealed partial class ImapSession
         return headers;
     }
 
+    /// <summary>The structures of the same batch (<see cref="IMailboxView.GetStructuresAsync"/>), by UID; an expunged one is missing.</summary>
+    private static async Task<Dictionary<uint, MessageStructure>> StructuresAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
+    {
+        var structures = new Dictionary<uint, MessageStructure>(BodyBatch);
+        await foreach (var (uid, structure) in view.GetStructuresAsync(BatchUids(uids, start), ct)) structures[uid] = structure;
+        return structures;
+    }
+
     private static UidSet BatchUids(IReadOnlyList<uint> uids, int start)
     {
         var count = Math.Min(BodyBatch, uids.Count - start);

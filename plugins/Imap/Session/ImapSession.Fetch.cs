@@ -91,14 +91,18 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         var count = 0;
-        var uids = batched ? summaries.Select(m => m.Uid).ToList() : null;
+        // Structures (ENVELOPE, BODYSTRUCTURE, sections) of many messages a batch at a time, as the bodies.
+        var batchStructures = needsStructure && summaries.Count > 1;
+        var uids = batched || batchStructures ? summaries.Select(m => m.Uid).ToList() : null;
+        Dictionary<uint, MessageStructure>? structures = null;
         for (var i = 0; i < summaries.Count; i++)
         {
             var m = summaries[i];
-            if (uids is not null && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, uids, i, ct);
+            if (batched && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, uids!, i, ct);
+            if (batchStructures && i % BodyBatch == 0) structures = await StructuresAsync(s.View, uids!, i, ct);
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
-            var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
+            var structure = !needsStructure ? null : structures is null ? await s.View.GetStructureAsync(m.Uid, ct) : structures.GetValueOrDefault(m.Uid);
             if (needsStructure && structure is null) continue; // expunged meanwhile
             if (binary && !CanDecodeBinary(items, structure!))
             {

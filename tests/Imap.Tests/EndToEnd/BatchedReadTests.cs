@@ -3,8 +3,9 @@ using System.Text;
 namespace Imap.Tests.EndToEnd;
 
 /// <summary>
-/// FETCH of sections and SEARCH HEADER/BODY over many messages read the bodies in one batch (IMailboxView.OpenMessagesAsync)
-/// and look at raw headers before parsing them: every answer is the one a message-by-message read gives.
+/// FETCH of sections, ENVELOPE and BODYSTRUCTURE and SEARCH HEADER/BODY over many messages read the bodies, structures
+/// and header blocks in batches (IMailboxView.OpenMessagesAsync, GetStructuresAsync, ReadHeadersAsync) and look at raw
+/// headers before parsing them: every answer is the one a message-by-message read gives.
 /// </summary>
 [Collection("imap")]
 public sealed class BatchedReadTests(ImapServerFixture server)
@@ -26,7 +27,7 @@ public sealed class BatchedReadTests(ImapServerFixture server)
     {
         await using var c = await server.ConnectAsync("gina");
         await SetUpAsync(c, "BatchedFetch");
-        const string items = "BODY.PEEK[] BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT] BODY.PEEK[]<3.20> BINARY.PEEK[1] RFC822.SIZE";
+        const string items = "BODY.PEEK[] BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT] BODY.PEEK[]<3.20> BINARY.PEEK[1] RFC822.SIZE ENVELOPE BODYSTRUCTURE";
         var all = (await c.OkAsync($"FETCH 1:* ({items})")).Untagged;
         Assert.Equal(Messages.Length - 1, all.Count);
         for (var n = 1; n <= all.Count; n++)
@@ -110,7 +111,7 @@ public sealed class BatchedReadTests(ImapServerFixture server)
         Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SENTON 1-Jan-2024")).Untagged[0]); // the Date field from the block
         Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH SENTSINCE 2-Jan-2024 FROM x@example")).Untagged[0]);
         Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH 2:3 TO rita")).Untagged[0]);
-        // A flag inside OR is evaluated here over each message's summary, beside the header key; FLAGS with \\Recent (first SELECT) and a keyword.
+        // A flag inside OR is evaluated here over each message's summary, beside the header key; FLAGS with \Recent (first SELECT) and a keyword.
         await c.OkAsync("STORE 1 +FLAGS.SILENT (\\Seen $Work)");
         Assert.Equal("* SEARCH 1 3", (await c.OkAsync("SEARCH OR SEEN SUBJECT three")).Untagged[0]);
         Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH NOT OR KEYWORD $Work SUBJECT three")).Untagged[0]);
