@@ -159,7 +159,7 @@ internal sealed partial class ImapSession
         // Keys that read the message get what they need a batch at a time, not one store call each: BODY and TEXT the
         // bodies; HEADER, FROM…, SENTDATE only the header blocks, which the store answers from its header cache.
         var needsBody = uids.Count > 1 && Uses<SearchKey.Body>(residual);
-        var needsHeader = uids.Count > 1 && !needsBody && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual));
+        var needsHeader = Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual);
         Dictionary<uint, MessageBody>? bodies = null;
         Dictionary<uint, ReadOnlyMemory<byte>>? headers = null;
         var buffer = new MessageReadBuffer();
@@ -189,7 +189,7 @@ internal sealed partial class ImapSession
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
     /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
-    /// <param name="headers">The candidates' header blocks read in one batch (a UID missing: read from the message); null: none read.</param>
+    /// <param name="headers">The candidates' header blocks read in one batch (a UID missing: the parse reads the message); null: none read.</param>
     /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
     /// <param name="summary">The message's summary, when a key of the search needs it (<see cref="NeedsSummary"/>).</param>
     private sealed class SearchContext(SelectedMailbox selected, uint uid, MessageSummary? summary, Dictionary<uint, MessageBody>? bodies,
@@ -237,22 +237,15 @@ internal sealed partial class ImapSession
         }
 
         /// <summary>
-        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block alone (read up to the empty line into the
-        /// shared buffer): most messages of a header search are ruled out without building a header list.
+        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block the store gave (copied into the shared
+        /// buffer): most messages of a header search are ruled out without building a header list.
         /// </summary>
-        public async Task<bool> HeaderMayContainAsync(string needle, CancellationToken ct)
+        public bool HeaderMayContain(string needle)
         {
             if (_headers is not null || _message is not null) return true;
-            ReadOnlyMemory<byte> header;
-            if (headers is not null && headers.TryGetValue(uid, out var cached)) header = buffer.Copy(cached.Span);
-            else
-            {
-                var body = await OpenAsync(ct);
-                if (body is null) return true; // expunged meanwhile: the parse path says no match
-                await using var stream = body.OpenRead();
-                if (await buffer.ReadHeaderAsync(stream, ct) is not { } read) return true;
-                header = read;
-            }
+            // No block (expunged meanwhile, or a header too long for the store to give): the parse path decides.
+            if (headers is null || !headers.TryGetValue(uid, out var cached)) return true;
+            var header = buffer.Copy(cached.Span);
             return RawTextFilter.HeaderMayContain(System.Runtime.InteropServices.MemoryMarshal.AsMemory(header).Span, needle);
         }
 
@@ -314,7 +307,7 @@ internal sealed partial class ImapSession
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
                 return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
-                if (!await c.HeaderMayContainAsync(h.Value, ct)) return false;
+                if (!c.HeaderMayContain(h.Value)) return false;
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)
                 {
