@@ -3,8 +3,8 @@ using Kernel.Abstractions;
 namespace Imap.Session;
 
 /// <summary>
-/// Whole-mailbox reads (FETCH 1:* BODY[…], SEARCH HEADER/BODY/TEXT) take the messages' bodies from the store a batch
-/// at a time (<see cref="IMailboxView.OpenMessagesAsync"/>: one lookup for many messages instead of one each); a batch
+/// Whole-mailbox reads (FETCH 1:* BODY[…], SEARCH HEADER/BODY/TEXT) take the messages' bodies (or header blocks) from
+/// the store a batch at a time (<see cref="IMailboxView.OpenMessagesAsync"/>: one lookup for many messages instead of one each); a batch
 /// is bounded so that a FETCH over a huge mailbox holds only a batch's worth of bodies, not one per message.
 /// </summary>
 internal sealed partial class ImapSession
@@ -12,17 +12,40 @@ internal sealed partial class ImapSession
     /// <summary>Messages per batch.</summary>
     private const int BodyBatch = 1000;
 
-    /// <summary>The bodies of the batch of <paramref name="summaries"/> (ascending UIDs) from <paramref name="start"/>, by UID; an expunged one is missing.</summary>
-    private static async Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<MessageSummary> summaries, int start, CancellationToken ct)
+    /// <summary>The bodies of the batch of <paramref name="uids"/> (ascending) from <paramref name="start"/>, by UID; an expunged one is missing.</summary>
+    private static async Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
     {
-        var count = Math.Min(BodyBatch, summaries.Count - start);
-        var uids = Compact(summaries.Skip(start).Take(count).Select(m => m.Uid));
-        // A sparse batch (a long sequence set) is asked for as its span: the store reads the span's rows with one
-        // range in SQL, and bodies outside the batch are never looked up.
-        if (uids.Ranges.Count > 32) uids = UidSet.Range(summaries[start].Uid, summaries[start + count - 1].Uid);
-        var bodies = new Dictionary<uint, MessageBody>(count);
-        await foreach (var (uid, body) in view.OpenMessagesAsync(uids, ct)) bodies[uid] = body;
+        var bodies = new Dictionary<uint, MessageBody>(BodyBatch);
+        await foreach (var (uid, body) in view.OpenMessagesAsync(BatchUids(uids, start), ct)) bodies[uid] = body;
         return bodies;
+    }
+
+    /// <summary>
+    /// The header blocks of the same batch (<see cref="IMailboxView.ReadHeadersAsync"/>: the store's header cache, no
+    /// message file opened), by UID; a UID missing (expunged, or a header too long to be given) is read from its message.
+    /// </summary>
+    private static async Task<Dictionary<uint, ReadOnlyMemory<byte>>> HeaderBlocksAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
+    {
+        var headers = new Dictionary<uint, ReadOnlyMemory<byte>>(BodyBatch);
+        await foreach (var (uid, header) in view.ReadHeadersAsync(BatchUids(uids, start), ct)) headers[uid] = header;
+        return headers;
+    }
+
+    /// <summary>The structures of the same batch (<see cref="IMailboxView.GetStructuresAsync"/>), by UID; an expunged one is missing.</summary>
+    private static async Task<Dictionary<uint, MessageStructure>> StructuresAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
+    {
+        var structures = new Dictionary<uint, MessageStructure>(BodyBatch);
+        await foreach (var (uid, structure) in view.GetStructuresAsync(BatchUids(uids, start), ct)) structures[uid] = structure;
+        return structures;
+    }
+
+    private static UidSet BatchUids(IReadOnlyList<uint> uids, int start)
+    {
+        var count = Math.Min(BodyBatch, uids.Count - start);
+        var batch = Compact(uids.Skip(start).Take(count));
+        // A sparse batch (a long sequence set) is asked for as its span: the store reads the span's rows with one
+        // range in SQL, and messages outside the batch are never looked up.
+        return batch.Ranges.Count > 32 ? UidSet.Range(uids[start], uids[start + count - 1]) : batch;
     }
 
     /// <summary>Ascending UIDs as ranges of consecutive ones (a gap-free mailbox is one range).</summary>

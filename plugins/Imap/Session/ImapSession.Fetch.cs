@@ -91,13 +91,18 @@ internal sealed partial class ImapSession
     {
         var s = Selected;
         var count = 0;
+        // Structures (ENVELOPE, BODYSTRUCTURE, sections) of many messages a batch at a time, as the bodies.
+        var batchStructures = needsStructure && summaries.Count > 1;
+        var uids = batched || batchStructures ? summaries.Select(m => m.Uid).ToList() : null;
+        Dictionary<uint, MessageStructure>? structures = null;
         for (var i = 0; i < summaries.Count; i++)
         {
             var m = summaries[i];
-            if (batched && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, summaries, i, ct);
+            if (batched && i % BodyBatch == 0) _fetchBodies = await BodiesAsync(s.View, uids!, i, ct);
+            if (batchStructures && i % BodyBatch == 0) structures = await StructuresAsync(s.View, uids!, i, ct);
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
-            var structure = needsStructure ? await s.View.GetStructureAsync(m.Uid, ct) : null;
+            var structure = !needsStructure ? null : structures is null ? await s.View.GetStructureAsync(m.Uid, ct) : structures.GetValueOrDefault(m.Uid);
             if (needsStructure && structure is null) continue; // expunged meanwhile
             if (binary && !CanDecodeBinary(items, structure!))
             {
@@ -113,7 +118,11 @@ internal sealed partial class ImapSession
                 firstItem = false;
                 await WriteItemAsync(item, m, structure, ct);
             }
-            if (addFlags) _out.Raw(" FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
+            if (addFlags)
+            {
+                _out.Sp();
+                WriteFlags(m, s);
+            }
             _out.Raw(")\r\n");
             // Bounded output buffering: flush once 64 KiB are waiting (bodies: a few per send instead of one send
             // each), and at least every 256 messages.
@@ -167,7 +176,7 @@ internal sealed partial class ImapSession
         switch (item.Kind)
         {
             case FetchKind.Uid: _out.Raw("UID ").Number(m.Uid); break;
-            case FetchKind.Flags: _out.Raw("FLAGS (").Raw(FormatFlags(m, Selected)).Raw(")"); break;
+            case FetchKind.Flags: WriteFlags(m, Selected); break;
             case FetchKind.InternalDate: _out.Raw("INTERNALDATE \"").Raw(FormatInternalDate(m.InternalDate)).Raw("\""); break;
             case FetchKind.Size: _out.Raw("RFC822.SIZE ").Number(m.Size); break;
             case FetchKind.ModSeq: _out.Raw("MODSEQ (").Number(m.ModSeq).Raw(")"); break;

@@ -152,23 +152,38 @@ internal sealed partial class ImapSession
         var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
         if (rest.Count == 0 || candidates.Count == 0) return candidates;
 
-        var candidateSet = Compact(candidates);
-        var summaries = await s.View.FetchAsync(candidateSet, null, ct);
-        var result = new List<uint>();
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
-        // Keys that read the message (HEADER, FROM…, SENTDATE, BODY, TEXT) get the bodies a batch at a time, not one store call each.
-        var batched = summaries.Count > 1 && (Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual) || Uses<SearchKey.Body>(residual));
+        // Keys that look only at the header, the UID or the sequence number need no summary of each message: a header
+        // search over a mailbox is then the candidates' UIDs and their cached header blocks.
+        var summaries = NeedsSummary(residual) ? await s.View.FetchAsync(Compact(candidates), null, ct) : null;
+        var uids = summaries is null ? candidates : summaries.Select(m => m.Uid).ToList();
+        var result = new List<uint>();
+        // Keys that read the message get what they need a batch at a time, not one store call each: BODY and TEXT the
+        // bodies; HEADER, FROM…, SENTDATE only the header blocks, which the store answers from its header cache.
+        var needsBody = uids.Count > 1 && Uses<SearchKey.Body>(residual);
+        var needsHeader = Uses<SearchKey.Header>(residual) || Uses<SearchKey.SentDate>(residual);
         Dictionary<uint, MessageBody>? bodies = null;
+        Dictionary<uint, ReadOnlyMemory<byte>>? headers = null;
         var buffer = new MessageReadBuffer();
-        for (var i = 0; i < summaries.Count; i++)
+        for (var i = 0; i < uids.Count; i++)
         {
-            var m = summaries[i];
-            if (batched && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, summaries, i, ct);
-            var context = new SearchContext(s, m, bodies, buffer);
-            if (await MatchAsync(residual, context, ct)) result.Add(m.Uid);
+            if (needsBody && i % BodyBatch == 0) bodies = await BodiesAsync(s.View, uids, i, ct);
+            if (needsHeader && i % BodyBatch == 0) headers = await HeaderBlocksAsync(s.View, uids, i, ct);
+            var context = new SearchContext(s, uids[i], summaries?[i], bodies, headers, buffer);
+            if (await MatchAsync(residual, context, ct)) result.Add(uids[i]);
         }
         return result;
     }
+
+    /// <summary>Whether <paramref name="key"/> reads a message's summary (flags, keywords, size, dates, modseq); header, UID and sequence keys do not.</summary>
+    private static bool NeedsSummary(SearchKey key) => key switch
+    {
+        SearchKey.All or SearchKey.Header or SearchKey.SentDate or SearchKey.Uids or SearchKey.Sequence or SearchKey.Recent => false,
+        SearchKey.Not n => NeedsSummary(n.Key),
+        SearchKey.Or o => NeedsSummary(o.Left) || NeedsSummary(o.Right),
+        SearchKey.And a => a.Keys.Any(NeedsSummary),
+        _ => true,
+    };
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
 
@@ -176,20 +191,25 @@ internal sealed partial class ImapSession
 
     /// <summary>One message under evaluation; its header and parsed body are loaded at most once.</summary>
     /// <param name="bodies">The candidates' bodies read in one batch (a UID missing: expunged meanwhile); null: ask the store per message.</param>
+    /// <param name="headers">The candidates' header blocks read in one batch (a UID missing: the parse reads the message); null: none read.</param>
     /// <param name="buffer">Reused by every message of the search for the raw looks before a parse.</param>
-    private sealed class SearchContext(SelectedMailbox selected, MessageSummary summary, Dictionary<uint, MessageBody>? bodies, MessageReadBuffer buffer)
+    /// <param name="summary">The message's summary, when a key of the search needs it (<see cref="NeedsSummary"/>).</param>
+    private sealed class SearchContext(SelectedMailbox selected, uint uid, MessageSummary? summary, Dictionary<uint, MessageBody>? bodies,
+        Dictionary<uint, ReadOnlyMemory<byte>>? headers, MessageReadBuffer buffer)
     {
         private HeaderList? _headers;
         private MimeMessage? _message;
         private byte[]? _raw;
 
-        public MessageSummary Summary => summary;
+        public uint Uid => uid;
 
-        public int Sequence => selected.SequenceOf(summary.Uid);
+        public MessageSummary Summary => summary ?? throw new InvalidOperationException("SEARCH evaluated a summary key without the summaries");
+
+        public int Sequence => selected.SequenceOf(uid);
 
         public uint MaxUid => selected.MaxUid;
 
-        public bool IsRecent => selected.IsRecent(summary.Uid);
+        public bool IsRecent => selected.IsRecent(uid);
 
         /// <summary>A UID set, or "$" (RFC 5182) as the saved UIDs.</summary>
         public UidSet Resolve(SequenceSet set) => selected.Resolve(set, uid: true);
@@ -197,11 +217,19 @@ internal sealed partial class ImapSession
         public uint Count => (uint)selected.Uids.Count;
 
         private async Task<MessageBody?> OpenAsync(CancellationToken ct) =>
-            bodies is null ? await selected.View.OpenMessageAsync(summary.Uid, ct) : bodies.GetValueOrDefault(summary.Uid);
+            bodies is null ? await selected.View.OpenMessageAsync(uid, ct) : bodies.GetValueOrDefault(uid);
 
         public async Task<HeaderList> HeadersAsync(CancellationToken ct)
         {
             if (_headers is not null) return _headers;
+            if (headers is not null && headers.TryGetValue(uid, out var block))
+            {
+                // The block ends where the empty line was: the parser stops at its end as it would at that line.
+                using var memory = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block, out var segment)
+                    ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                    : new MemoryStream(block.ToArray(), writable: false);
+                return _headers = await HeaderList.LoadAsync(ParserOptions.Default, memory, ct);
+            }
             // The parser stops at the end of the header: no structure lookup (a query and a JSON parse) per message.
             var body = await OpenAsync(ct);
             if (body is null) return _headers = new HeaderList();
@@ -211,16 +239,15 @@ internal sealed partial class ImapSession
         }
 
         /// <summary>
-        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block alone (read up to the empty line into the
-        /// shared buffer): most messages of a header search are ruled out without building a header list.
+        /// <see cref="RawTextFilter.HeaderMayContain"/> over the header block the store gave (copied into the shared
+        /// buffer): most messages of a header search are ruled out without building a header list.
         /// </summary>
-        public async Task<bool> HeaderMayContainAsync(string needle, CancellationToken ct)
+        public bool HeaderMayContain(string needle)
         {
             if (_headers is not null || _message is not null) return true;
-            var body = await OpenAsync(ct);
-            if (body is null) return true; // expunged meanwhile: the parse path says no match
-            await using var stream = body.OpenRead();
-            if (await buffer.ReadHeaderAsync(stream, ct) is not { } header) return true;
+            // No block (expunged meanwhile, or a header too long for the store to give): the parse path decides.
+            if (headers is null || !headers.TryGetValue(uid, out var cached)) return true;
+            var header = buffer.Copy(cached.Span);
             return RawTextFilter.HeaderMayContain(System.Runtime.InteropServices.MemoryMarshal.AsMemory(header).Span, needle);
         }
 
@@ -245,13 +272,13 @@ internal sealed partial class ImapSession
         /// </summary>
         public async Task<bool> BodyMayContainAsync(string needle, CancellationToken ct)
         {
-            if (_message is not null || summary.Size > 1024 * 1024) return true;
+            if (_message is not null || Summary.Size > 1024 * 1024) return true;
             if (_raw is null)
             {
                 var body = await OpenAsync(ct);
                 if (body is null) return true; // expunged meanwhile: the parse path says no match
                 await using var stream = body.OpenRead();
-                var raw = await buffer.ReadAllAsync(stream, summary.Size, ct);
+                var raw = await buffer.ReadAllAsync(stream, Summary.Size, ct);
                 if (!RawTextFilter.MayContain(raw.Span, needle)) return false;
                 _raw = raw.ToArray(); // kept for the parse that follows
                 return true;
@@ -262,28 +289,27 @@ internal sealed partial class ImapSession
 
     private static async ValueTask<bool> MatchAsync(SearchKey key, SearchContext c, CancellationToken ct)
     {
-        var m = c.Summary;
         switch (key)
         {
             case SearchKey.All: return true;
-            case SearchKey.Flag f: return m.Flags.HasFlag(f.Value) == f.Set;
-            case SearchKey.Keyword k: return m.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
+            case SearchKey.Flag f: return c.Summary.Flags.HasFlag(f.Value) == f.Set;
+            case SearchKey.Keyword k: return c.Summary.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase) == k.Set;
             case SearchKey.Recent r: return c.IsRecent == r.Set;
-            case SearchKey.Size z: return z.Larger ? m.Size > z.Value : m.Size < z.Value;
-            case SearchKey.ModSeq q: return m.ModSeq >= q.Value;
-            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(m.Uid);
+            case SearchKey.Size z: return z.Larger ? c.Summary.Size > z.Value : c.Summary.Size < z.Value;
+            case SearchKey.ModSeq q: return c.Summary.ModSeq >= q.Value;
+            case SearchKey.Uids u: return c.Resolve(u.Set).Contains(c.Uid);
             case SearchKey.Sequence sq:
                 if (c.Count == 0) return false;
-                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(m.Uid);
+                if (sq.Set.IsSaved) return c.Resolve(sq.Set).Contains(c.Uid);
                 return new UidSet(sq.Set.Resolve(c.Count)).Contains((uint)c.Sequence);
-            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(m.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
+            case SearchKey.InternalDate d: return Compare(SearchDates.DateIn(c.Summary.InternalDate, TimeZoneInfo.Local), d.Date, d.Compare);
             case SearchKey.SentDate d:
                 var headers = await c.HeadersAsync(ct);
                 var dateText = headers[HeaderId.Date];
                 if (dateText is null || !MimeKit.Utils.DateUtils.TryParse(dateText, out var sent)) return false;
                 return Compare(SearchDates.SentDate(sent), d.Date, d.Compare);
             case SearchKey.Header h:
-                if (!await c.HeaderMayContainAsync(h.Value, ct)) return false;
+                if (!c.HeaderMayContain(h.Value)) return false;
                 var list = await c.HeadersAsync(ct);
                 foreach (var header in list)
                 {

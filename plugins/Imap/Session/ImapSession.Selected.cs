@@ -112,7 +112,9 @@ internal sealed partial class ImapSession
             {
                 var n = selected.SequenceOf(s.Uid);
                 if (n == 0) continue;
-                _out.Raw("* ").Number(n).Raw(" FETCH (UID ").Number(s.Uid).Raw(" FLAGS (").Raw(FormatFlags(s, selected)).Raw(") MODSEQ (").Number(s.ModSeq).Raw("))\r\n");
+                _out.Raw("* ").Number(n).Raw(" FETCH (UID ").Number(s.Uid).Sp();
+                WriteFlags(s, selected);
+                _out.Raw(" MODSEQ (").Number(s.ModSeq).Raw("))\r\n");
             }
         }
         _out.Raw(tag).Raw(selected.ReadOnly ? " OK [READ-ONLY] " : " OK [READ-WRITE] ").Raw(readOnly ? "EXAMINE" : "SELECT").Raw(" completed\r\n");
@@ -132,21 +134,35 @@ internal sealed partial class ImapSession
         return string.Join(' ', list);
     }
 
-    /// <summary>The FLAGS of a message as this session reports them: the stored flags and the session's \Recent.</summary>
-    internal static string FormatFlags(MessageSummary s, SelectedMailbox selected) =>
-        selected.IsRecent(s.Uid) ? (FormatFlags(s) is { Length: > 0 } flags ? "\\Recent " + flags : "\\Recent") : FormatFlags(s);
-
-    internal static string FormatFlags(MessageSummary s)
+    /// <summary>
+    /// <c>FLAGS (…)</c> of a message as this session reports them — the stored flags, keywords and the session's
+    /// \Recent (RFC 3501 §2.3.2) — written straight into the output: FETCH 1:* FLAGS writes one per message.
+    /// </summary>
+    private void WriteFlags(MessageSummary m, SelectedMailbox selected)
     {
-        var sb = new StringBuilder();
-        void Add(string f) { if (sb.Length > 0) sb.Append(' '); sb.Append(f); }
-        if (s.Flags.HasFlag(MessageFlags.Seen)) Add("\\Seen");
-        if (s.Flags.HasFlag(MessageFlags.Answered)) Add("\\Answered");
-        if (s.Flags.HasFlag(MessageFlags.Flagged)) Add("\\Flagged");
-        if (s.Flags.HasFlag(MessageFlags.Deleted)) Add("\\Deleted");
-        if (s.Flags.HasFlag(MessageFlags.Draft)) Add("\\Draft");
-        foreach (var k in s.Keywords) Add(k);
-        return sb.ToString();
+        _out.Raw("FLAGS ("u8);
+        var first = true;
+        if (selected.IsRecent(m.Uid)) Flag(@"\Recent"u8, ref first);
+        var flags = m.Flags;
+        if ((flags & MessageFlags.Seen) != 0) Flag(@"\Seen"u8, ref first);
+        if ((flags & MessageFlags.Answered) != 0) Flag(@"\Answered"u8, ref first);
+        if ((flags & MessageFlags.Flagged) != 0) Flag(@"\Flagged"u8, ref first);
+        if ((flags & MessageFlags.Deleted) != 0) Flag(@"\Deleted"u8, ref first);
+        if ((flags & MessageFlags.Draft) != 0) Flag(@"\Draft"u8, ref first);
+        foreach (var k in m.Keywords)
+        {
+            if (!first) _out.Sp();
+            first = false;
+            _out.Raw(k);
+        }
+        _out.Raw(")"u8);
+    }
+
+    private void Flag(ReadOnlySpan<byte> flag, ref bool first)
+    {
+        if (!first) _out.Sp();
+        first = false;
+        _out.Raw(flag);
     }
 
     /// <summary>
@@ -197,7 +213,8 @@ internal sealed partial class ImapSession
             if (m.Uid > s.MaxUid && !newOnes.Contains(m.Uid)) { newOnes.Add(m.Uid); continue; }
             var n = s.SequenceOf(m.Uid);
             if (n == 0) continue;
-            _out.Raw("* ").Number(n).Raw(" FETCH (FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
+            _out.Raw("* ").Number(n).Raw(" FETCH (");
+            WriteFlags(m, s);
             if (_condstore) _out.Raw(" UID ").Number(m.Uid).Raw(" MODSEQ (").Number(m.ModSeq).Raw(")");
             _out.Raw(")\r\n");
         }
@@ -329,7 +346,7 @@ internal sealed partial class ImapSession
             // RFC 7162 §3.1.3: with UNCHANGEDSINCE the new MODSEQ is reported even for .SILENT.
             if (silent && unchangedSince is null) continue;
             _out.Raw("* ").Number(n).Raw(" FETCH (");
-            if (!silent) _out.Raw("FLAGS (").Raw(FormatFlags(m, s)).Raw(")");
+            if (!silent) WriteFlags(m, s);
             if (uid) _out.Raw(silent ? "" : " ").Raw("UID ").Number(m.Uid);
             if (_condstore) _out.Raw(silent && !uid ? "" : " ").Raw("MODSEQ (").Number(m.ModSeq).Raw(")");
             _out.Raw(")\r\n");

@@ -67,6 +67,24 @@ public interface IMailboxView : IAsyncDisposable
     }
 
     /// <summary>
+    /// The header block of each stored message of <paramref name="uids"/> that is there, ascending by UID: its bytes
+    /// up to the empty line that ends the header (RFC 5322 §2.1; the empty line left out, the whole message when it has
+    /// none) — for IMAP SEARCH HEADER/FROM/TO/SUBJECT… and the sent date over many messages without reading every
+    /// message file. A message whose header block is longer than 256 KiB is left out: read it with
+    /// <see cref="OpenMessageAsync"/>. The kernel's store answers from a header cache kept per stored body; the
+    /// default reads each message of <see cref="OpenMessagesAsync"/> up to its empty line.
+    /// </summary>
+    async IAsyncEnumerable<(uint Uid, ReadOnlyMemory<byte> Header)> ReadHeadersAsync(UidSet uids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var (uid, body) in OpenMessagesAsync(uids, cancellationToken))
+        {
+            byte[]? header;
+            await using (var stream = body.OpenRead()) header = await MessageHeaderBlock.ReadAsync(stream, cancellationToken);
+            if (header is not null) yield return (uid, header);
+        }
+    }
+
+    /// <summary>
     /// <paramref name="length"/> bytes of the stored message from <paramref name="offset"/> (fewer at its end), read
     /// from the file as the caller reads the stream — no whole body is loaded. Offsets come from
     /// <see cref="GetStructureAsync"/> (BODY[n.HEADER], BODY[n.MIME], BODY[n], partial fetches). Null when the UID is not there.
@@ -75,6 +93,20 @@ public interface IMailboxView : IAsyncDisposable
 
     /// <summary>The parsed structure (ENVELOPE, BODYSTRUCTURE, part offsets), computed once per stored body and cached. Null when the UID is not there.</summary>
     Task<MessageStructure?> GetStructureAsync(uint uid, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The structures of the stored messages of <paramref name="uids"/> that are there, ascending by UID, as
+    /// <see cref="GetStructureAsync"/> gives each one — for FETCH ENVELOPE/BODYSTRUCTURE/BODY[n] over many messages:
+    /// the store looks up all of them at once instead of once per message. The default asks
+    /// <see cref="FetchAsync"/> then <see cref="GetStructureAsync"/> per UID.
+    /// </summary>
+    async IAsyncEnumerable<(uint Uid, MessageStructure Structure)> GetStructuresAsync(UidSet uids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var message in await FetchAsync(uids, null, cancellationToken))
+        {
+            if (await GetStructureAsync(message.Uid, cancellationToken) is { } structure) yield return (message.Uid, structure);
+        }
+    }
 
     /// <summary>The UIDs of the messages matching every condition of <paramref name="query"/>, ascending, evaluated in the store.</summary>
     Task<IReadOnlyList<uint>> SearchAsync(MessageQuery query, CancellationToken cancellationToken = default);

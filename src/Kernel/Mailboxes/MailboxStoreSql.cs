@@ -127,6 +127,33 @@ internal static class MailboxStoreSql
         "SELECT m.uid, m.body_id, m.prefix, m.size, b.size FROM mailbox_messages m LEFT JOIN bodies b ON b.id = m.body_id " +
         "WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
 
+    /// <summary>What a <see cref="MessageSummary"/> holds (uid, flags, keywords, internal date, size, modseq); otherwise as <see cref="SelectMessages"/>.</summary>
+    public static string SelectSummaries(int? uidRanges, long? changedSince) =>
+        "SELECT uid, flags, keywords, internal_date, size, modseq FROM mailbox_messages WHERE mailbox_id = @mailboxId" +
+        (changedSince is null ? "" : $" AND modseq > {changedSince.Value}") + UidCondition(uidRanges) + " ORDER BY uid";
+
+    /// <summary>
+    /// The cached header block of each message of a UID set (013_message_headers.sql): uid, body id, prefix, whether
+    /// the cache has a row, its header (NULL: too long), and the message size (less the prefix: the body file's
+    /// length, to read it on a miss). One index lookup per message, no join with <c>bodies</c>.
+    /// </summary>
+    public static string SelectMessageHeaders(int? uidRanges) =>
+        "SELECT m.uid, m.body_id, m.prefix, h.body_id IS NOT NULL, h.header, m.size FROM mailbox_messages m " +
+        "LEFT JOIN message_headers h ON h.body_id = m.body_id WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
+
+    /// <summary>Caches a header block only while its body exists (a body removed meanwhile leaves nothing behind).</summary>
+    public const string InsertHeader =
+        "INSERT INTO message_headers (body_id, header) SELECT @id, @header WHERE EXISTS (SELECT 1 FROM bodies WHERE id = @id) ON CONFLICT (body_id) DO NOTHING";
+
+    /// <summary>
+    /// The cached structure of each message of a UID set (<c>message_structures</c> in the current <c>@format</c>):
+    /// uid, body id, prefix, message size (less the prefix: the body file's length, to parse it on a miss), and the
+    /// structure JSON (NULL: not cached yet).
+    /// </summary>
+    public static string SelectMessageStructures(int? uidRanges) =>
+        "SELECT m.uid, m.body_id, m.prefix, m.size, s.structure FROM mailbox_messages m " +
+        "LEFT JOIN message_structures s ON s.body_id = m.body_id AND s.format = @format WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
+
     /// <summary><c> AND (uid BETWEEN @f0 AND @l0 OR …)</c> for <paramref name="uidRanges"/> ranges; none → false; null → no condition.</summary>
     private static string UidCondition(int? uidRanges)
     {

@@ -148,10 +148,16 @@ internal sealed class MailboxView : IMailboxView
     public IAsyncEnumerable<(uint Uid, MessageBody Body)> OpenMessagesAsync(UidSet uids, CancellationToken cancellationToken = default) =>
         _store.ViewOpenMessagesAsync(this, uids, cancellationToken);
 
+    public IAsyncEnumerable<(uint Uid, ReadOnlyMemory<byte> Header)> ReadHeadersAsync(UidSet uids, CancellationToken cancellationToken = default) =>
+        _store.ViewReadHeadersAsync(this, uids, cancellationToken);
+
     public Task<Stream?> OpenRangeAsync(uint uid, long offset, long length, CancellationToken cancellationToken = default) =>
         _store.ViewOpenRangeAsync(this, uid, offset, length, cancellationToken);
 
     public Task<MessageStructure?> GetStructureAsync(uint uid, CancellationToken cancellationToken = default) => _store.ViewStructureAsync(this, uid, cancellationToken);
+
+    public IAsyncEnumerable<(uint Uid, MessageStructure Structure)> GetStructuresAsync(UidSet uids, CancellationToken cancellationToken = default) =>
+        _store.ViewStructuresAsync(this, uids, cancellationToken);
 
     public Task<IReadOnlyList<uint>> SearchAsync(MessageQuery query, CancellationToken cancellationToken = default) => _store.ViewSearchAsync(this, query, cancellationToken);
 

@@ -174,6 +174,47 @@ public sealed partial class SqliteMailboxStore
     }
 
     /// <summary>
+    /// <see cref="IMailboxView.GetStructuresAsync"/>: one rights check, one mailbox reload and one query (messages ⟕
+    /// cached structures) for the whole UID set; a body not cached yet is parsed now and cached, as
+    /// <see cref="StructureAsync"/> does for one. A row's prefix shifts its body's structure
+    /// (<see cref="MessageStructureShift"/>). The connection is back in the pool before the first structure is yielded.
+    /// </summary>
+    internal async IAsyncEnumerable<(uint Uid, MessageStructure Structure)> ViewStructuresAsync(MailboxView view, UidSet uids,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (connection, row) = await ViewReadAsync(view, cancellationToken);
+        var found = new List<(uint Uid, MessageStructure Structure)>();
+        await using (connection)
+        {
+            var parameters = new DynamicParameters();
+            parameters.Add("mailboxId", row.Id);
+            parameters.Add("format", MessageStructureReader.Format);
+            var ranges = UidRanges(parameters, uids);
+            var misses = new List<(int Index, byte[]? Prefix, Storage.StoredBody Body)>();
+            await using (var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectMessageStructures(ranges), parameters))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var uid = (uint)reader.GetInt64(0);
+                    if (ranges is null && !uids.Contains(uid)) continue;
+                    var prefix = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
+                    var cached = reader.IsDBNull(4) ? null : MessageStructureReader.Deserialize(reader.GetString(4));
+                    if (cached is null) misses.Add((found.Count, prefix, _bodies.Open(reader.GetString(1), reader.GetInt64(3) - (prefix?.Length ?? 0))));
+                    found.Add((uid, cached is null ? null! : MessageStructureShift.Shift(cached, prefix?.Length ?? 0)));
+                }
+            }
+            // Parsed and cached after the reader is closed (one body in several rows is parsed once).
+            foreach (var (index, prefix, body) in misses)
+                found[index] = (found[index].Uid, MessageStructureShift.Shift(await StructureAsync(connection, body, cancellationToken), prefix?.Length ?? 0));
+        }
+        foreach (var message in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return message;
+        }
+    }
+
+    /// <summary>
     /// The structure of a stored body: from the cache (<c>message_structures</c>, one row per body, gone with it), or
     /// parsed now with MimeKit and cached, so each body is parsed once however many mailboxes hold it.
     /// </summary>

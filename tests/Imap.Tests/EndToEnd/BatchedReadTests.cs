@@ -3,8 +3,9 @@ using System.Text;
 namespace Imap.Tests.EndToEnd;
 
 /// <summary>
-/// FETCH of sections and SEARCH HEADER/BODY over many messages read the bodies in one batch (IMailboxView.OpenMessagesAsync)
-/// and look at raw headers before parsing them: every answer is the one a message-by-message read gives.
+/// FETCH of sections, ENVELOPE and BODYSTRUCTURE and SEARCH HEADER/BODY over many messages read the bodies, structures
+/// and header blocks in batches (IMailboxView.OpenMessagesAsync, GetStructuresAsync, ReadHeadersAsync) and look at raw
+/// headers before parsing them: every answer is the one a message-by-message read gives.
 /// </summary>
 [Collection("imap")]
 public sealed class BatchedReadTests(ImapServerFixture server)
@@ -26,7 +27,7 @@ public sealed class BatchedReadTests(ImapServerFixture server)
     {
         await using var c = await server.ConnectAsync("gina");
         await SetUpAsync(c, "BatchedFetch");
-        const string items = "BODY.PEEK[] BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT] BODY.PEEK[]<3.20> BINARY.PEEK[1] RFC822.SIZE";
+        const string items = "BODY.PEEK[] BODY.PEEK[HEADER.FIELDS (Subject)] BODY.PEEK[TEXT] BODY.PEEK[]<3.20> BINARY.PEEK[1] RFC822.SIZE ENVELOPE BODYSTRUCTURE";
         var all = (await c.OkAsync($"FETCH 1:* ({items})")).Untagged;
         Assert.Equal(Messages.Length - 1, all.Count);
         for (var n = 1; n <= all.Count; n++)
@@ -87,6 +88,34 @@ public sealed class BatchedReadTests(ImapServerFixture server)
 
         Assert.Equal("* SEARCH 1003", (await c.OkAsync("UID SEARCH SUBJECT m1003")).Untagged[0]);
         Assert.Equal("* SEARCH 499 1000", (await c.OkAsync("SEARCH OR BODY \"body 499\" BODY \"body 1002\"")).Untagged[0]);
+    }
+
+    [Fact]
+    public async Task Header_search_over_cached_blocks_sees_the_return_path_of_delivered_messages()
+    {
+        // Delivered messages carry their Return-Path as a stored prefix in front of the shared body (RFC 5321 §4.4).
+        await server.SubmitAsync("rita@company.dom", "delivered one");
+        await server.SubmitAsync("rita@company.dom", "delivered two");
+        await using var c = await server.ConnectAsync("rita");
+        await SessionTests.WaitForAsync(c, "STATUS INBOX (MESSAGES)", r => r.Untagged[0].Contains("MESSAGES 2"));
+        const string appended = "From: x@example.com\r\nSubject: appended three\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\n\r\nbody\r\n";
+        await c.OkAsync($"APPEND INBOX {{{appended.Length}+}}\r\n{appended}");
+        await c.OkAsync("SELECT INBOX");
+
+        // The first header search fills the store's header cache; the later ones read it.
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH HEADER Return-Path sender@example.org")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH HEADER Return-Path sender@example.org")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SUBJECT DELIVERED")).Untagged[0]);
+        Assert.Equal("* SEARCH 1 2 3", (await c.OkAsync("SEARCH OR SUBJECT three HEADER RETURN-PATH \"<sender@\"")).Untagged[0]);
+        Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH NOT HEADER Return-Path \"\"")).Untagged[0]); // "": has the field
+        Assert.Equal("* SEARCH 1 2", (await c.OkAsync("SEARCH SENTON 1-Jan-2024")).Untagged[0]); // the Date field from the block
+        Assert.Equal("* SEARCH 3", (await c.OkAsync("SEARCH SENTSINCE 2-Jan-2024 FROM x@example")).Untagged[0]);
+        Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH 2:3 TO rita")).Untagged[0]);
+        // A flag inside OR is evaluated here over each message's summary, beside the header key; FLAGS with \Recent (first SELECT) and a keyword.
+        await c.OkAsync("STORE 1 +FLAGS.SILENT (\\Seen $Work)");
+        Assert.Equal("* SEARCH 1 3", (await c.OkAsync("SEARCH OR SEEN SUBJECT three")).Untagged[0]);
+        Assert.Equal("* SEARCH 2", (await c.OkAsync("SEARCH NOT OR KEYWORD $Work SUBJECT three")).Untagged[0]);
+        Assert.Equal("* 1 FETCH (FLAGS (\\Recent \\Seen $Work))", (await c.OkAsync("FETCH 1 FLAGS")).Untagged[0]);
     }
 
     /// <summary>The messages in a new mailbox, the fourth expunged (a UID gap), selected.</summary>

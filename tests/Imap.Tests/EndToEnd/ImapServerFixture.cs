@@ -33,7 +33,7 @@ public sealed class ImapServerFixture : IAsyncLifetime
         });
         await Cli("domain", "add", "company.dom");
         await Cli("domain", "add", "dept1.company.dom");
-        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "ops", "frank", "gina", "hank", "ivy", "judy", "kate", "leo", "mia", "nick", "olga", "pete", "quinn" })
+        foreach (var name in new[] { "marketing", "public", "carol", "alice", "bob", "ops", "frank", "gina", "hank", "ivy", "judy", "kate", "leo", "mia", "nick", "olga", "pete", "quinn", "rita" })
             await Cli("account", "add", name + "@company.dom", "--password", Password);
         foreach (var name in new[] { "dave", "dadmin", "dplain" })
             await Cli("account", "add", name + "@dept1.company.dom", "--password", Password);

@@ -153,6 +153,39 @@ public sealed class StoredPrefixTests : IDisposable
         Assert.Empty(await BatchAsync(new UidSet([])));
     }
 
+    [Fact]
+    public async Task The_batched_structures_are_each_message_s_single_structure_with_its_prefix()
+    {
+        // Delivered (prefixed) and appended messages, one body delivered twice, one message expunged: a UID gap.
+        var shared = await BodyAsync(Multipart);
+        await DeliverAsync(shared);
+        await _bed.Store.AppendAsync(Alice, "INBOX", MessageBody.FromBytes(Encoding.ASCII.GetBytes(Multipart)));
+        await _bed.Store.AppendAsync(Alice, "INBOX", MessageBody.FromBytes(Encoding.ASCII.GetBytes("Subject: gone\r\n\r\nx\r\n")));
+        await DeliverAsync(shared);
+        await _bed.Store.AppendAsync(Alice, "INBOX", MessageBody.FromBytes(Encoding.ASCII.GetBytes("Subject: plain\r\n\r\nbody\r\n")));
+        await using var view = await _bed.Store.OpenAsync(Alice, "INBOX");
+        await view.StoreFlagsAsync(UidSet.Of(3), new FlagChange(FlagChangeMode.Add, MessageFlags.Deleted, []));
+        await view.ExpungeAsync();
+
+        async Task<List<(uint Uid, string Json)>> BatchAsync(UidSet uids)
+        {
+            var read = new List<(uint, string)>();
+            await foreach (var (uid, structure) in view.GetStructuresAsync(uids)) read.Add((uid, MessageStructureReader.Serialize(structure)));
+            return read;
+        }
+        // First with nothing cached (parsed and cached by the batch), then from the cache: the same each time.
+        var cold = await BatchAsync(UidSet.All);
+        Assert.Equal([1u, 2u, 4u, 5u], cold.Select(m => m.Uid));
+        foreach (var (uid, json) in cold) Assert.Equal(MessageStructureReader.Serialize((await view.GetStructureAsync(uid))!), json);
+        Assert.Equal(cold, await BatchAsync(UidSet.All));
+        // The prefix shifts the shared body's structure: the delivered copies differ from the appended one by its length.
+        var delivered = (await view.GetStructureAsync(1))!;
+        var appended = (await view.GetStructureAsync(2))!;
+        Assert.Equal(appended.Size + Prefix.Length, delivered.Size);
+        Assert.Equal(appended.Body.BodyOffset + Prefix.Length, delivered.Body.BodyOffset);
+        Assert.Equal([(2u, cold[1].Json)], await BatchAsync(new UidSet([(2, 3)])));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
