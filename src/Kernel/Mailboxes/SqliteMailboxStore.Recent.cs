@@ -2,7 +2,7 @@ using Dapper;
 
 namespace Kernel.Mailboxes;
 
-/// <summary>\Recent's per-mailbox mark (<see cref="Kernel.Abstractions.IMailboxView.ClaimRecentAsync"/>, migration 015).</summary>
+/// <summary>\Recent's per-mailbox mark (<see cref="Kernel.Abstractions.IMailboxView.ClaimRecentAsync"/>, migration 014).</summary>
 public sealed partial class SqliteMailboxStore
 {
     private const string SelectRecentMark = "SELECT recent_uid FROM mailboxes WHERE id = @id";

@@ -3,7 +3,7 @@ using Kernel.Testing;
 namespace Imap.Tests.EndToEnd;
 
 /// <summary>
-/// RFC 3501 §2.3.2 \Recent kept by the store (migration 015): two <c>kernel serve</c> processes on one data folder
+/// RFC 3501 §2.3.2 \Recent kept by the store (migration 014): two <c>kernel serve</c> processes on one data folder
 /// agree which session holds a message as recent, and a restarted server does not show old messages as recent again.
 /// </summary>
 public sealed class StoredRecentTests

@@ -4,7 +4,7 @@ using static Kernel.Tests.Mailboxes.MailboxTestBed;
 namespace Kernel.Tests.Mailboxes;
 
 /// <summary>
-/// \Recent's mark in the store (<see cref="IMailboxView.ClaimRecentAsync"/>, migration 015): a claim raises it and
+/// \Recent's mark in the store (<see cref="IMailboxView.ClaimRecentAsync"/>, migration 014): a claim raises it and
 /// returns the previous mark, a look (EXAMINE, STATUS) does not move it, it never goes down, and concurrent claims
 /// each get their own messages — no message is recent for two sessions.
 /// </summary>
