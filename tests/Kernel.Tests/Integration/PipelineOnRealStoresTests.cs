@@ -115,8 +115,10 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         Assert.Contains("Subject: partly wrong", dsn, StringComparison.Ordinal);
         // RFC 5321 §4.4: delivered from the null reverse-path, so its Return-Path is empty.
         Assert.StartsWith("Return-Path: <>\r\n", dsn, StringComparison.Ordinal);
-        // The DSN itself went out from the null reverse-path (RFC 3461 §6.2) and was delivered like any message.
-        Assert.Contains(_bed.Delivered, d => d.QueueId != id && d.Account == A("alice") && d.Mailbox == "INBOX");
+        // The DSN itself went out from the null reverse-path (RFC 3461 §6.2) and was delivered like any message (the bus
+        // hands events over on its own thread, so its MessageDelivered may come after the queue is empty).
+        await WaitUntilAsync(() => Task.FromResult(_bed.Delivered.Any(d => d.QueueId != id && d.Account == A("alice") && d.Mailbox == "INBOX")),
+            "the DSN's MessageDelivered");
     }
 
     [Fact]
@@ -128,11 +130,14 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         // A null sender to an unknown recipient: failed, and no report to anyone.
         var nullSender = await SubmitAsync("", "bounce of a bounce", "nobody@company.dom");
         await _bed.WaitForEmptyQueueAsync();
+        // The bus hands events over on its own thread: they may arrive after the queue is empty.
+        await WaitUntilAsync(() => Task.FromResult(!submitted.IsEmpty), "MessageSubmitted of the null-sender message");
         Assert.Equal([nullSender], submitted.Select(s => s.QueueId));
 
         // An unknown local sender: the DSN to it fails too, and that failure (null sender) ends there.
         var ghost = await SubmitAsync("ghost@company.dom", "from a ghost", "nobody@company.dom");
         await _bed.WaitForEmptyQueueAsync();
+        await WaitUntilAsync(() => Task.FromResult(submitted.Count >= 3), "MessageSubmitted of the ghost's message and its DSN");
         var ids = submitted.Select(s => s.QueueId).ToList();
         Assert.Equal(3, ids.Count); // the two submissions and exactly one DSN
         Assert.Equal([nullSender, ghost], ids.Take(2));
