@@ -66,6 +66,13 @@ internal static class MailboxStoreSql
     /// <summary>Storage used by an account: the sum of its mailboxes' sizes (NULL when it has none).</summary>
     public const string UsedBytes = "SELECT SUM(size) FROM mailboxes WHERE account = @account";
 
+    /// <summary>
+    /// The effective quota setting of an account (@key, @scope, @domain, @account: as <see cref="Kernel.Accounts.AccountStoreSql.EffectiveSetting"/>)
+    /// and the bytes held by its mailboxes (@owner: the mailbox rows' account), in one statement.
+    /// </summary>
+    public const string QuotaAndUsage =
+        $"SELECT ({Kernel.Accounts.AccountStoreSql.EffectiveSetting}), (SELECT COALESCE(SUM(size), 0) FROM mailboxes WHERE account = @owner)";
+
     // --- UIDVALIDITY counter (server-wide, never reused) ---
 
     public const string SelectUidValidityCounter = "SELECT value FROM mailbox_counters WHERE name = 'uid_validity'";

@@ -135,8 +135,10 @@ public sealed partial class SqliteMailboxStore
     private sealed record AppendItem(StoredBody Body, byte[]? Prefix, MessageFlags Flags, IReadOnlyList<string>? Keywords, DateTimeOffset? InternalDate);
 
     /// <summary>
-    /// Adds stored bodies to a mailbox in one transaction: rights again (they may have changed while the bodies
-    /// arrived), flags the principal may not set dropped (§5.3), the owner's quota for their total size.
+    /// Adds stored bodies to a mailbox in one transaction. Inside it, on the batch's connection: the name resolved and
+    /// the rights checked again (they may have changed while the bodies arrived; the row read there is the one written),
+    /// flags the principal may not set dropped (§5.3), the owner's quota for their total size read together with the
+    /// bytes held — no connection or settings transaction of their own (issue 11: statements per APPEND).
     /// <paramref name="owned"/>: the files were written for this append, so a refusal deletes them (nothing else
     /// references them).
     /// </summary>
@@ -145,17 +147,17 @@ public sealed partial class SqliteMailboxStore
     {
         try
         {
-            var access = await AccessAsync(principal, mailbox, cancellationToken);
-            RequireInsert(access);
-            var owner = access.Target!.Owner;
-            var rights = access.Rights.Rights;
-            var limit = await QuotaLimitAsync(owner, cancellationToken);
             var total = messages.Sum(m => m.Body.Length + (m.Prefix?.Length ?? 0));
             return await WriteAsync<IReadOnlyList<AppendResult>>(async (connection, transaction, effects) =>
             {
-                var row = await ReloadAsync(connection, transaction, access.Row!);
-                if (!row.IsSelectable) throw MailboxException.NonExistent();
-                if (limit is not null && await UsedBytesAsync(connection, transaction, owner) + total > limit) throw OverQuota();
+                // Once a batch took the write it runs to the end (GroupCommit.cs): no cancellation inside.
+                var access = await AccessAsync(connection, principal, mailbox, CancellationToken.None, transaction: transaction);
+                RequireInsert(access);
+                var owner = access.Target!.Owner;
+                var rights = access.Rights.Rights;
+                var row = access.Row!;
+                var (limit, used) = await QuotaAndUsageAsync(connection, transaction, owner);
+                if (limit is not null && used + total > limit) throw OverQuota();
                 var results = new List<AppendResult>(messages.Count);
                 foreach (var m in messages)
                 {

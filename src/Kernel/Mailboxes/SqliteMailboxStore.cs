@@ -58,7 +58,8 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// Resolves a typed name: a foreign name through the Router (Access, only a Local result counts), an own name
     /// relative to the principal, a mailbox alias one hop to its target. Null means "no such mailbox".
     /// </summary>
-    private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken, LookupCache? cache = null)
+    private async Task<MailboxTarget?> ResolveAsync(SqliteConnection connection, Principal principal, string typed, bool followAlias, CancellationToken cancellationToken, LookupCache? cache = null,
+        SqliteTransaction? transaction = null)
     {
         if (string.IsNullOrEmpty(typed)) return null;
         if (ForeignMailboxName.IsForeign(typed))
@@ -75,12 +76,12 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         if (principal.Kind == PrincipalKind.System) return null; // the System has no own mailboxes
         var self = principal.Account!;
         var name = MailboxName.Canonical(typed);
-        var alias = await FindAliasAsync(connection, self, name, cache);
+        var alias = await FindAliasAsync(connection, self, name, cache, transaction);
         if (alias is null) return new MailboxTarget(self, name, typed, IsOwnName: true, IsAliasName: false);
         if (!followAlias) return null; // §7: a target that is itself an alias is not followed and behaves as absent
         // §7: sub-names map through (mkt-announce/2024 → ~marketing/announce/2024).
         var mapped = alias.Target + name[alias.Alias.Length..];
-        var target = await ResolveAsync(connection, principal, mapped, followAlias: false, cancellationToken, cache);
+        var target = await ResolveAsync(connection, principal, mapped, followAlias: false, cancellationToken, cache, transaction);
         return target is null ? null : target with { Display = typed, IsOwnName = false, IsAliasName = name.Length == alias.Alias.Length };
     }
 
@@ -99,10 +100,10 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         return decision.Result is RouteResult.Local local ? local.Account : null;
     }
 
-    private static async Task<MailboxAlias?> FindAliasAsync(SqliteConnection connection, AccountAddress account, string name, LookupCache? cache = null)
+    private static async Task<MailboxAlias?> FindAliasAsync(SqliteConnection connection, AccountAddress account, string name, LookupCache? cache = null, SqliteTransaction? transaction = null)
     {
         List<MailboxAlias> aliases;
-        if (cache is null) aliases = await LoadAliasesAsync(connection, null, account);
+        if (cache is null) aliases = await LoadAliasesAsync(connection, transaction, account);
         else if (!cache.Aliases.TryGetValue(account, out aliases!)) cache.Aliases[account] = aliases = await LoadAliasesAsync(connection, null, account);
         MailboxAlias? best = null;
         foreach (var alias in aliases)
@@ -140,18 +141,20 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         public RightsLookups Rights { get; } = new();
     }
 
-    private async Task<Access> AccessAsync(SqliteConnection connection, Principal principal, string mailbox, CancellationToken cancellationToken, LookupCache? cache = null)
+    // With a transaction the check runs inside a write (the APPEND commit, on the batch's connection) and sees its state.
+    private async Task<Access> AccessAsync(SqliteConnection connection, Principal principal, string mailbox, CancellationToken cancellationToken, LookupCache? cache = null,
+        SqliteTransaction? transaction = null)
     {
-        var target = await ResolveAsync(connection, principal, mailbox, followAlias: true, cancellationToken, cache);
+        var target = await ResolveAsync(connection, principal, mailbox, followAlias: true, cancellationToken, cache, transaction);
         if (target is null) return new Access(null, null, default);
         MailboxRow? row;
         IReadOnlyList<AclEntry> acl;
         if (cache is null)
         {
-            row = await LoadRowAsync(connection, null, target.Owner, target.Name);
+            row = await LoadRowAsync(connection, transaction, target.Owner, target.Name);
             if (row is null) return new Access(target, null, default);
             // An own mailbox (every APPEND, STATUS, SELECT of one's own) needs no ACL read: one statement fewer per check.
-            acl = MailboxRightsEvaluator.HoldsAllRights(principal, target.Owner) ? [] : await LoadAclAsync(connection, null, row.Id);
+            acl = MailboxRightsEvaluator.HoldsAllRights(principal, target.Owner) ? [] : await LoadAclAsync(connection, transaction, row.Id);
         }
         else
         {
@@ -407,6 +410,21 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     private static async Task<long> UsedBytesAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
         await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
 
+    /// <summary>
+    /// Inside a write transaction: the owner's mailbox quota (null = unlimited) and the bytes their mailboxes hold, in
+    /// one statement on the batch's connection — no settings transaction of its own (an APPEND's quota check, issue 11).
+    /// The setting is resolved as the account store does (account, template, domain, server; AccountStoreSql).
+    /// </summary>
+    private static async Task<(long? Limit, long Used)> QuotaAndUsageAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner)
+    {
+        var (text, used) = await connection.QuerySingleAsync<(string?, long)>(MailboxStoreSql.QuotaAndUsage,
+            new { key = SettingKeys.MailboxQuotaBytes, scope = (int)SettingScopeKind.Account, domain = owner.Domain, account = owner.Name, owner = owner.ToString() },
+            transaction);
+        return (ParseQuota(text), used);
+    }
+
+    private static long? ParseQuota(string? text) => long.TryParse(text, out var limit) && limit >= 0 ? limit : null;
+
     /// <summary>The owner's mailbox quota (§5.3: storage in a foreign mailbox counts against its owner); null = unlimited.</summary>
     private async Task<long?> QuotaLimitAsync(AccountAddress owner, CancellationToken cancellationToken)
     {
@@ -421,7 +439,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
             // "no such mailbox" for it — and a delivery batch is not failed for everyone else because of it.
             return null;
         }
-        return long.TryParse(text, out var limit) && limit >= 0 ? limit : null;
+        return ParseQuota(text);
     }
 
     private static MailboxException OverQuota() => new(MailboxError.OverQuota, "Mailbox quota exceeded");

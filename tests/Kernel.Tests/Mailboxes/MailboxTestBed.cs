@@ -65,6 +65,9 @@ internal sealed class MailboxTestBed : IDisposable
     /// <summary>How often the mailbox store has read administrator rights.</summary>
     public int AdminLookups => _accountCalls.Count(nameof(IAccountStore.GetAdminRightsAsync));
 
+    /// <summary>How often the mailbox store has read a setting through the account store (its own transaction each time).</summary>
+    public int SettingLookups => _accountCalls.Count(nameof(IAccountStore.GetSettingAsync));
+
     /// <summary>How often the mailbox store has routed a name.</summary>
     public int RouterLookups => _routerCalls.Count(nameof(IAddressRouter.RouteAsync));
 

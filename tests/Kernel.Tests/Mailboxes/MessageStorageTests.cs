@@ -72,6 +72,30 @@ public sealed class MessageStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_quota_comes_from_the_nearest_setting_scope_read_inside_the_write()
+    {
+        // 50-byte messages. The commit reads the quota in its write transaction (one statement with the bytes held), not
+        // through the account store, and resolves it as the account store does: account, template, domain, server.
+        _bed.Directory.Setting(SettingScope.Server, SettingKeys.MailboxQuotaBytes, "40");
+        Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => _bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30))));
+        _bed.Directory.Setting(SettingScope.ForDomain(Main), SettingKeys.MailboxQuotaBytes, "120");
+        await _bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30));
+        await _bed.Store.AppendAsync(U("bob"), "INBOX", Message("b", 30)); // Bob's bytes are his own
+        _bed.Directory.Setting(SettingScope.ForTemplate(Main), SettingKeys.MailboxQuotaBytes, "60");
+        Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => _bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30))));
+        _bed.Directory.Setting(SettingScope.ForAccount(A("alice")), SettingKeys.MailboxQuotaBytes, "100");
+        await using (var append = await _bed.Store.BeginAppendAsync(Alice, "INBOX"))
+        {
+            await append.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"Subject: a\r\n\r\n{new string('x', 30)}body\r\n"));
+            Assert.Equal(2u, (await append.CommitAsync()).Uid); // 100 bytes: exactly the limit
+        }
+        Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => _bed.Store.AppendAsync(Alice, "INBOX", Message("c"))));
+        var status = await _bed.Store.GetStatusAsync(Alice, "INBOX");
+        Assert.Equal((2, 100L), (status.Messages, status.Size));
+        Assert.Equal(0, _bed.SettingLookups);
+    }
+
+    [Fact]
     public async Task Modseq_changedsince_and_unchangedsince()
     {
         await _bed.Store.AppendAsync(Alice, "INBOX", Message("1"));
