@@ -247,7 +247,9 @@ internal sealed partial class ImapSession
             }
             output.Advance(read);
             left -= read;
-            if (left > 0) await output.FlushAsync(ct);
+            // Flush mid-literal only for a large body (bounded buffering); a short read (the prefix of a delivered
+            // message comes first, PrefixedStream) just goes round again.
+            if (left > 0 && (!output.CanGetUnflushedBytes || output.UnflushedBytes >= FlushThreshold)) await output.FlushAsync(ct);
         }
     }
 
