@@ -1,4 +1,5 @@
 using Kernel.Abstractions;
+using Microsoft.Win32.SafeHandles;
 
 namespace Kernel.Storage;
 
@@ -13,23 +14,31 @@ public sealed class StoredBody(string id, string path, long length) : MessageBod
 
     public override Stream OpenRead()
     {
-        FileStream stream;
+        SafeFileHandle handle;
         try
         {
-            // The buffer no larger than the file: a reader asking for the whole small file at once (IMAP FETCH BODY[],
-            // SEARCH) reads it straight, instead of a 64 KiB buffer allocated and zeroed per message opened.
-            stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, (int)Math.Clamp(Length, 1, 64 * 1024), FileOptions.SequentialScan);
+            // A handle read by offset (BodyFileStream), not a FileStream: see there why.
+            handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new StoredBodyException($"message body file {FilePath} is missing");
         }
-        var actual = stream.Length;
+        long actual;
+        try
+        {
+            actual = RandomAccess.GetLength(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
         if (actual != Length)
         {
-            stream.Dispose();
+            handle.Dispose();
             throw new StoredBodyException($"message body file {FilePath} is truncated ({actual} of {Length} bytes)");
         }
-        return stream;
+        return new BodyFileStream(handle, actual);
     }
 }
