@@ -246,8 +246,6 @@ internal static class MailboxStoreSql
 
     // --- Cached message structures (one per stored body) ---
 
-    public const string SelectStructure = "SELECT structure FROM message_structures WHERE body_id = @id AND format = @format";
-
     /// <summary>Stores a structure only while its body exists (a body removed meanwhile leaves nothing behind).</summary>
     public const string UpsertStructure =
         "INSERT INTO message_structures (body_id, format, structure) SELECT @id, @format, @structure WHERE EXISTS (SELECT 1 FROM bodies WHERE id = @id) " +

@@ -159,24 +159,17 @@ public sealed partial class SqliteMailboxStore
         return new BodyRangeStream(body.OpenRead(), offset, length);
     }
 
+    /// <summary>One message's structure: the batched read (<see cref="ViewStructuresAsync"/>) of a single UID.</summary>
     internal async Task<MessageStructure?> ViewStructureAsync(MailboxView view, uint uid, CancellationToken cancellationToken)
     {
-        var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection)
-        {
-            return await OpenBodyAsync(connection, row.Id, uid) switch
-            {
-                null => null,
-                PrefixedBody prefixed => MessageStructureShift.Shift(await StructureAsync(connection, prefixed.Body, cancellationToken), prefixed.Prefix.Length),
-                var body => await StructureAsync(connection, (Storage.StoredBody)body, cancellationToken),
-            };
-        }
+        await foreach (var (_, structure) in ViewStructuresAsync(view, UidSet.Of(uid), cancellationToken)) return structure;
+        return null;
     }
 
     /// <summary>
     /// <see cref="IMailboxView.GetStructuresAsync"/>: one rights check, one mailbox reload and one query (messages ⟕
-    /// cached structures) for the whole UID set; a body not cached yet is parsed now and cached, as
-    /// <see cref="StructureAsync"/> does for one. A row's prefix shifts its body's structure
+    /// cached structures) for the whole UID set; a body not cached yet is parsed now and cached
+    /// (<see cref="ParseAndCacheStructureAsync"/>), once however many rows hold it. A row's prefix shifts its body's structure
     /// (<see cref="MessageStructureShift"/>). The connection is back in the pool before the first structure is yielded.
     /// </summary>
     internal async IAsyncEnumerable<(uint Uid, MessageStructure Structure)> ViewStructuresAsync(MailboxView view, UidSet uids,
@@ -204,8 +197,13 @@ public sealed partial class SqliteMailboxStore
                 }
             }
             // Parsed and cached after the reader is closed (one body in several rows is parsed once).
+            var parsed = new Dictionary<string, MessageStructure>(StringComparer.Ordinal);
             foreach (var (index, prefix, body) in misses)
-                found[index] = (found[index].Uid, MessageStructureShift.Shift(await StructureAsync(connection, body, cancellationToken), prefix?.Length ?? 0));
+            {
+                if (!parsed.TryGetValue(body.Id, out var structure))
+                    parsed[body.Id] = structure = await ParseAndCacheStructureAsync(connection, body, cancellationToken);
+                found[index] = (found[index].Uid, MessageStructureShift.Shift(structure, prefix?.Length ?? 0));
+            }
         }
         foreach (var message in found)
         {
@@ -215,13 +213,11 @@ public sealed partial class SqliteMailboxStore
     }
 
     /// <summary>
-    /// The structure of a stored body: from the cache (<c>message_structures</c>, one row per body, gone with it), or
-    /// parsed now with MimeKit and cached, so each body is parsed once however many mailboxes hold it.
+    /// The structure of a stored body the cache (<c>message_structures</c>, one row per body, gone with it) does not
+    /// hold yet: parsed now with MimeKit and cached, so each body is parsed once however many mailboxes hold it.
     /// </summary>
-    private static async Task<MessageStructure> StructureAsync(SqliteConnection connection, Storage.StoredBody body, CancellationToken cancellationToken)
+    private static async Task<MessageStructure> ParseAndCacheStructureAsync(SqliteConnection connection, Storage.StoredBody body, CancellationToken cancellationToken)
     {
-        var json = await connection.QuerySingleOrDefaultAsync<string>(MailboxStoreSql.SelectStructure, new { id = body.Id, format = MessageStructureReader.Format });
-        if (json is not null && MessageStructureReader.Deserialize(json) is { } cached) return cached;
         MessageStructure structure;
         await using (var stream = body.OpenRead()) structure = await MessageStructureReader.ReadAsync(stream, cancellationToken);
         await connection.ExecuteAsync(MailboxStoreSql.UpsertStructure, new { id = body.Id, format = MessageStructureReader.Format, structure = MessageStructureReader.Serialize(structure) });
