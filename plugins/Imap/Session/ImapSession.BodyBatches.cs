@@ -13,30 +13,25 @@ internal sealed partial class ImapSession
     private const int BodyBatch = 1000;
 
     /// <summary>The bodies of the batch of <paramref name="uids"/> (ascending) from <paramref name="start"/>, by UID; an expunged one is missing.</summary>
-    private static async Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
-    {
-        var bodies = new Dictionary<uint, MessageBody>(BodyBatch);
-        await foreach (var (uid, body) in view.OpenMessagesAsync(BatchUids(uids, start), ct)) bodies[uid] = body;
-        return bodies;
-    }
+    private static Task<Dictionary<uint, MessageBody>> BodiesAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct) =>
+        ByUidAsync(view.OpenMessagesAsync(BatchUids(uids, start), ct));
 
     /// <summary>
     /// The header blocks of the same batch (<see cref="IMailboxView.ReadHeadersAsync"/>: the store's header cache, no
     /// message file opened), by UID; a UID missing (expunged, or a header too long to be given) is read from its message.
     /// </summary>
-    private static async Task<Dictionary<uint, ReadOnlyMemory<byte>>> HeaderBlocksAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
-    {
-        var headers = new Dictionary<uint, ReadOnlyMemory<byte>>(BodyBatch);
-        await foreach (var (uid, header) in view.ReadHeadersAsync(BatchUids(uids, start), ct)) headers[uid] = header;
-        return headers;
-    }
+    private static Task<Dictionary<uint, ReadOnlyMemory<byte>>> HeaderBlocksAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct) =>
+        ByUidAsync(view.ReadHeadersAsync(BatchUids(uids, start), ct));
 
     /// <summary>The structures of the same batch (<see cref="IMailboxView.GetStructuresAsync"/>), by UID; an expunged one is missing.</summary>
-    private static async Task<Dictionary<uint, MessageStructure>> StructuresAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct)
+    private static Task<Dictionary<uint, MessageStructure>> StructuresAsync(IMailboxView view, IReadOnlyList<uint> uids, int start, CancellationToken ct) =>
+        ByUidAsync(view.GetStructuresAsync(BatchUids(uids, start), ct));
+
+    private static async Task<Dictionary<uint, T>> ByUidAsync<T>(IAsyncEnumerable<(uint Uid, T Item)> items)
     {
-        var structures = new Dictionary<uint, MessageStructure>(BodyBatch);
-        await foreach (var (uid, structure) in view.GetStructuresAsync(BatchUids(uids, start), ct)) structures[uid] = structure;
-        return structures;
+        var byUid = new Dictionary<uint, T>(BodyBatch);
+        await foreach (var (uid, item) in items) byUid[uid] = item;
+        return byUid;
     }
 
     private static UidSet BatchUids(IReadOnlyList<uint> uids, int start)
