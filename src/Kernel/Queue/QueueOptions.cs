@@ -70,6 +70,12 @@ public sealed record QueueOptions
     /// </summary>
     public int DeliveriesPerQueue { get; init; } = 4;
 
+    /// <summary>
+    /// How long a drain whose target queue ran dry keeps its lease, waiting for routing to bring that queue more, before
+    /// it ends (at once when another due queue waits for a slot).
+    /// </summary>
+    public TimeSpan DrainLinger { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public int MaxRecipients { get; init; } = 1000;
 
     /// <summary>
