@@ -115,32 +115,29 @@ public static class KernelServices
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
     }
 
-    /// <summary>Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes) <c>Kernel:Delivery:ParkAfterFailures</c> and <c>Kernel:Delivery:ParkAfter</c> (seconds).</summary>
+    /// <summary>
+    /// Queue settings from configuration: <c>Kernel:MaxMessageSize</c> (bytes), <c>Kernel:Delivery:ParkAfterFailures</c>,
+    /// <c>Kernel:Delivery:ParkAfter</c> (seconds), <c>Kernel:Delivery:ParallelQueues</c> and <c>Kernel:Delivery:DeliveriesPerQueue</c>.
+    /// </summary>
     private static QueueOptions QueueOptionsFrom(IConfiguration configuration)
     {
         var options = new QueueOptions();
-        var text = configuration["Kernel:MaxMessageSize"];
-        if (!string.IsNullOrWhiteSpace(text))
-        {
-            if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max <= 0)
-                throw new KernelStartupException($"Kernel:MaxMessageSize must be a positive number of bytes, not '{text}'");
-            options = options with { MaxMessageSize = max };
-        }
-        var park = configuration["Kernel:Delivery:ParkAfterFailures"];
-        if (!string.IsNullOrWhiteSpace(park))
-        {
-            if (!int.TryParse(park, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n <= 0)
-                throw new KernelStartupException($"Kernel:Delivery:ParkAfterFailures must be a positive number, not '{park}'");
-            options = options with { ParkAfterFailures = n };
-        }
-        var parkAfter = configuration["Kernel:Delivery:ParkAfter"];
-        if (!string.IsNullOrWhiteSpace(parkAfter))
-        {
-            if (!int.TryParse(parkAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
-                throw new KernelStartupException($"Kernel:Delivery:ParkAfter must be a positive number of seconds, not '{parkAfter}'");
-            options = options with { ParkAfter = TimeSpan.FromSeconds(seconds) };
-        }
+        if (Positive(configuration, "Kernel:MaxMessageSize", "number of bytes", long.MaxValue) is { } max) options = options with { MaxMessageSize = max };
+        if (Positive(configuration, "Kernel:Delivery:ParkAfterFailures", "number") is { } n) options = options with { ParkAfterFailures = (int)n };
+        if (Positive(configuration, "Kernel:Delivery:ParkAfter", "number of seconds") is { } seconds) options = options with { ParkAfter = TimeSpan.FromSeconds(seconds) };
+        if (Positive(configuration, "Kernel:Delivery:ParallelQueues", "number") is { } queues) options = options with { ParallelQueues = (int)queues };
+        if (Positive(configuration, "Kernel:Delivery:DeliveriesPerQueue", "number") is { } perQueue) options = options with { DeliveriesPerQueue = (int)perQueue };
         return options;
+    }
+
+    /// <summary>A positive whole-number setting, or null when it is not set; anything else stops the start with the key named.</summary>
+    private static long? Positive(IConfiguration configuration, string key, string what, long max = int.MaxValue)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= 0 || value > max)
+            throw new KernelStartupException($"{key} must be a positive {what}, not '{text}'");
+        return value;
     }
 
     /// <summary>Resolves the lifecycle participants on first enumeration, after the account store exists.</summary>

@@ -58,14 +58,23 @@ public sealed record QueueOptions
     /// <summary>Submissions committed per transaction at most (group commit).</summary>
     public int CommitBatch { get; init; } = 1024;
 
-    /// <summary>Target queues delivered to in parallel.</summary>
-    public int ParallelQueues { get; init; } = 8;
+    /// <summary>
+    /// Target queues delivered to in parallel (<c>Kernel:Delivery:ParallelQueues</c>); 20 as Postfix's
+    /// default_destination_concurrency_limit, so a burst to many destinations is not drained eight at a time.
+    /// </summary>
+    public int ParallelQueues { get; init; } = 20;
 
     /// <summary>
-    /// Messages of one leased target queue handed to its transport at once (a transport still caps its own
-    /// connections per remote host, as the SMTP transport's <c>MaxConnectionsPerTarget</c>, default 4).
+    /// Messages of one leased target queue handed to its transport at once (<c>Kernel:Delivery:DeliveriesPerQueue</c>;
+    /// a transport still caps its own connections per remote host, as the SMTP transport's <c>MaxConnectionsPerTarget</c>, default 4).
     /// </summary>
     public int DeliveriesPerQueue { get; init; } = 4;
+
+    /// <summary>
+    /// How long a drain whose target queue ran dry keeps its lease, waiting for routing to bring that queue more, before
+    /// it ends (at once when another due queue waits for a slot).
+    /// </summary>
+    public TimeSpan DrainLinger { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public int MaxRecipients { get; init; } = 1000;
 

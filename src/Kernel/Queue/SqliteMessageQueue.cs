@@ -31,9 +31,13 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
         _logger = logger;
         Options = options ?? new QueueOptions();
         _writer = Task.Run(WriteLoopAsync);
+        Outcomes = new OutcomeCommitter(Store, logger);
     }
 
     internal SqliteQueueStore Store { get; }
+
+    /// <summary>The group commit for delivery outcomes of leased queues.</summary>
+    internal OutcomeCommitter Outcomes { get; }
 
     internal QueueOptions Options { get; }
 
@@ -258,6 +262,7 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await _writer;
+        await Outcomes.DisposeAsync();
     }
 
     private sealed class PendingWrite(NewMessage message)

@@ -5,14 +5,18 @@ using Microsoft.Extensions.Logging;
 namespace Kernel.Queue;
 
 /// <summary>
-/// An exclusive, expiring hold on one target queue (a row in queue_leases). Each call renews it; a holder that stops
+/// An exclusive, expiring hold on one target queue (a row in queue_leases). Calls renew it once a quarter of its
+/// duration has passed since the last renewal (not at every message: each renewal is a commit); a holder that stops
 /// calling (a crashed ATRN session, a dead worker) loses it when it expires, and its messages are simply still queued.
+/// Outcomes go through the queue's group commit (<see cref="OutcomeCommitter"/>).
 /// </summary>
 internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, string token, TimeSpan duration, bool includeHeld, IMessageBus bus, ILogger logger)
     : IDeliveryLease
 {
     private TimeSpan _duration = duration;
-    private readonly Dictionary<string, IReadOnlyList<RecipientRow>> _handedOut = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IReadOnlyList<RecipientRow> Rows, long Created)> _handedOut = new(StringComparer.Ordinal);
+    // When the lease was last taken or renewed (queue time, Unix ms): it was acquired just before this object was made.
+    private long _renewedAt = queue.Now;
     private const int PageSize = 32;
     private readonly Queue<QueuedMessage> _page = new();
     private long _afterSeq;
@@ -59,7 +63,7 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
             await queue.Store.RecordOutcomesAsync(broken, failed);
             queue.Wake();
         }
-        lock (_handedOut) _handedOut[next.Message.Id] = next.Recipients;
+        lock (_handedOut) _handedOut[next.Message.Id] = (next.Recipients, next.Message.Created);
         var target = QueueJson.ReadRemote(next.Recipients[0].Target ?? throw new InvalidDataException($"queued message {next.Message.Id} has no target"));
         // RFC 5321 §3.6 / smtp.md §11.4: RCPT TO carries the Router's recipient, not the address as first given.
         var recipients = next.Recipients.Select(r => new EnvelopeRecipient { Address = RoutedAddress(r), OriginalRecipient = r.Orcpt, Notify = (DsnNotify)r.Notify }).ToList();
@@ -79,20 +83,18 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
     private async Task CompleteCoreAsync(OutboundMessage message, IReadOnlyList<RecipientOutcome> outcomes, string? pluginFailure, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        IReadOnlyList<RecipientRow>? rows;
+        (IReadOnlyList<RecipientRow> Rows, long Created) handed;
         lock (_handedOut)
         {
-            if (!_handedOut.Remove(message.QueueId, out rows)) rows = null;
+            if (!_handedOut.Remove(message.QueueId, out handed))
+                throw new InvalidOperationException($"message {message.QueueId} was not handed out by this lease of queue {name}");
         }
-        if (rows is null)
-            throw new InvalidOperationException($"message {message.QueueId} was not handed out by this lease of queue {name}");
+        var (rows, created) = handed;
         await RenewOrThrowAsync(cancellationToken);
         var now = queue.Now;
         var options = queue.Options;
-        var created = (await queue.Store.GetAsync(message.QueueId))?.Message.Created;
-        if (created is null) return; // deleted meanwhile (kernel queue delete)
-        var expired = created.Value + (long)options.Expiry.TotalMilliseconds <= now;
-        var late = created.Value + (long)options.DelayReport.TotalMilliseconds <= now;
+        var expired = created + (long)options.Expiry.TotalMilliseconds <= now;
+        var late = created + (long)options.DelayReport.TotalMilliseconds <= now;
         var byRecipient = outcomes.GroupBy(o => o.Recipient, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var updates = new List<RecipientUpdate>();
         var delivered = new List<RecipientRow>();
@@ -129,7 +131,8 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
                     break;
             }
         }
-        await queue.Store.RecordOutcomesAsync(message.QueueId, updates);
+        // Counted only after the commit; a message deleted meanwhile (kernel queue delete) has no rows left to change.
+        if (!await queue.Outcomes.RecordAsync(message.QueueId, updates)) return;
         foreach (var row in delivered) bus.Publish(new MessageDelivered(message.QueueId, row.Address, null, null, null));
         if (updates.Any(u => u.Dsn != DsnPending.None)) queue.Wake();
         logger.LogInformation("queue {Queue} message {QueueId}: {Delivered} delivered, {Failed} failed, {Deferred} deferred", name, message.QueueId,
@@ -157,12 +160,16 @@ internal sealed class SqliteQueueLease(SqliteMessageQueue queue, string name, st
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (duration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), "a lease needs a positive duration");
         _duration = duration;
-        var expires = queue.Now + (long)duration.TotalMilliseconds;
-        return await queue.Store.RenewLeaseAsync(name, token, expires);
+        var now = queue.Now;
+        if (!await queue.Store.RenewLeaseAsync(name, token, now + (long)duration.TotalMilliseconds)) return false;
+        _renewedAt = now;
+        return true;
     }
 
     private async Task RenewOrThrowAsync(CancellationToken cancellationToken)
     {
+        // Nobody can have taken a lease that has three quarters of its time left: no commit needed yet.
+        if (queue.Now - _renewedAt < (long)(_duration.TotalMilliseconds / 4)) return;
         if (!await RenewAsync(_duration, cancellationToken))
             throw new InvalidOperationException($"the lease on queue {name} expired and was taken by another holder");
     }

@@ -189,13 +189,15 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         return (messages, queues);
     }
 
-    private static async Task ApplyUpdatesAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
+    /// <summary>Applies recipient updates; returns how many existing rows changed or were added (0: the message is gone).</summary>
+    private static async Task<int> ApplyUpdatesAsync(SqliteConnection c, SqliteTransaction tx, IEnumerable<RecipientUpdate> updates)
     {
+        var changed = 0;
         foreach (var u in updates)
         {
             if (u.Idx is { } idx)
             {
-                await c.ExecuteAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
+                changed += await c.ExecuteAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
                           "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince, " +
                           "plugin_failures = @PluginFailures WHERE message_id = @MessageId AND idx = @idx",
                     new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince,
@@ -203,12 +205,13 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             }
             else
             {
-                await c.ExecuteAsync("INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, queue, target, attempts, next_attempt, last_error, status, remote_mta, dsn) " +
+                changed += await c.ExecuteAsync("INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, queue, target, attempts, next_attempt, last_error, status, remote_mta, dsn) " +
                           "VALUES (@MessageId, (SELECT COALESCE(MAX(idx), -1) + 1 FROM queue_recipients WHERE message_id = @MessageId), @Address, @Orcpt, @Notify, " +
                           "@State, @Queue, @Target, @Attempts, @NextAttempt, @LastError, @Status, @RemoteMta, @Dsn)",
                     new { u.MessageId, u.Address, u.Orcpt, u.Notify, State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn }, tx);
             }
         }
+        return changed;
     }
 
     /// <summary>Deletes the messages among <paramref name="ids"/> that are routed and have no pending recipient; returns bodies whose last reference went.</summary>
@@ -293,25 +296,31 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         return messages.Select(m => new QueuedMessage(m, recipients[m.Id].ToList())).Where(q => q.Recipients.Count > 0).ToList();
     }
 
-    /// <summary>Applies delivery outcomes and removes the message when nothing is pending. Returns true when it was removed.</summary>
-    public async Task<bool> RecordOutcomesAsync(string messageId, IReadOnlyList<RecipientUpdate> updates)
+    /// <summary>Applies one message's delivery outcomes (see <see cref="RecordOutcomesAsync(IReadOnlyList{ValueTuple{string, IReadOnlyList{RecipientUpdate}}})"/>). Returns false when the message is gone.</summary>
+    public async Task<bool> RecordOutcomesAsync(string messageId, IReadOnlyList<RecipientUpdate> updates) =>
+        (await RecordOutcomesAsync([(messageId, updates)])).Contains(messageId);
+
+    /// <summary>
+    /// Applies the delivery outcomes of several messages in one transaction (the outcome group commit of
+    /// <see cref="OutcomeCommitter"/>: one WAL fsync for the batch) and removes each message that has nothing pending.
+    /// Returns the ids of the messages that still existed (one deleted meanwhile, by <c>kernel queue delete</c>, is not).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> RecordOutcomesAsync(IReadOnlyList<(string MessageId, IReadOnlyList<RecipientUpdate> Updates)> batch)
     {
+        var found = new HashSet<string>(StringComparer.Ordinal);
         List<string> dead;
         await using (var c = await database.OpenAsync())
         using (var tx = c.BeginTransaction())
         {
-            await ApplyUpdatesAsync(c, tx, updates);
-            dead = await RemoveFinishedAsync(c, tx, [messageId]);
+            foreach (var (messageId, updates) in batch)
+            {
+                if (await ApplyUpdatesAsync(c, tx, updates) > 0) found.Add(messageId);
+            }
+            dead = await RemoveFinishedAsync(c, tx, found);
             await tx.CommitAsync();
         }
         DeleteBodies(dead);
-        return dead.Count > 0 || !await ExistsAsync(messageId);
-    }
-
-    private async Task<bool> ExistsAsync(string id)
-    {
-        await using var c = await database.OpenAsync();
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM queue_messages WHERE id = @id", new { id }) > 0;
+        return found;
     }
 
     /// <summary>Pending remote recipients of messages older than <paramref name="cutoff"/> in queues nobody leases now.</summary>

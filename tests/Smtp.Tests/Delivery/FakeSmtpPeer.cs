@@ -31,6 +31,12 @@ public sealed class FakeSmtpPeer
     /// <summary>When set, the peer closes the connection on reading this command.</summary>
     public string? CloseOn { get; set; }
 
+    /// <summary>
+    /// Awaited after a message's final "." is received and before its final reply: a test holds replies here to see how
+    /// many transactions are in flight at once, or to act between the message's arrival and our 250.
+    /// </summary>
+    public Func<Task>? BeforeFinalReply { get; set; }
+
     public List<string> Commands { get; } = [];
 
     /// <summary>How many sessions completed a STARTTLS handshake.</summary>
@@ -68,6 +74,7 @@ public sealed class FakeSmtpPeer
                     {
                         lock (Messages) Messages.Add(data.ToArray());
                         data = null;
+                        if (BeforeFinalReply is { } hold) await hold();
                         await WriteAsync(output, FinalReply);
                     }
                     continue;
