@@ -45,7 +45,7 @@ public static class KernelServices
             database.Migrate();
             return database;
         });
-        services.AddSingleton<BodyStore>();
+        services.AddSingleton(sp => new BodyStore(sp.GetRequiredService<SqliteDatabase>(), InlineBodyLimitFrom(configuration)));
         services.AddSingleton<IMessageBus, InProcessMessageBus>();
 
         // Stores that keep per-account rows take part in account creation and removal (IAccountLifecycle). The
@@ -138,6 +138,16 @@ public static class KernelServices
         if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= 0 || value > max)
             throw new KernelStartupException($"{key} must be a positive {what}, not '{text}'");
         return value;
+    }
+
+    /// <summary><c>Kernel:Storage:InlineBodyLimit</c> (bytes, default 64 KiB, 0 = every body a file): bodies up to it are kept inside the database (BodyStore).</summary>
+    private static long InlineBodyLimitFrom(IConfiguration configuration)
+    {
+        var text = configuration["Kernel:Storage:InlineBodyLimit"];
+        if (string.IsNullOrWhiteSpace(text)) return BodyStore.DefaultInlineLimit;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit > BodyStore.MaxInlineLimit)
+            throw new KernelStartupException($"Kernel:Storage:InlineBodyLimit must be a number of bytes (0 to {BodyStore.MaxInlineLimit}), not '{text}'");
+        return limit;
     }
 
     /// <summary>Resolves the lifecycle participants on first enumeration, after the account store exists.</summary>

@@ -126,13 +126,13 @@ internal static class MailboxStoreSql
     }
 
     /// <summary>
-    /// The batched body read (IMailboxView.OpenMessagesAsync): uid, body id, prefix, the message size and the body
-    /// file's size (null when its row is gone) of <c>@mailboxId</c>'s messages by UID, in one statement instead of
-    /// three per message. UID ranges as in <see cref="SelectMessages"/>.
+    /// The batched body read (IMailboxView.OpenMessagesAsync): uid, body id, prefix, the message size, the body's size
+    /// (null when its row is gone) and an inline body's bytes (null for a file body, 015) of <c>@mailboxId</c>'s
+    /// messages by UID, in one statement instead of three per message. UID ranges as in <see cref="SelectMessages"/>.
     /// </summary>
     public static string SelectMessageBodies(int? uidRanges) =>
-        "SELECT m.uid, m.body_id, m.prefix, m.size, b.size FROM mailbox_messages m LEFT JOIN bodies b ON b.id = m.body_id " +
-        "WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
+        "SELECT m.uid, m.body_id, m.prefix, m.size, b.size, d.data FROM mailbox_messages m LEFT JOIN bodies b ON b.id = m.body_id " +
+        "LEFT JOIN body_data d ON d.id = m.body_id WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
 
     /// <summary>What a <see cref="MessageSummary"/> holds (uid, flags, keywords, internal date, size, modseq); otherwise as <see cref="SelectMessages"/>.</summary>
     public static string SelectSummaries(int? uidRanges, long? changedSince) =>

@@ -89,7 +89,9 @@ public sealed partial class SqliteMailboxStore
 
     /// <summary>
     /// The stored messages of <paramref name="uids"/> in UID order, from one query (message row joined with its body
-    /// row): the file behind the message's prefix, its length the body row's size, else the message size less the prefix.
+    /// row): the body behind the message's prefix, its length the body row's size, else the message size less the prefix.
+    /// Inline bodies' bytes come with the rows, up to <see cref="BatchInlineBytes"/> per call (bounded memory for a
+    /// FETCH 1:* batch); past that an inline body reads its bytes when it is opened.
     /// </summary>
     private async Task<List<(uint Uid, MessageBody Body)>> ReadBodiesAsync(SqliteConnection connection, long mailboxId, UidSet uids,
         CancellationToken cancellationToken)
@@ -98,6 +100,7 @@ public sealed partial class SqliteMailboxStore
         parameters.Add("mailboxId", mailboxId);
         var ranges = UidRanges(parameters, uids);
         var found = new List<(uint Uid, MessageBody Body)>();
+        long inlineBytes = 0;
         await using var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectMessageBodies(ranges), parameters);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -106,11 +109,20 @@ public sealed partial class SqliteMailboxStore
             var prefix = reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2);
             var size = reader.GetInt64(3);
             var length = reader.IsDBNull(4) ? size - (prefix?.Length ?? 0) : reader.GetInt64(4);
-            var file = _bodies.Open(reader.GetString(1), length);
-            found.Add((uid, prefix is { Length: > 0 } ? new PrefixedBody(prefix, file) : file));
+            byte[]? data = null;
+            if (inlineBytes < BatchInlineBytes && !reader.IsDBNull(5))
+            {
+                data = (byte[])reader.GetValue(5);
+                inlineBytes += data.Length;
+            }
+            var body = _bodies.Open(reader.GetString(1), length, data);
+            found.Add((uid, prefix is { Length: > 0 } ? new PrefixedBody(prefix, body) : body));
         }
         return found;
     }
+
+    /// <summary>How many bytes of inline bodies one batched read holds at most (the IMAP plugin asks 1,000 messages at a time).</summary>
+    private const long BatchInlineBytes = 8 * 1024 * 1024;
 
     /// <summary>Binds up to 32 UID ranges as <c>@f{i}</c>/<c>@l{i}</c>; more (a long sequence set) → null, and the caller filters.</summary>
     private static int? UidRanges(DynamicParameters parameters, UidSet? uids)

@@ -29,10 +29,14 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
 
     public BodyStore Bodies => bodies;
 
-    /// <summary>Why a message's body file cannot be read (missing, wrong length), naming the file; null when it is whole.</summary>
+    /// <summary>
+    /// Why a message's body file cannot be read (missing, wrong length), naming the file; null when it is whole. An
+    /// inline body is in the database with the row that references it: it cannot go missing apart from it.
+    /// </summary>
     public string? BodyProblem(MessageRow message)
     {
         var body = bodies.Open(message.BodyId, message.BodySize);
+        if (body.FilePath is null) return null;
         var file = new FileInfo(body.FilePath);
         if (!file.Exists) return $"message body file {body.FilePath} is missing";
         return file.Length == message.BodySize ? null : $"message body file {body.FilePath} is truncated ({file.Length} of {message.BodySize} bytes)";
@@ -73,6 +77,11 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         addRef.CommandText = "INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1";
         var bId = addRef.Parameters.Add("$id", SqliteType.Text);
         var bSize = addRef.Parameters.Add("$size", SqliteType.Integer);
+        using var addData = c.CreateCommand();
+        addData.Transaction = tx;
+        addData.CommandText = BodyStore.InsertDataSql;
+        var dId = addData.Parameters.Add("@id", SqliteType.Text);
+        var dData = addData.Parameters.Add("@data", SqliteType.Blob);
         using var addKey = c.CreateCommand();
         addKey.Transaction = tx;
         // OR IGNORE: a repeated key must never fail the group commit of the other messages in the batch; the caller checks first.
@@ -101,6 +110,12 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
             }
             (bId.Value, bSize.Value) = (m.Body.Id, m.Body.Length);
             addRef.ExecuteNonQuery();
+            if (m.Body.Data is { } data)
+            {
+                // An inline body just written: its bytes commit with this batch, the one fsync for body and rows (BodyStore).
+                (dId.Value, dData.Value) = (m.Body.Id, data);
+                addData.ExecuteNonQuery();
+            }
         }
         tx.Commit();
     }

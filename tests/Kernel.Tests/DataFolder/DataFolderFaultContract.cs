@@ -122,8 +122,10 @@ public abstract class DataFolderFaultContract<TProvider> where TProvider : IData
         Assert.Equal(3, Bodies(data).Count);
     }
 
+    // Every body a file (InlineBodyLimit=0): the contract is about body files surviving a damaged database. A small body
+    // kept inside the database (the default) lives and dies with it, like the rows that reference it.
     private Task<CliResult> RunAsync(string data, string plugins, string? input, params string[] args) =>
-        KernelCli.RunAsync(data, input, [.. args, $"--Kernel:PluginsDirectory={plugins}", .. Provider.Arguments], TimeSpan.FromSeconds(60));
+        KernelCli.RunAsync(data, input, [.. args, $"--Kernel:PluginsDirectory={plugins}", "--Kernel:Storage:InlineBodyLimit=0", .. Provider.Arguments], TimeSpan.FromSeconds(60));
 
     /// <summary>Every body file with its content hash.</summary>
     private static IReadOnlyDictionary<string, string> Bodies(string data)

@@ -280,15 +280,15 @@ public sealed class DeliveryWorkerTests
     [Fact]
     public async Task A_missing_body_file_fails_with_a_DSN_naming_the_file_instead_of_looping()
     {
-        await using var h = new QueueHarness();
+        await using var h = new QueueHarness(inlineLimit: 0); // a file body (an inline one goes only with its row)
         var id = (await h.Queue.SubmitAsync(QueueHarness.Envelope("alice@test.dom", "bob@test.dom"), QueueHarness.Body("lost"))).QueueId!;
         var body = (Kernel.Storage.StoredBody)(await h.Queue.OpenBodyAsync(id))!;
-        File.Delete(body.FilePath);
+        File.Delete(body.FilePath!);
         await h.StartWorkerAsync();
         await QueueHarness.WaitUntilAsync(() => h.Queue.GetAsync(id).Result is null && !h.Local.Appended.IsEmpty, "failed, removed, DSN delivered");
         var status = Assert.Single(Assert.Single(h.Factory.Dsns).Recipients);
         Assert.Equal("5.3.0", status.Status);
-        Assert.Contains(body.FilePath, status.DiagnosticCode);
+        Assert.Contains(body.FilePath!, status.DiagnosticCode);
         Assert.Equal("alice", Assert.Single(h.Local.Appended).Owner.Name);
     }
 

@@ -34,7 +34,13 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         {
             DataDirectory = data.Path,
             Plugins = ["SubmitProbe"],
-            Settings = new Dictionary<string, string> { ["SubmitProbe:Listen:0"] = "127.0.0.1:0" },
+            Settings = new Dictionary<string, string>
+            {
+                ["SubmitProbe:Listen:0"] = "127.0.0.1:0",
+                // Messages are 1.3–5.8 KB: about half of them stay inside the database, the rest are files, so both
+                // kinds of body cross the kill in the same run.
+                ["Kernel:Storage:InlineBodyLimit"] = "3000",
+            },
         };
         var clock = Stopwatch.StartNew();
         var sent = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
@@ -77,6 +83,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         Assert.Equal("ok", verified.IntegrityCheck);
         Assert.Equal(verified.MigrationsBefore, verified.MigrationsAfter);
         Assert.Empty(verified.Unreadable);
+        Assert.True(verified.InlineBodies > 0 && verified.FileBodies > 0, $"{verified.InlineBodies} inline and {verified.FileBodies} file bodies: both kinds must be exercised");
 
         var delivered = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var message in verified.Messages)

@@ -10,10 +10,11 @@ namespace Kernel.Tests.Durability;
 /// The shared folder sync (issue 10/11 "Speed"): a body is fsynced and renamed into place by its writer, but its folder
 /// is fsynced by the batch that commits the rows referencing it — once per folder for the batch, and always before
 /// that commit, so a row is never durable before its body's name. A folder that cannot be synced fails the commit.
+/// These are file bodies (inline limit 0); a small body kept inside the database (015) needs no folder sync at all.
 /// </summary>
 public sealed class SharedFolderSyncTests : IDisposable
 {
-    private readonly MailboxTestBed _bed = new();
+    private readonly MailboxTestBed _bed = new(inlineLimit: 0);
 
     public void Dispose() => _bed.Dispose();
 
@@ -83,7 +84,7 @@ public sealed class SharedFolderSyncTests : IDisposable
     [Fact]
     public async Task Queue_submissions_committed_together_sync_each_body_folder_once_before_their_commit()
     {
-        await using var h = new QueueHarness();
+        await using var h = new QueueHarness(inlineLimit: 0);
         var syncsBefore = h.Bodies.FolderSyncs;
         var handed = h.Queue.HandedOver;
         Task<SubmitResult>[] submits;
@@ -102,5 +103,26 @@ public sealed class SharedFolderSyncTests : IDisposable
         // At most two batches (the one blocked on the lock and the next), each syncing a folder once: not once per body.
         Assert.InRange(h.Bodies.FolderSyncs - syncsBefore, folders, 2 * folders);
         Assert.True(h.Bodies.FolderSyncs - syncsBefore < 20, $"{h.Bodies.FolderSyncs - syncsBefore} folder syncs for 20 bodies");
+    }
+
+    [Fact]
+    public async Task Inline_bodies_committed_together_write_no_file_and_sync_no_folder()
+    {
+        using var bed = new MailboxTestBed();
+        var (held, release) = await bed.HoldBatchAsync();
+        var appends = new List<Task<AppendResult>>();
+        for (var i = 0; i < 4; i++)
+        {
+            appends.Add(await StartAppendAsync(bed, $"inline {i}"));
+            await bed.WaitForPendingAsync(i + 1);
+        }
+        release.SetResult();
+        await held;
+        Assert.Equal([1u, 2u, 3u, 4u], (await Task.WhenAll(appends)).Select(a => a.Uid).Order());
+        // Body and rows were made durable by the batch's one commit: no body file, no folder fsync.
+        Assert.Equal(0, bed.Bodies.FolderSyncs);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(bed.Database.DataDirectory, "bodies"), "*", SearchOption.AllDirectories));
+        using var connection = bed.Database.Open();
+        Assert.Equal(4, connection.ExecuteScalar<long>("SELECT COUNT(*) FROM body_data"));
     }
 }

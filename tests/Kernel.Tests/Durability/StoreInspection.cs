@@ -11,14 +11,16 @@ namespace Kernel.Tests.Durability;
 /// <summary>
 /// Opens a stopped server's data folder in this process the way the server does (<see cref="KernelServices.Build"/>)
 /// and reads what a user would see: the database's integrity, whether opening it applied any migration, every INBOX
-/// message in full, and every body file the bodies table references.
+/// message in full, and every body the bodies table references (a file, or inline bytes in <c>body_data</c>).
 /// </summary>
 internal sealed record StoreInspection(
     string IntegrityCheck,
     IReadOnlyList<string> MigrationsBefore,
     IReadOnlyList<string> MigrationsAfter,
     IReadOnlyList<byte[]> Messages,
-    IReadOnlyList<string> Unreadable)
+    IReadOnlyList<string> Unreadable,
+    int InlineBodies,
+    int FileBodies)
 {
     public static async Task<StoreInspection> InspectAsync(string dataDirectory, AccountAddress account)
     {
@@ -34,6 +36,7 @@ internal sealed record StoreInspection(
 
         var messages = new List<byte[]>();
         var unreadable = new List<string>();
+        int inline = 0, files = 0;
         var paths = new KernelPaths(dataDirectory, Path.Combine(dataDirectory, "no-plugins"));
         await using (var services = KernelServices.Build(paths, new ConfigurationBuilder().Build(), NullLoggerFactory.Instance))
         {
@@ -58,14 +61,22 @@ internal sealed record StoreInspection(
                     unreadable.Add($"uid {summary.Uid}: {e.Message}");
                 }
             }
-            // Every referenced body file is whole: present with the size its row records.
+            // Every referenced body is whole: a file present with the size its row records, or inline bytes of that size.
             using var connection = database.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, size FROM bodies";
+            command.CommandText = "SELECT b.id, b.size, length(d.data) FROM bodies b LEFT JOIN body_data d ON d.id = b.id";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 var file = bodies.Open(reader.GetString(0), reader.GetInt64(1));
+                if (file.FilePath is null) inline++;
+                else files++;
+                if (file.FilePath is null)
+                {
+                    if (reader.IsDBNull(2) || reader.GetInt64(2) != file.Length)
+                        unreadable.Add($"body {file.Id}: {(reader.IsDBNull(2) ? "inline bytes missing" : $"{reader.GetInt64(2)} inline bytes, expected {file.Length}")}");
+                    continue;
+                }
                 var info = new FileInfo(file.FilePath);
                 if (!info.Exists || info.Length != file.Length)
                     unreadable.Add($"body {file.Id}: {(info.Exists ? $"{info.Length} bytes, expected {file.Length}" : "file missing")}");
@@ -78,7 +89,7 @@ internal sealed record StoreInspection(
             after = Query(connection, "SELECT number || ' ' || name || ' ' || applied FROM schema_migrations ORDER BY number");
         }
         SqliteConnection.ClearAllPools();
-        return new StoreInspection(integrity, before, after, messages, unreadable);
+        return new StoreInspection(integrity, before, after, messages, unreadable, inline, files);
     }
 
     private static List<string> Query(SqliteConnection connection, string sql)

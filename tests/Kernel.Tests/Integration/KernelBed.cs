@@ -153,14 +153,17 @@ internal sealed class KernelBed : IAsyncDisposable
 
     public Task WaitForEmptyQueueAsync() => WaitUntilAsync(async () => (await Queue.ListAsync()).Count == 0, "the queue to empty");
 
-    /// <summary>Body files on disk (not temporary ones), by id.</summary>
-    public IReadOnlyList<string> BodyFiles()
+    /// <summary>Stored bodies by id: files on disk (not temporary ones) and small bodies inside the database (<c>body_data</c>).</summary>
+    public IReadOnlyList<string> StoredBodies()
     {
         var root = Path.Combine(DataDirectory, "bodies");
         var tmp = Path.Combine(root, "tmp");
+        using var connection = Database.Open();
         return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Where(f => !f.StartsWith(tmp + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            .Select(Path.GetFileName).OfType<string>()
+            .Concat(connection.Query<string>("SELECT id FROM body_data"))
+            .Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The <c>bodies</c> table: id → reference count.</summary>

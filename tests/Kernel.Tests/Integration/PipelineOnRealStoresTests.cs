@@ -65,7 +65,7 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         var bodyIds = new[] { A("alice"), A("bob"), A("dave", Dept) }.Select(a => Assert.Single(_bed.BodyIdsOf(a))).Distinct().ToList();
         var bodyId = Assert.Single(bodyIds);
         // One file on disk; the queue's own reference is gone, each mailbox message holds one.
-        Assert.Equal([bodyId], _bed.BodyFiles());
+        Assert.Equal([bodyId], _bed.StoredBodies());
         Assert.Equal(new Dictionary<string, long> { [bodyId] = 3 }, _bed.BodyRows());
 
         // Expunging one copy drops one reference; the file stays until the last goes.
@@ -75,7 +75,7 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         await _bed.Accounts.DeleteAccountAsync(A("bob"));
         await _bed.Accounts.DeleteAccountAsync(A("dave", Dept));
         Assert.Empty(_bed.BodyRows());
-        Assert.Empty(_bed.BodyFiles());
+        Assert.Empty(_bed.StoredBodies());
     }
 
     [Theory]
@@ -94,7 +94,7 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
             Assert.Contains("Subject: team news", Assert.Single(await _bed.MessagesAsync(member)), StringComparison.Ordinal);
         Assert.Empty(await _bed.MessagesAsync(A("carol")));
         Assert.Equal(3, _bed.Delivered.Count(d => d.QueueId == id));
-        Assert.Single(_bed.BodyFiles());
+        Assert.Single(_bed.StoredBodies());
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         foreach (var account in new[] { "marketing", "public", "carol", "alice", "bob", "postmaster", "ops" })
             Assert.Empty(await _bed.MessagesAsync(A(account)));
         Assert.Empty(_bed.Delivered);
-        Assert.Empty(_bed.BodyFiles());
+        Assert.Empty(_bed.StoredBodies());
         Assert.Empty(_bed.BodyRows());
     }
 
@@ -192,6 +192,6 @@ public sealed class PipelineOnRealStoresTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, count).Select(i => (uint)i), uids);
         Assert.Equal(ids.Order(StringComparer.Ordinal), _bed.Delivered.Select(d => d.QueueId).Order(StringComparer.Ordinal));
         Assert.Equal(count, (await _bed.Mailboxes.GetStatusAsync(U("carol"), "INBOX")).Messages);
-        Assert.Equal(count, _bed.BodyFiles().Count);
+        Assert.Equal(count, _bed.StoredBodies().Count);
     }
 }

@@ -295,7 +295,7 @@ public sealed class WorkedExamplesOnRealStoresTests : IAsyncLifetime
         var shared = Assert.Single(_bed.BodyIdsOf(A("bob")));
         var own = alicesBodies.Single(id => id != shared);
         Assert.Equal(new Dictionary<string, long> { [own] = 1, [shared] = 2 }, _bed.BodyRows());
-        Assert.Equal(new[] { own, shared }.Order(StringComparer.Ordinal), _bed.BodyFiles());
+        Assert.Equal(new[] { own, shared }.Order(StringComparer.Ordinal), _bed.StoredBodies());
 
         await _bed.Accounts.DeleteAccountAsync(A("alice"));
 
@@ -303,7 +303,7 @@ public sealed class WorkedExamplesOnRealStoresTests : IAsyncLifetime
         Assert.Equal(MailboxError.NonExistent, await ErrorOf(() => Store.GetStatusAsync(U("ops"), "~alice/INBOX")));
         Assert.Empty(_bed.BodyIdsOf(A("alice")));
         Assert.Equal(new Dictionary<string, long> { [shared] = 1 }, _bed.BodyRows());
-        Assert.Equal([shared], _bed.BodyFiles());
+        Assert.Equal([shared], _bed.StoredBodies());
         Assert.Equal(1, (await Store.GetStatusAsync(U("bob"), "INBOX")).Messages);
 
         // A new account of the same name starts clean: INBOX only, no subscriptions, no aliases, nothing stored.
@@ -327,7 +327,7 @@ public sealed class WorkedExamplesOnRealStoresTests : IAsyncLifetime
 
         Assert.Null(await _bed.Accounts.ResolveDomainAsync(Dept));
         Assert.Empty(_bed.BodyIdsOf(A("dave", Dept)));
-        Assert.Equal([alices], _bed.BodyFiles());
+        Assert.Equal([alices], _bed.StoredBodies());
         Assert.DoesNotContain(daves, _bed.BodyRows().Keys);
         Assert.Equal(MailboxError.NonExistent, await ErrorOf(() => Store.GetStatusAsync(U("ops"), "~dave@dept1.company.dom/INBOX")));
     }

@@ -26,12 +26,12 @@ internal sealed class MailboxTestBed : IDisposable
     private readonly CallCounter<IAccountStore> _accountCalls;
     private readonly CallCounter<IAddressRouter> _routerCalls;
 
-    public MailboxTestBed(bool populate = true)
+    public MailboxTestBed(bool populate = true, long inlineLimit = BodyStore.DefaultInlineLimit)
     {
         var lifecycles = new List<IAccountLifecycle>();
         Directory = new TestDirectory(new SqliteStoreProvider(_folder.Path), lifecycles: lifecycles);
         Database = ((SqliteStoreProvider)Directory.Provider).Database;
-        Bodies = new BodyStore(Database);
+        Bodies = new BodyStore(Database, inlineLimit);
         (Accounts, _accountCalls) = CallCounter<IAccountStore>.Wrap(Directory.Store);
         (Router, _routerCalls) = CallCounter<IAddressRouter>.Wrap(new DefaultAddressRouter(Directory.Store));
         Bus = new RecordingBus();
@@ -98,9 +98,28 @@ internal sealed class MailboxTestBed : IDisposable
         return command.ExecuteScalar() is long refs ? refs : 0;
     }
 
-    public bool BodyFileExists(StoredBody body) => File.Exists(body.FilePath);
+    public bool BodyFileExists(StoredBody body) => File.Exists(body.FilePath ?? throw new InvalidOperationException($"{body.Id} is inline"));
 
-    public string BodyPath(string id) => Bodies.Open(id, 0).FilePath;
+    public string BodyPath(string id) => Bodies.Open(id, 0).FilePath ?? throw new InvalidOperationException($"{id} is inline");
+
+    /// <summary>Rows of the <c>bodies</c> table (file and inline bodies alike).</summary>
+    public long StoredBodies()
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM bodies";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Whether an inline body's bytes are in the database (<c>body_data</c>).</summary>
+    public bool InlineDataExists(string id)
+    {
+        using var connection = Database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM body_data WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return (long)command.ExecuteScalar()! == 1;
+    }
 
     /// <summary>Starts a write that stays inside its transaction until the returned release is set: writes made meanwhile queue for the next group commit.</summary>
     public async Task<(Task Held, TaskCompletionSource Release)> HoldBatchAsync()

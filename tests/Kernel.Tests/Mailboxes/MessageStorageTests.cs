@@ -13,33 +13,47 @@ public sealed class MessageStorageTests : IDisposable
 
     private static readonly Principal Alice = U("alice");
 
-    [Fact]
-    public async Task A_stored_body_is_referenced_not_copied_and_released_on_expunge_delete_and_account_removal()
-    {
-        var body = await _bed.StoreBodyAsync("shared");
-        await _bed.Store.AppendAsync(Principal.System, "~alice/INBOX", body);
-        await _bed.Store.AppendAsync(Principal.System, "~bob/INBOX", body);
-        await _bed.Store.AppendAsync(Principal.System, "~carol/INBOX", body);
-        Assert.Equal(3, _bed.BodyRefs(body.Id));
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(_bed.Database.DataDirectory, "bodies"), "*", SearchOption.AllDirectories), f => !f.Contains("/bodies/tmp/"));
+    /// <summary>Body files outside <c>bodies/tmp/</c>.</summary>
+    private static int BodyFiles(MailboxTestBed bed) =>
+        Directory.EnumerateFiles(Path.Combine(bed.Database.DataDirectory, "bodies"), "*", SearchOption.AllDirectories).Count(f => !f.Contains("/bodies/tmp/"));
 
-        await _bed.Store.CreateAsync(Alice, "kept");
-        var copy = await _bed.Store.CopyAsync(Alice, "INBOX", UidSet.All, "kept", move: false);
+    /// <summary>Whether a body is still stored: its file, or its bytes in the database for an inline body.</summary>
+    private static bool BodyExists(MailboxTestBed bed, Kernel.Storage.StoredBody body) =>
+        body.IsInline ? bed.InlineDataExists(body.Id) : bed.BodyFileExists(body);
+
+    [Theory]
+    [InlineData(0)]                                          // every body a file
+    [InlineData(Kernel.Storage.BodyStore.DefaultInlineLimit)] // small bodies inside the database
+    public async Task A_stored_body_is_referenced_not_copied_and_released_on_expunge_delete_and_account_removal(long inlineLimit)
+    {
+        using var bed = new MailboxTestBed(inlineLimit: inlineLimit);
+        var body = await bed.StoreBodyAsync("shared");
+        Assert.Equal(inlineLimit > 0, body.IsInline);
+        await bed.Store.AppendAsync(Principal.System, "~alice/INBOX", body);
+        await bed.Store.AppendAsync(Principal.System, "~bob/INBOX", body);
+        await bed.Store.AppendAsync(Principal.System, "~carol/INBOX", body);
+        Assert.Equal(3, bed.BodyRefs(body.Id));
+        Assert.Equal(body.IsInline ? 0 : 1, BodyFiles(bed));
+        Assert.True(BodyExists(bed, body));
+
+        await bed.Store.CreateAsync(Alice, "kept");
+        var copy = await bed.Store.CopyAsync(Alice, "INBOX", UidSet.All, "kept", move: false);
         Assert.Equal([1u], copy.SourceUids);
         Assert.Equal([1u], copy.TargetUids);
-        Assert.Equal(4, _bed.BodyRefs(body.Id));
+        Assert.Equal(4, bed.BodyRefs(body.Id));
 
-        await _bed.Store.StoreFlagsAsync(Alice, "INBOX", UidSet.All, new(FlagChangeMode.Add, MessageFlags.Deleted, []));
-        await _bed.Store.ExpungeAsync(Alice, "INBOX");
-        Assert.Equal(3, _bed.BodyRefs(body.Id));
-        await _bed.Store.DeleteAsync(Alice, "kept");
-        Assert.Equal(2, _bed.BodyRefs(body.Id));
-        _bed.RemoveAccount(A("bob"));
-        Assert.Equal(1, _bed.BodyRefs(body.Id));
-        Assert.True(_bed.BodyFileExists(body));
-        _bed.RemoveAccount(A("carol"));
-        Assert.Equal(0, _bed.BodyRefs(body.Id));
-        Assert.False(_bed.BodyFileExists(body));
+        await bed.Store.StoreFlagsAsync(Alice, "INBOX", UidSet.All, new(FlagChangeMode.Add, MessageFlags.Deleted, []));
+        await bed.Store.ExpungeAsync(Alice, "INBOX");
+        Assert.Equal(3, bed.BodyRefs(body.Id));
+        await bed.Store.DeleteAsync(Alice, "kept");
+        Assert.Equal(2, bed.BodyRefs(body.Id));
+        bed.RemoveAccount(A("bob"));
+        Assert.Equal(1, bed.BodyRefs(body.Id));
+        Assert.True(BodyExists(bed, body));
+        bed.RemoveAccount(A("carol"));
+        Assert.Equal(0, bed.BodyRefs(body.Id));
+        Assert.False(BodyExists(bed, body));
+        Assert.Equal(0, BodyFiles(bed));
     }
 
     [Fact]
@@ -55,20 +69,23 @@ public sealed class MessageStorageTests : IDisposable
         Assert.Equal(1, _bed.BodyRefs(((Kernel.Storage.StoredBody)body).Id));
     }
 
-    [Fact]
-    public async Task Quota_counts_against_the_owner_even_in_a_foreign_append()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(Kernel.Storage.BodyStore.DefaultInlineLimit)]
+    public async Task Quota_counts_against_the_owner_even_in_a_foreign_append(long inlineLimit)
     {
-        _bed.Directory.Setting(SettingScope.ForAccount(A("alice")), SettingKeys.MailboxQuotaBytes, "90");
-        await _bed.Store.SetAclAsync(Alice, "INBOX", "bob", "lri");
-        await _bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30));   // 50 bytes
-        Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => _bed.Store.AppendAsync(U("bob"), "~alice/INBOX", Message("b", 30))));
-        Assert.Equal(new QuotaUsage(50, 90), await _bed.Store.GetQuotaAsync(Alice, A("alice")));
-        Assert.Equal(MailboxError.NoPerm, await ErrorOf(() => _bed.Store.GetQuotaAsync(U("bob"), A("alice"))));
+        using var bed = new MailboxTestBed(inlineLimit: inlineLimit);
+        bed.Directory.Setting(SettingScope.ForAccount(A("alice")), SettingKeys.MailboxQuotaBytes, "90");
+        await bed.Store.SetAclAsync(Alice, "INBOX", "bob", "lri");
+        await bed.Store.AppendAsync(Alice, "INBOX", Message("a", 30));   // 50 bytes
+        Assert.Equal(MailboxError.OverQuota, await ErrorOf(() => bed.Store.AppendAsync(U("bob"), "~alice/INBOX", Message("b", 30))));
+        Assert.Equal(new QuotaUsage(50, 90), await bed.Store.GetQuotaAsync(Alice, A("alice")));
+        Assert.Equal(MailboxError.NoPerm, await ErrorOf(() => bed.Store.GetQuotaAsync(U("bob"), A("alice"))));
         // Bob's own quota is not touched by mail he puts into Alice's mailbox.
-        Assert.Equal(new QuotaUsage(0, null), await _bed.Store.GetQuotaAsync(U("bob"), A("bob")));
+        Assert.Equal(new QuotaUsage(0, null), await bed.Store.GetQuotaAsync(U("bob"), A("bob")));
         // The body written for the refused append is not left behind.
-        var files = Directory.EnumerateFiles(Path.Combine(_bed.Database.DataDirectory, "bodies"), "*", SearchOption.AllDirectories).Count(f => !f.Contains("/bodies/tmp/"));
-        Assert.Equal(1, files);
+        Assert.Equal(inlineLimit > 0 ? 0 : 1, BodyFiles(bed));
+        Assert.Equal(1, bed.StoredBodies());
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class StoredPrefixTests : IDisposable
         // RFC822.SIZE, quota and SEARCH LARGER count the prefix; the file holds only the body, once for both.
         Assert.Equal(expected.Length, Assert.Single(await _bed.Store.FetchAsync(Alice, "INBOX", UidSet.All)).Size);
         Assert.Equal(expected.Length, (await _bed.Store.GetStatusAsync(Alice, "INBOX")).Size);
-        Assert.Equal(text.Length, new FileInfo(body.FilePath).Length);
+        Assert.Equal(text.Length, (await ReadAsync(_bed.Bodies.Open(body.Id, body.Length))).Length);
         Assert.Equal(2, _bed.BodyRefs(body.Id));
         await using var view = await _bed.Store.OpenAsync(Alice, "INBOX");
         Assert.Equal([1u], await view.SearchAsync(new MessageQuery { LargerThan = text.Length }));

@@ -20,13 +20,13 @@ public sealed class QueueHarness : IAsyncDisposable
     private readonly List<IDisposable> _subscriptions = [];
     private readonly SqliteStoreProvider _directoryProvider;
 
-    public QueueHarness(TempDataFolder? folder = null, QueueOptions? options = null, ManualTimeProvider? time = null)
+    public QueueHarness(TempDataFolder? folder = null, QueueOptions? options = null, ManualTimeProvider? time = null, long inlineLimit = BodyStore.DefaultInlineLimit)
     {
         _ownsFolder = folder is null;
         Folder = folder ?? new TempDataFolder();
         Database = new SqliteDatabase(Folder.Path);
         Database.Migrate();
-        Bodies = new BodyStore(Database);
+        Bodies = new BodyStore(Database, inlineLimit);
         _directoryProvider = new SqliteStoreProvider(Folder.Path);
         Directory = new TestDirectory(_directoryProvider).Domain("test.dom");
         Time = time ?? new ManualTimeProvider();

@@ -195,7 +195,8 @@ public sealed class SqliteMessageQueueTests
         var dropBody = (StoredBody)(await h.Queue.OpenBodyAsync(drop))!;
         Assert.True(await h.Queue.DeleteAsync(drop));
         Assert.False(await h.Queue.DeleteAsync(drop));
-        Assert.False(File.Exists(dropBody.FilePath));
+        Assert.True(dropBody.IsInline);
+        Assert.Throws<StoredBodyException>(() => dropBody.OpenRead()); // its last reference took the bytes with it
         Assert.Equal([keep], (await h.Queue.ListAsync()).Select(e => e.Id));
         Assert.Null(await h.Queue.GetAsync(drop));
         Assert.Null(await h.Queue.OpenBodyAsync(drop));

@@ -57,6 +57,30 @@ public sealed class StreamingSubmissionTests
     }
 
     [Fact]
+    public async Task A_small_streamed_body_is_kept_inside_the_database_and_reads_back_after_a_restart()
+    {
+        using var folder = new Storage.TempDataFolder();
+        var bytes = Message("small", 5_000);
+        string id;
+        await using (var h = new QueueHarness(folder))
+        {
+            await using var submission = await h.Queue.BeginSubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@remote.dom"));
+            await WriteInChunksAsync(submission, bytes, 999);
+            var result = await submission.CommitAsync();
+            Assert.Equal(SubmitStatus.Accepted, result.Status);
+            id = result.QueueId!;
+            // Durable by the queue's commit alone: no body file, no temporary file, the bytes in the body's own row.
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(h.Folder.Path, "bodies"), "*", SearchOption.AllDirectories));
+            using var c = h.Database.Open();
+            Assert.Equal(bytes.Length, c.ExecuteScalar<long>(
+                "SELECT length(d.data) FROM queue_messages m JOIN body_data d ON d.id = m.body_id WHERE m.id = @id", new { id }));
+        }
+        await using var again = new QueueHarness(folder);
+        Assert.Equal(bytes, await ReadBodyAsync(again.Queue, id));
+        Assert.Null(again.Queue.Store.BodyProblem((await again.Queue.Store.GetAsync(id))!.Message));
+    }
+
+    [Fact]
     public async Task Disposing_without_a_commit_aborts_leaving_no_file_and_nothing_queued()
     {
         await using var h = new QueueHarness();
@@ -146,9 +170,12 @@ public sealed class StreamingSubmissionTests
     [Fact]
     public async Task A_body_over_the_size_limit_is_permanent_5_3_4_and_its_bytes_are_not_kept()
     {
-        await using var h = new QueueHarness(options: new QueueOptions { MaxMessageSize = 100_000 });
+        // An inline limit of 16 KiB: the first 16 KiB stay in memory, then the body spills to a temporary file.
+        await using var h = new QueueHarness(options: new QueueOptions { MaxMessageSize = 100_000 }, inlineLimit: 16 * 1024);
         await using var submission = await h.Queue.BeginSubmitAsync(QueueHarness.Envelope("a@test.dom", "bob@remote.dom"));
-        await WriteInChunksAsync(submission, Message("huge", 60_000), 10_000);
+        await WriteInChunksAsync(submission, Message("huge", 10_000), 10_000);
+        Assert.Empty(TemporaryFiles(h));
+        await WriteInChunksAsync(submission, Message("huge", 50_000), 10_000);
         Assert.Single(TemporaryFiles(h));
         await WriteInChunksAsync(submission, Message("more", 60_000), 10_000); // the protocol reads on to the end of DATA
         Assert.Empty(TemporaryFiles(h)); // dropped as soon as it grew past the limit
@@ -165,7 +192,7 @@ public sealed class StreamingSubmissionTests
     [Fact]
     public async Task A_body_folder_that_cannot_be_written_is_a_temporary_4_3_0_and_nothing_is_stored()
     {
-        await using var h = new QueueHarness();
+        await using var h = new QueueHarness(inlineLimit: 0); // file bodies: a small one inside the database needs no folder
         // Root ignores permissions, so break the folder itself: bodies/tmp becomes a plain file.
         var tmp = Path.Combine(h.Folder.Path, "bodies", "tmp");
         Directory.Delete(tmp);
@@ -186,7 +213,7 @@ public sealed class StreamingSubmissionTests
     [Fact]
     public async Task A_failure_to_put_the_body_in_place_is_temporary_and_removes_the_temporary_file()
     {
-        await using var h = new QueueHarness();
+        await using var h = new QueueHarness(inlineLimit: 0);
         // Every folder a body can be renamed into (bodies/00 … bodies/ff) is a plain file, so the final rename fails
         // after the whole body was written and fsynced.
         for (var i = 0; i < 256; i++) await File.WriteAllTextAsync(Path.Combine(h.Folder.Path, "bodies", i.ToString("x2")), "x");

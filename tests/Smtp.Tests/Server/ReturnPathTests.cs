@@ -91,11 +91,11 @@ public sealed class ReturnPathTests(SmtpServerFixture server) : IClassFixture<Sm
         return await reader.ReadToEndAsync();
     }
 
-    /// <summary>The one body file holding <paramref name="marker"/> (a second copy with the field would be a second file).</summary>
+    /// <summary>The one stored body holding <paramref name="marker"/> (a second copy with the field would be a second body).</summary>
     private string StoredBody(string marker)
     {
-        var files = Directory.EnumerateFiles(Path.Combine(server.Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories)
-            .Select(File.ReadAllText).Where(t => t.Contains(marker, StringComparison.Ordinal)).ToList();
-        return Assert.Single(files);
+        var bodies = Kernel.Testing.StoredBodies.ReadAll(server.Kernel.DataDirectory)
+            .Select(Encoding.UTF8.GetString).Where(t => t.Contains(marker, StringComparison.Ordinal)).ToList();
+        return Assert.Single(bodies);
     }
 }

@@ -105,9 +105,9 @@ public sealed class SmtpServerFixture : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(Kernel.DataDirectory, "bodies"), "*", SearchOption.AllDirectories))
+            foreach (var body in StoredBodies.ReadAll(Kernel.DataDirectory))
             {
-                var text = File.ReadAllText(file);
+                var text = System.Text.Encoding.UTF8.GetString(body);
                 // Only what came in by SMTP (our trace field first), never a DSN that quotes the message.
                 if (text.StartsWith("Received: from ", StringComparison.Ordinal) && text.Contains(marker, StringComparison.Ordinal)) return text;
             }
