@@ -155,7 +155,14 @@ internal sealed partial class ImapSession
         // messages whose cached header certainly lacks it, so only the few left are read and parsed.
         if (candidates.Count > 1 && RequiredHeaderText(rest) is { } text)
         {
-            candidates = (await s.View.FindInHeadersAsync(Compact(candidates), text, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
+            // A bounded batch per call: the store holds the batch's header blocks at once.
+            var kept = new List<uint>();
+            for (var i = 0; i < candidates.Count; i += HeaderFilterBatch)
+            {
+                var batch = Compact(candidates.Skip(i).Take(HeaderFilterBatch));
+                kept.AddRange((await s.View.FindInHeadersAsync(batch, text, ct)).Where(u => s.SequenceOf(u) > 0));
+            }
+            candidates = kept;
             if (candidates.Count == 0) return candidates;
         }
 
@@ -181,6 +188,9 @@ internal sealed partial class ImapSession
         }
         return result;
     }
+
+    /// <summary>Messages per <see cref="IMailboxView.FindInHeadersAsync"/> call (10,000 header blocks ≈ 3 MB).</summary>
+    private const int HeaderFilterBatch = 10_000;
 
     /// <summary>The text of a header key among the AND-ed <paramref name="keys"/> (non-empty ASCII: what the store's header filter takes); null when none.</summary>
     private static string? RequiredHeaderText(List<SearchKey> keys)

@@ -29,46 +29,6 @@ public sealed partial class SqliteMailboxStore
         }
     }
 
-    /// <summary>
-    /// <see cref="IMailboxView.FindInHeadersAsync"/>: one rights check, one mailbox reload and one query that keeps a
-    /// message unless its cached header block (with the row's prefix in front) certainly has no field value holding
-    /// the text. RFC 3501 §6.4.4 compares a field's value unfolded and RFC 2047-decoded, ignoring case; the block can
-    /// rule a message out only where that value is a run of the block's bytes with CR and LF taken out
-    /// (<see cref="MayHoldHeaderText"/>). Text that is empty or not ASCII keeps every message.
-    /// </summary>
-    internal async Task<IReadOnlyList<uint>> ViewFindInHeadersAsync(MailboxView view, UidSet uids, string text, CancellationToken cancellationToken)
-    {
-        var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection)
-        {
-            var parameters = new DynamicParameters();
-            parameters.Add("mailboxId", row.Id);
-            var ranges = UidRanges(parameters, uids);
-            var filter = text.Length > 0 && System.Text.Ascii.IsValid(text);
-            if (filter) parameters.Add("text", text.ToLowerInvariant());
-            return await PackedUidsAsync(connection, MayHoldHeaderText(ranges, filter), parameters, ranges is null ? uids : null, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// The UIDs (column <c>uid</c>, ascending) of <c>@mailboxId</c>'s messages whose header block may hold <c>@text</c>
-    /// (lower case ASCII). A block rules its message out only when all of these hold, so that the value as a parser
-    /// gives it (unfolded, decoded) contains the text only where the block does with CR and LF removed, ASCII case
-    /// folded: it is cached (NULL: not read yet, or too long); it has no <c>=?</c> (an RFC 2047 encoded word could
-    /// decode to the text); its length in characters equals its length in bytes (no UTF-8 sequence — a character such
-    /// as U+0131 or U+017F folds to an ASCII letter under .NET's case-insensitive compare — and no NUL); and
-    /// <c>instr</c> finds no text in it lower-cased (SQLite's <c>lower</c> folds ASCII only). Other 8-bit bytes (not
-    /// UTF-8) decode as Latin-1 or U+FFFD, neither of which folds to ASCII.
-    /// </summary>
-    private static string MayHoldHeaderText(int? uidRanges, bool filter)
-    {
-        if (!filter) return "SELECT uid FROM mailbox_messages WHERE mailbox_id = @mailboxId" + MailboxStoreSql.UidCondition(uidRanges) + " ORDER BY uid";
-        return "SELECT uid FROM (SELECT m.uid AS uid, CASE WHEN m.prefix IS NULL THEN h.header ELSE CAST(m.prefix || h.header AS BLOB) END AS block " +
-            "FROM mailbox_messages m LEFT JOIN message_headers h ON h.body_id = m.body_id WHERE m.mailbox_id = @mailboxId" +
-            MailboxStoreSql.UidCondition(uidRanges) + ") WHERE block IS NULL OR instr(block, '=?') > 0 OR length(CAST(block AS TEXT)) <> length(block) " +
-            "OR instr(lower(replace(replace(CAST(block AS TEXT), char(13), ''), char(10), '')), @text) > 0 ORDER BY uid";
-    }
-
     private async Task<List<(uint Uid, ReadOnlyMemory<byte> Header)>> ReadHeadersAsync(SqliteConnection connection, long mailboxId, UidSet uids,
         CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using Dapper;
@@ -35,18 +34,15 @@ public sealed partial class SqliteMailboxStore
         var ranges = UidRanges(parameters, uids);
         await using var reader = await connection.ExecuteReaderAsync(SelectPackedSummaries(ranges, (long?)changedSince), parameters);
         if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0)) return [];
-        var length = (int)reader.GetBytes(0, 0, null, 0, 0);
-        var packed = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            reader.GetBytes(0, 0, packed, 0, length);
-            return ParsePackedSummaries(packed.AsSpan(0, length), ranges is null ? uids : null);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(packed);
-        }
+        return ParsePackedSummaries(PackedValue(reader, 0), ranges is null ? uids : null);
     }
+
+    /// <summary>
+    /// A packed value's bytes. Not <c>GetBytes</c>/<c>GetStream</c>: Microsoft.Data.Sqlite looks there for the
+    /// column's table to stream a blob from, and for an aggregate over a joined column that lookup crashed in SQLite.
+    /// </summary>
+    private static byte[] PackedValue(System.Data.Common.DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<byte[]>(ordinal);
 
     /// <summary>
     /// The lines of a packed value as summaries; <paramref name="filter"/>: UIDs outside it are left out (many ranges are
@@ -94,28 +90,18 @@ public sealed partial class SqliteMailboxStore
     {
         await using var reader = await connection.ExecuteReaderAsync($"SELECT CAST(group_concat(uid, ' ') AS BLOB) FROM ({sql})", parameters);
         if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0)) return [];
-        var length = (int)reader.GetBytes(0, 0, null, 0, 0);
-        var packed = ArrayPool<byte>.Shared.Rent(length);
-        try
+        var rest = (ReadOnlySpan<byte>)PackedValue(reader, 0);
+        var found = new List<uint>(rest.Count((byte)' ') + 1);
+        var ordered = true;
+        while (rest.Length > 0)
         {
-            reader.GetBytes(0, 0, packed, 0, length);
-            var rest = (ReadOnlySpan<byte>)packed.AsSpan(0, length);
-            var found = new List<uint>(rest.Count((byte)' ') + 1);
-            var ordered = true;
-            while (rest.Length > 0)
-            {
-                var uid = (uint)Field(ref rest);
-                if (filter is not null && !filter.Contains(uid)) continue;
-                if (found.Count > 0 && uid < found[^1]) ordered = false;
-                found.Add(uid);
-            }
-            if (!ordered) found.Sort();
-            return found;
+            var uid = (uint)Field(ref rest);
+            if (filter is not null && !filter.Contains(uid)) continue;
+            if (found.Count > 0 && uid < found[^1]) ordered = false;
+            found.Add(uid);
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(packed);
-        }
+        if (!ordered) found.Sort();
+        return found;
     }
 
     /// <summary>The integer at the start of <paramref name="line"/>, which then moves past it and its space.</summary>

@@ -74,6 +74,18 @@ public sealed class PackedReadTests : IDisposable
         Assert.Throws<InvalidDataException>(() => SqliteMailboxStore.ParsePackedSummaries("x 1 0 10 3"u8, null));
     }
 
+    [Theory]
+    [InlineData("Subject: Quarterly\r\n Report\r\n", true)] // across a fold, another case
+    [InlineData("Subject: quarterly  report\r\n", false)]
+    [InlineData("Subject: quarterly\r\n\r\n", false)] // the block ends before the text does
+    [InlineData("X-A: quarterly \r\nreport\r\n", true)] // any line break is skipped (a may, never a miss)
+    [InlineData("Subject: =?us-ascii?q?x?=\r\n", true)]
+    [InlineData("Subject: caf\u00e9\r\n", true)]
+    public void A_block_may_hold_the_text_skipping_line_breaks_unless_it_has_encoded_words_or_8_bit_bytes(string block, bool may)
+    {
+        Assert.Equal(may, SqliteMailboxStore.HeaderBlockMayHold(Encoding.UTF8.GetBytes(block), "quarterly report"u8));
+    }
+
     [Fact]
     public async Task The_header_filter_drops_only_messages_whose_cached_header_cannot_hold_the_text()
     {
@@ -102,6 +114,7 @@ public sealed class PackedReadTests : IDisposable
         // Text the filter cannot fold (not ASCII) and empty text keep every message.
         Assert.Equal(8, (await view.FindInHeadersAsync(UidSet.All, "r\u00e9port")).Count);
         Assert.Equal(8, (await view.FindInHeadersAsync(UidSet.All, "")).Count);
+        Assert.Equal(8, (await view.FindInHeadersAsync(UidSet.All, "quarterly\r\n report")).Count);
         // A set of single UIDs.
         var every = new UidSet(Enumerable.Range(1, 8).Where(u => u % 2 == 1).Select(u => ((uint)u, (uint)u)).ToList());
         Assert.Equal([plain, encoded, upper], await view.FindInHeadersAsync(every, "quarterly report"));
