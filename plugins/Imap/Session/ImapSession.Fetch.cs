@@ -111,20 +111,23 @@ internal sealed partial class ImapSession
                 _out.Raw(tag).Raw(" NO [UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding\r\n");
                 return false;
             }
-            _out.Raw("* ").Number(n).Raw(" FETCH (");
+            _out.Raw("* "u8).Number(n).Raw(" FETCH ("u8);
             var firstItem = true;
             foreach (var item in items)
             {
                 if (!firstItem) _out.Sp();
                 firstItem = false;
-                await WriteItemAsync(item, m, structure, ct);
+                // Only sections read the message: the other items are written without an await (FETCH 1:* FLAGS
+                // writes tens of thousands of them).
+                if (item.Kind is FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize) await WriteItemAsync(item, m, structure, ct);
+                else WriteItem(item, m, structure);
             }
             if (addFlags)
             {
                 _out.Sp();
                 WriteFlags(m, s);
             }
-            _out.Raw(")\r\n");
+            _out.Raw(")\r\n"u8);
             // Bounded output buffering: flush once 64 KiB are waiting (bodies: a few per send instead of one send
             // each), and at least every 256 messages.
             if (++count % 256 == 0 || !_out.Output.CanGetUnflushedBytes || _out.Output.UnflushedBytes >= FlushThreshold) await _out.FlushAsync(ct);
@@ -176,11 +179,29 @@ internal sealed partial class ImapSession
     {
         switch (item.Kind)
         {
-            case FetchKind.Uid: _out.Raw("UID ").Number(m.Uid); break;
+            case FetchKind.Section:
+                await WriteSectionAsync(item, m, structure, ct);
+                break;
+            case FetchKind.Binary:
+            case FetchKind.BinarySize:
+                await WriteBinaryAsync(item, m, structure!, ct);
+                break;
+            default:
+                WriteItem(item, m, structure);
+                break;
+        }
+    }
+
+    /// <summary>An item answered from the summary or the structure (not a section).</summary>
+    private void WriteItem(FetchItem item, MessageSummary m, MessageStructure? structure)
+    {
+        switch (item.Kind)
+        {
+            case FetchKind.Uid: _out.Raw("UID "u8).Number(m.Uid); break;
             case FetchKind.Flags: WriteFlags(m, Selected); break;
             case FetchKind.InternalDate: _out.Raw("INTERNALDATE \"").Raw(FormatInternalDate(m.InternalDate)).Raw("\""); break;
-            case FetchKind.Size: _out.Raw("RFC822.SIZE ").Number(m.Size); break;
-            case FetchKind.ModSeq: _out.Raw("MODSEQ (").Number(m.ModSeq).Raw(")"); break;
+            case FetchKind.Size: _out.Raw("RFC822.SIZE "u8).Number(m.Size); break;
+            case FetchKind.ModSeq: _out.Raw("MODSEQ ("u8).Number(m.ModSeq).Raw(")"u8); break;
             case FetchKind.Envelope:
                 _out.Raw("ENVELOPE ");
                 StructureWriter.Envelope(_out, structure!.Envelope);
@@ -193,13 +214,8 @@ internal sealed partial class ImapSession
                 _out.Raw("BODYSTRUCTURE ");
                 StructureWriter.Body(_out, structure!.Body, extended: true);
                 break;
-            case FetchKind.Section:
-                await WriteSectionAsync(item, m, structure, ct);
-                break;
-            case FetchKind.Binary:
-            case FetchKind.BinarySize:
-                await WriteBinaryAsync(item, m, structure!, ct);
-                break;
+            default:
+                throw new InvalidOperationException($"FETCH item {item.Kind} reads the message");
         }
     }
 

@@ -151,6 +151,20 @@ internal sealed partial class ImapSession
         if (notKeywords.Count > 0) query = query with { NotKeywords = notKeywords };
         var candidates = (await s.View.SearchAsync(query, ct)).Where(u => s.SequenceOf(u) > 0).ToList();
         if (rest.Count == 0 || candidates.Count == 0) return candidates;
+        // A header text every match must hold (SEARCH HEADER/FROM/SUBJECT… at the top level): the store first drops the
+        // messages whose cached header certainly lacks it, so only the few left are read and parsed.
+        if (candidates.Count > 1 && RequiredHeaderText(rest) is { } text)
+        {
+            // A bounded batch per call: the store holds the batch's header blocks at once.
+            var kept = new List<uint>();
+            for (var i = 0; i < candidates.Count; i += HeaderFilterBatch)
+            {
+                var batch = Compact(candidates.Skip(i).Take(HeaderFilterBatch));
+                kept.AddRange((await s.View.FindInHeadersAsync(batch, text, ct)).Where(u => s.SequenceOf(u) > 0));
+            }
+            candidates = kept;
+            if (candidates.Count == 0) return candidates;
+        }
 
         var residual = rest.Count == 1 ? rest[0] : new SearchKey.And(rest);
         // Keys that look only at the header, the UID or the sequence number need no summary of each message: a header
@@ -173,6 +187,19 @@ internal sealed partial class ImapSession
             if (await MatchAsync(residual, context, ct)) result.Add(uids[i]);
         }
         return result;
+    }
+
+    /// <summary>Messages per <see cref="IMailboxView.FindInHeadersAsync"/> call (10,000 header blocks ≈ 3 MB).</summary>
+    private const int HeaderFilterBatch = 10_000;
+
+    /// <summary>The text of a header key among the AND-ed <paramref name="keys"/> (non-empty ASCII: what the store's header filter takes); null when none.</summary>
+    private static string? RequiredHeaderText(List<SearchKey> keys)
+    {
+        foreach (var k in keys)
+        {
+            if (k is SearchKey.Header { Value.Length: > 0 } h && System.Text.Ascii.IsValid(h.Value)) return h.Value;
+        }
+        return null;
     }
 
     /// <summary>Whether <paramref name="key"/> reads a message's summary (flags, keywords, size, dates, modseq); header, UID and sequence keys do not.</summary>

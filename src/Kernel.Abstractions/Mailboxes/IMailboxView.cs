@@ -85,6 +85,17 @@ public interface IMailboxView : IAsyncDisposable
     }
 
     /// <summary>
+    /// The UIDs of <paramref name="uids"/>, ascending, whose header may hold <paramref name="text"/> — a first cut for
+    /// IMAP SEARCH HEADER/FROM/TO/SUBJECT… (RFC 3501 §6.4.4: a case-insensitive substring of a field's value, unfolded
+    /// and with RFC 2047 encoded words decoded) over many messages, so only the few that may match are read and
+    /// parsed. A UID left out certainly has no field whose value contains the text; one given back may still not match:
+    /// the caller checks it. The kernel's store answers from its header cache in one query (ASCII text only; any
+    /// other text keeps every UID). The default keeps every UID there is (<see cref="SearchAsync"/>).
+    /// </summary>
+    Task<IReadOnlyList<uint>> FindInHeadersAsync(UidSet uids, string text, CancellationToken cancellationToken = default) =>
+        SearchAsync(new MessageQuery { Uids = uids }, cancellationToken);
+
+    /// <summary>
     /// <paramref name="length"/> bytes of the stored message from <paramref name="offset"/> (fewer at its end), read
     /// from the file as the caller reads the stream — no whole body is loaded. Offsets come from
     /// <see cref="GetStructureAsync"/> (BODY[n.HEADER], BODY[n.MIME], BODY[n], partial fetches). Null when the UID is not there.

@@ -162,7 +162,7 @@ internal static class MailboxStoreSql
         "LEFT JOIN message_structures s ON s.body_id = m.body_id AND s.format = @format WHERE m.mailbox_id = @mailboxId" + UidCondition(uidRanges) + " ORDER BY m.uid";
 
     /// <summary><c> AND (uid BETWEEN @f0 AND @l0 OR …)</c> for <paramref name="uidRanges"/> ranges; none → false; null → no condition.</summary>
-    private static string UidCondition(int? uidRanges)
+    public static string UidCondition(int? uidRanges)
     {
         if (uidRanges is not { } count) return "";
         var clauses = new List<string>(count);

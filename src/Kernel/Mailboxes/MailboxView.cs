@@ -151,6 +151,9 @@ internal sealed class MailboxView : IMailboxView
     public IAsyncEnumerable<(uint Uid, ReadOnlyMemory<byte> Header)> ReadHeadersAsync(UidSet uids, CancellationToken cancellationToken = default) =>
         _store.ViewReadHeadersAsync(this, uids, cancellationToken);
 
+    public Task<IReadOnlyList<uint>> FindInHeadersAsync(UidSet uids, string text, CancellationToken cancellationToken = default) =>
+        _store.ViewFindInHeadersAsync(this, uids, text, cancellationToken);
+
     public Task<Stream?> OpenRangeAsync(uint uid, long offset, long length, CancellationToken cancellationToken = default) =>
         _store.ViewOpenRangeAsync(this, uid, offset, length, cancellationToken);
 

@@ -70,7 +70,7 @@ public sealed partial class SqliteMailboxStore
     internal async Task<IReadOnlyList<MessageSummary>> ViewFetchAsync(MailboxView view, UidSet uids, ulong? changedSince, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection) return await SummariesAsync(connection, row.Id, uids, changedSince);
+        await using (connection) return await PackedSummariesAsync(connection, row.Id, uids, changedSince, cancellationToken);
     }
 
     internal async Task<IReadOnlyList<uint>> ViewVanishedAsync(MailboxView view, ulong sinceModSeq, UidSet? uids, CancellationToken cancellationToken)
@@ -260,17 +260,10 @@ public sealed partial class SqliteMailboxStore
                 query.FlagsSet != MessageFlags.None, query.FlagsNotSet != MessageFlags.None, keywords.Count, notKeywords.Count,
                 query.InternalDateSince is not null, query.InternalDateBefore is not null, query.LargerThan is not null,
                 query.SmallerThan is not null, query.ModSeqAtLeast is not null);
-            // Read straight into the UID list: Dapper's buffered List<long> of a large mailbox lands on the large
-            // object heap (128 KB for 10,000 UIDs), garbage that only a full GC returns — at every IMAP SELECT.
+            // Not Dapper's buffered List<long> (for a large mailbox a large-object-heap array at every IMAP SELECT) nor
+            // a row per UID (two native calls each): the UIDs packed by SQLite into one value (see PackedUidsAsync).
             var filter = query.Uids is { } uids && ranges is null ? uids : null;
-            var found = new List<uint>();
-            await using var reader = await connection.ExecuteReaderAsync(sql, parameters);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var uid = (uint)reader.GetInt64(0);
-                if (filter is null || filter.Contains(uid)) found.Add(uid);
-            }
-            return found;
+            return await PackedUidsAsync(connection, sql, parameters, filter, cancellationToken);
         }
     }
 

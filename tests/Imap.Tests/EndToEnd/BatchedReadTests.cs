@@ -118,6 +118,38 @@ public sealed class BatchedReadTests(ImapServerFixture server)
         Assert.Equal("* 1 FETCH (FLAGS (\\Recent \\Seen $Work))", (await c.OkAsync("FETCH 1 FLAGS")).Untagged[0]);
     }
 
+    [Fact]
+    public async Task Header_search_the_store_filters_first_keeps_folded_encoded_and_8bit_values_and_drops_body_only_text()
+    {
+        // The store rules out messages whose cached header cannot hold the text (IMailboxView.FindInHeadersAsync); the
+        // rest are parsed here. Each search runs twice: first over an empty header cache, then over the cached blocks.
+        await using var c = await server.ConnectAsync("gina");
+        await c.OkAsync("CREATE HeaderFilter");
+        string[] messages =
+        [
+            "Subject: the budget\r\n review for May\r\n\r\nbody\r\n", // the text across a folded line
+            "Subject: =?utf-8?q?budget_r=C3=A9view?=\r\n\r\nbody\r\n", // decoded: "budget r\u00e9view"
+            "Subject: =?us-ascii?q?budget_review?=\r\n\r\nbody\r\n", // decoded: "budget review"
+            "Subject: minutes\r\n\r\nthe budget review is only in this body\r\n",
+            "Subject: budget r\u00e9view in 8-bit\r\n\r\nbody\r\n",
+            "From: budget review <x@example.com>\r\nSubject: other field\r\n\r\nbody\r\n",
+            "Subject: BUDGET REVIEW, upper case\r\n\r\nbody\r\n",
+        ];
+        foreach (var m in messages) await c.OkAsync($"APPEND HeaderFilter {{{Encoding.UTF8.GetByteCount(m)}+}}\r\n{m}");
+        await c.OkAsync("SELECT HeaderFilter");
+        await c.OkAsync("STORE 7 +FLAGS.SILENT (\\Flagged)");
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Equal("* SEARCH 1 3 7", (await c.OkAsync("SEARCH SUBJECT \"budget review\"")).Untagged[0]);
+            Assert.Equal("* SEARCH 6", (await c.OkAsync("SEARCH HEADER From \"budget review\"")).Untagged[0]);
+            Assert.Equal("* SEARCH 2 5", (await c.OkAsync("SEARCH CHARSET UTF-8 SUBJECT {14+}\r\nbudget r\u00e9view")).Untagged[0]);
+            Assert.Equal("* SEARCH 7", (await c.OkAsync("SEARCH FLAGGED SUBJECT \"budget review\"")).Untagged[0]);
+            Assert.Equal("* SEARCH 1", (await c.OkAsync("SEARCH SUBJECT budget SUBJECT may")).Untagged[0]);
+            Assert.Equal("* SEARCH 4", (await c.OkAsync("SEARCH BODY \"budget review\" NOT SUBJECT budget")).Untagged[0]);
+            Assert.Equal("* SEARCH", (await c.OkAsync("SEARCH SUBJECT \"budget  review\"")).Untagged[0]);
+        }
+    }
+
     /// <summary>The messages in a new mailbox, the fourth expunged (a UID gap), selected.</summary>
     private static async Task SetUpAsync(RawImapClient c, string mailbox)
     {
