@@ -1,5 +1,6 @@
 using System.Data;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Kernel.Storage;
 
@@ -122,9 +123,12 @@ public sealed class BodyStore
 
     /// <summary>Adds <paramref name="count"/> references in the caller's transaction (inserts the row on first use).</summary>
     public static Task AddReferenceAsync(IDbConnection connection, IDbTransaction transaction, StoredBody body, int count = 1) =>
-        connection.ExecuteAsync(
-            "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count",
-            new { id = body.Id, size = body.Length, count }, transaction);
+        // Prepared once on a SQLite connection (every APPEND and delivery runs it).
+        connection is SqliteConnection sqlite
+            ? sqlite.ExecutePreparedAsync(AddReferenceSql, new { id = body.Id, size = body.Length, count }, (SqliteTransaction)transaction)
+            : connection.ExecuteAsync(AddReferenceSql, new { id = body.Id, size = body.Length, count }, transaction);
+
+    private const string AddReferenceSql = "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count";
 
     /// <summary>Drops one reference in the caller's transaction; true when it was the last (call <see cref="DeleteFile"/> after commit).</summary>
     public static async Task<bool> ReleaseReferenceAsync(IDbConnection connection, IDbTransaction transaction, string id)
