@@ -99,12 +99,26 @@ public sealed class SqliteDatabase : IDisposable
     public async ValueTask<RentedConnection> RentAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // As an open would: a cancelled caller gets no connection (a prepared statement itself runs to the end, as SQLite's do).
+        cancellationToken.ThrowIfCancellationRequested();
         if (_idle.TryTake(out var connection))
         {
             Interlocked.Decrement(ref _idleCount);
             return new RentedConnection(this, connection);
         }
         return new RentedConnection(this, await OpenAsync(cancellationToken));
+    }
+
+    /// <summary>As <see cref="RentAsync"/>, for a synchronous caller (the queue's submission writer).</summary>
+    public RentedConnection Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryTake(out var connection))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return new RentedConnection(this, connection);
+        }
+        return new RentedConnection(this, Open());
     }
 
     /// <summary>Takes a lent connection back: kept when it is clean (no transaction left open), otherwise closed.</summary>
@@ -133,7 +147,8 @@ public sealed class SqliteDatabase : IDisposable
         CloseIdle();
     }
 
-    private void CloseIdle()
+    /// <summary>Closes the idle lent connections (shutdown, or a test that needs every handle opened anew).</summary>
+    internal void CloseIdle()
     {
         while (_idle.TryTake(out var connection))
         {

@@ -27,7 +27,9 @@ public sealed class StatementCountTests(ITestOutputHelper output) : IAsyncLifeti
         {
             if (db == path && !Ignored.Value) _statements.Enqueue(sql);
         };
-        // The trace is set on a native handle when it is configured: the bed's handles so far have none.
+        // The trace is set on a native handle when it is configured: the bed's handles so far (lent ones kept open,
+        // pooled ones) have none.
+        _bed.Database.CloseIdle();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
@@ -77,18 +79,47 @@ public sealed class StatementCountTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task A_message_submitted_and_delivered_locally_runs_at_most_its_counted_statements()
     {
         await _bed.StartPipelineAsync();
-        var statements = await CountAsync("submit + local delivery", async () =>
+        string? queueId = null;
+        var statements = await CountAsync("submit + local delivery (with the worker's idle scans)", async () =>
         {
             var result = await _bed.Queue.SubmitAsync(Envelope("sender@remote.example", "bob@company.dom"), Message("counted"));
             Assert.True(result.Accepted);
+            queueId = result.QueueId;
             await WaitUntilAsync(async () =>
             {
                 Ignored.Value = true; // the test's own polling is not the message's work
                 return (await _bed.Queue.ListAsync()).Count == 0 && _bed.Delivered.Any(d => d.QueueId == result.QueueId);
             }, "the delivery");
         });
-        Assert.InRange(statements.Count, 1, 40);
+        // The worker's periodic scans (DSNs due, remote queues due, next wake-up) run as often as it wakes, not per
+        // message: counted are the statements and transactions that touch this message or its recipient's domain.
+        var own = OwnStatements(statements, queueId!, "company.dom");
+        output.WriteLine($"of which the message's own: {own}");
+        Assert.InRange(own, 1, 31);
     }
+
+    /// <summary>Statements that name one of <paramref name="markers"/>, a transaction counting whole when any of its statements does.</summary>
+    private static int OwnStatements(List<string> statements, params string[] markers)
+    {
+        var count = 0;
+        List<string>? transaction = null;
+        foreach (var s in statements)
+        {
+            var text = s.TrimStart();
+            if (text.StartsWith("BEGIN", StringComparison.OrdinalIgnoreCase)) transaction = [s];
+            else if (transaction is not null)
+            {
+                transaction.Add(s);
+                if (!text.StartsWith("COMMIT", StringComparison.OrdinalIgnoreCase) && !text.StartsWith("ROLLBACK", StringComparison.OrdinalIgnoreCase)) continue;
+                if (transaction.Exists(t => Names(t, markers))) count += transaction.Count;
+                transaction = null;
+            }
+            else if (Names(s, markers)) count++;
+        }
+        return count;
+    }
+
+    private static bool Names(string statement, string[] markers) => markers.Any(m => statement.Contains(m, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>The statement trace is process-wide: its tests do not run beside each other.</summary>
