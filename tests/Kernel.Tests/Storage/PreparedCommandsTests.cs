@@ -102,6 +102,37 @@ public sealed class PreparedCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task No_cached_statement_stays_busy_after_a_call_so_an_idle_connection_holds_no_read_snapshot()
+    {
+        // A statement left mid-step keeps a read transaction open: the WAL could never be checkpointed past it.
+        await using var lease = await _database.RentAsync();
+        var c = lease.Connection;
+        await c.ExecutePreparedAsync(Insert, new { name = "s1", value = 1L });
+        await c.ExecutePreparedAsync(Insert, new { name = "s2", value = 2L });
+        await c.ExecuteScalarPreparedAsync<long?>("SELECT value FROM mailbox_counters ORDER BY name");
+        await c.QuerySingleOrDefaultPreparedAsync<long?>(Select, new { name = "s1" });
+        await c.QueryPreparedAsync<long>("SELECT value FROM mailbox_counters");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => c.QuerySingleOrDefaultPreparedAsync<long>("SELECT value FROM mailbox_counters"));
+        // With the lent connection idle (still open, its statements kept), another connection writes and checkpoints the
+        // whole WAL: a reader left on an old snapshot would make the TRUNCATE checkpoint report busy.
+        using var other = _database.Open();
+        using (var write = other.CreateCommand())
+        {
+            write.CommandText = "INSERT INTO mailbox_counters (name, value) VALUES ('s3', 3); PRAGMA busy_timeout=200;";
+            write.ExecuteNonQuery();
+        }
+        using (var checkpoint = other.CreateCommand())
+        {
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            using var reader = checkpoint.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(0L, reader.GetInt64(0)); // not busy
+        }
+        Assert.Equal(4, PreparedCommands.CachedCount(c));
+        Assert.Equal(1, SQLitePCL.raw.sqlite3_get_autocommit(c.Handle!));
+    }
+
+    [Fact]
     public async Task After_dispose_nothing_is_lent()
     {
         await using (var lease = await _database.RentAsync()) Assert.Equal(System.Data.ConnectionState.Open, lease.Connection.State);
