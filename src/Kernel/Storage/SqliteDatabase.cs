@@ -98,27 +98,19 @@ public sealed class SqliteDatabase : IDisposable
     /// </summary>
     public async ValueTask<RentedConnection> RentAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         // As an open would: a cancelled caller gets no connection (a prepared statement itself runs to the end, as SQLite's do).
         cancellationToken.ThrowIfCancellationRequested();
-        if (_idle.TryTake(out var connection))
-        {
-            Interlocked.Decrement(ref _idleCount);
-            return new RentedConnection(this, connection);
-        }
-        return new RentedConnection(this, await OpenAsync(cancellationToken));
+        return new RentedConnection(this, TakeIdle() ?? await OpenAsync(cancellationToken));
     }
 
     /// <summary>As <see cref="RentAsync"/>, for a synchronous caller (the queue's submission writer).</summary>
-    public RentedConnection Rent()
+    public RentedConnection Rent() => new(this, TakeIdle() ?? Open());
+
+    private SqliteConnection? TakeIdle()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryTake(out var connection))
-        {
-            Interlocked.Decrement(ref _idleCount);
-            return new RentedConnection(this, connection);
-        }
-        return new RentedConnection(this, Open());
+        if (!_idle.TryTake(out var connection)) return null;
+        Interlocked.Decrement(ref _idleCount);
+        return connection;
     }
 
     /// <summary>Takes a lent connection back: kept when it is clean (no transaction left open), otherwise closed.</summary>
@@ -140,7 +132,10 @@ public sealed class SqliteDatabase : IDisposable
         Close(connection);
     }
 
-    /// <summary>Closes the idle lent connections (shutdown); a connection still lent is closed when it comes back.</summary>
+    /// <summary>
+    /// Closes the idle lent connections (shutdown); a connection still lent is closed when it comes back, and a caller
+    /// that still rents one (a late writer during shutdown) gets a fresh connection, closed after its use.
+    /// </summary>
     public void Dispose()
     {
         _disposed = true;
@@ -150,11 +145,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Closes the idle lent connections (shutdown, or a test that needs every handle opened anew).</summary>
     internal void CloseIdle()
     {
-        while (_idle.TryTake(out var connection))
-        {
-            Interlocked.Decrement(ref _idleCount);
-            Close(connection);
-        }
+        while (TakeIdle() is { } connection) Close(connection);
     }
 
     private static void Close(SqliteConnection connection)

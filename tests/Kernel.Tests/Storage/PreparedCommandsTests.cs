@@ -133,10 +133,18 @@ public sealed class PreparedCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task After_dispose_nothing_is_lent()
+    public async Task After_dispose_the_idle_connections_are_closed_and_a_late_caller_gets_one_closed_after_use()
     {
-        await using (var lease = await _database.RentAsync()) Assert.Equal(System.Data.ConnectionState.Open, lease.Connection.State);
+        SqliteConnection idle;
+        await using (var lease = await _database.RentAsync()) idle = lease.Connection;
         _database.Dispose();
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await _database.RentAsync());
+        Assert.Equal(System.Data.ConnectionState.Closed, idle.State);
+        SqliteConnection late;
+        await using (var lease = await _database.RentAsync())
+        {
+            late = lease.Connection;
+            Assert.Equal(0L, await late.ExecuteScalarPreparedAsync<long>("SELECT COUNT(*) FROM mailbox_counters WHERE name = 'none'"));
+        }
+        Assert.Equal(System.Data.ConnectionState.Closed, late.State);
     }
 }
