@@ -48,6 +48,15 @@ internal static class AccountStoreSql
 
     public const string FindObject = "SELECT kind, target FROM directory_objects WHERE domain = @domain AND name = @name";
 
+    /// <summary>
+    /// An object by the name of its domain or of one of the domain's aliases: the real domain (<see cref="RealDomain"/>)
+    /// and the object in one statement — the routing of every RCPT and of every queued recipient runs it.
+    /// </summary>
+    public const string FindObjectInRealDomain = """
+        WITH d(real) AS (SELECT name FROM domains WHERE name = @domain UNION ALL SELECT domain FROM domain_aliases WHERE alias = @domain LIMIT 1)
+        SELECT o.kind AS Kind, o.target AS Target, d.real AS Domain FROM d JOIN directory_objects o ON o.domain = d.real AND o.name = @name
+        """;
+
     public const string InsertObject = "INSERT INTO directory_objects (domain, name, kind, target) VALUES (@domain, @name, @kind, @target)";
 
     public const string UpdateObjectTarget = "UPDATE directory_objects SET target = @target WHERE domain = @domain AND name = @name";

@@ -45,8 +45,8 @@ public sealed class SqliteAccountStore(
 
     public async Task<string?> GetMainDomainAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string?>(Command(AccountStoreSql.MainDomain, null, cancellationToken));
+        await using var lease = await database.RentAsync(cancellationToken);
+        return await lease.Connection.ExecuteScalarPreparedAsync<string?>(AccountStoreSql.MainDomain);
     }
 
     public async Task CreateDomainAsync(string domain, CancellationToken cancellationToken = default)
@@ -103,8 +103,8 @@ public sealed class SqliteAccountStore(
     public async Task<string?> ResolveDomainAsync(string name, CancellationToken cancellationToken = default)
     {
         if (!DomainName.IsValid(name)) return null;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string?>(Command(AccountStoreSql.RealDomain, new { name = name.ToLowerInvariant() }, cancellationToken));
+        await using var lease = await database.RentAsync(cancellationToken);
+        return await lease.Connection.ExecuteScalarPreparedAsync<string?>(AccountStoreSql.RealDomain, new { name = name.ToLowerInvariant() });
     }
 
     public async Task AddDomainAliasAsync(string domain, string alias, CancellationToken cancellationToken = default)
@@ -372,12 +372,10 @@ public sealed class SqliteAccountStore(
     public async Task<DirectoryObject?> FindObjectAsync(AccountAddress name, CancellationToken cancellationToken = default)
     {
         if (!IsValidAddress(name)) return null;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var domain = await RealDomainAsync(connection, name.Domain, cancellationToken);
-        if (domain is null) return null;
-        var found = await connection.QuerySingleOrDefaultAsync<ObjectRow>(
-            Command(AccountStoreSql.FindObject, new { domain, name = name.Name }, cancellationToken));
-        return found is null ? null : ToObject(domain, name.Name, found.Kind, found.Target);
+        // A lent connection and one prepared statement (domain alias and object together): the hot routing look-up.
+        await using var lease = await database.RentAsync(cancellationToken);
+        var found = await lease.Connection.QuerySingleOrDefaultPreparedAsync<FoundObjectRow>(AccountStoreSql.FindObjectInRealDomain, new { domain = name.Domain, name = name.Name });
+        return found is null ? null : ToObject(found.Domain, name.Name, found.Kind, found.Target);
     }
 
     public async Task<IReadOnlyList<DirectoryObject>> ListObjectsAsync(string domain, DirectoryObjectKind? kind = null, CancellationToken cancellationToken = default)
@@ -722,4 +720,6 @@ public sealed class SqliteAccountStore(
     private sealed record AccountRow(string Name, string Created, string? RealName);
 
     private sealed record ObjectRow(long Kind, string? Target);
+
+    private sealed record FoundObjectRow(long Kind, string? Target, string Domain);
 }

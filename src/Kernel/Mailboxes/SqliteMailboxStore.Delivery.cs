@@ -26,12 +26,6 @@ public sealed partial class SqliteMailboxStore
     public async Task<IReadOnlyList<LocalDeliveryResult>> DeliverAsync(IReadOnlyList<LocalDeliveryItem> items, CancellationToken cancellationToken = default)
     {
         if (items.Count == 0) return [];
-        // Quota limits are read once per owner and batch, before the write lock is taken.
-        var limits = new Dictionary<AccountAddress, long?>();
-        foreach (var item in items)
-        {
-            if (!limits.ContainsKey(item.Owner)) limits[item.Owner] = await QuotaLimitAsync(item.Owner, cancellationToken);
-        }
         var results = new LocalDeliveryResult[items.Count];
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -40,7 +34,10 @@ public sealed partial class SqliteMailboxStore
             // Keys already delivered (a batch repeated after a crash, or the same key twice in this batch): no second copy.
             var delivered = await LoadDeliveryKeysAsync(connection, transaction, items.Select(i => i.DeliveryKey).OfType<string>());
             var rows = new Dictionary<(AccountAddress, string), MailboxRow?>();
+            // Each owner's quota and bytes held, read once per batch inside the write (one statement on the batch's
+            // connection, as an APPEND's check) instead of a settings transaction of its own before it.
             var used = new Dictionary<AccountAddress, long>();
+            var limits = new Dictionary<AccountAddress, long?>();
             var references = new Dictionary<string, (StoredBody Body, int Count)>(StringComparer.Ordinal);
             var touched = new HashSet<long>();
             for (var i = 0; i < items.Count; i++)
@@ -62,7 +59,7 @@ public sealed partial class SqliteMailboxStore
                     results[i] = new LocalDeliveryResult(null, MailboxError.NonExistent, MailboxException.NoSuchMailboxText);
                     continue;
                 }
-                if (!used.TryGetValue(item.Owner, out var bytes)) bytes = await UsedBytesAsync(connection, transaction, item.Owner);
+                if (!used.TryGetValue(item.Owner, out var bytes)) (limits[item.Owner], bytes) = await QuotaAndUsageAsync(connection, transaction, item.Owner);
                 var size = item.Body.Length + (item.Prefix?.Length ?? 0);
                 if (limits[item.Owner] is { } limit && bytes + size > limit)
                 {
@@ -78,7 +75,7 @@ public sealed partial class SqliteMailboxStore
                 if (item.DeliveryKey is { } newKey)
                 {
                     // Same transaction as the append: after a crash either both are there or neither is.
-                    await connection.ExecuteAsync(MailboxStoreSql.InsertDeliveryKey,
+                    await connection.ExecutePreparedAsync(MailboxStoreSql.InsertDeliveryKey,
                         new { key = newKey, mailboxId = row.Id, uidValidity = row.UidValidity, uid = (long)uid, now }, transaction);
                     delivered[newKey] = appended;
                 }

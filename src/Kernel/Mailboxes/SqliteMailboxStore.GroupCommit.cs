@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Dapper;
 using Kernel.Abstractions;
+using Kernel.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Kernel.Mailboxes;
@@ -112,7 +113,9 @@ public sealed partial class SqliteMailboxStore
             // durable before the rows that reference them: one fsync per folder for the batch (BodyStore). Before
             // BEGIN, so the database write lock is not held during the folder fsyncs.
             _bodies.SyncPublishedFolders();
-            await using var connection = await _database.OpenAsync(CancellationToken.None);
+            // A lent connection kept open between batches: the statements of the writes stay prepared on it (PreparedCommands).
+            await using var lease = await _database.RentAsync(CancellationToken.None);
+            var connection = lease.Connection;
             // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
             using var transaction = connection.BeginTransaction(deferred: false);
             // A lone write needs no savepoint: if it throws, the whole transaction is rolled back, as before.
@@ -177,7 +180,7 @@ public sealed partial class SqliteMailboxStore
     private async Task RecordChangesAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<KernelEvent> events, string origin)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var e in events) await connection.ExecuteAsync(MailboxStoreSql.InsertChange, MailboxChangeRow.From(e, origin, now), transaction);
+        foreach (var e in events) await connection.ExecutePreparedAsync(MailboxStoreSql.InsertChange, MailboxChangeRow.From(e, origin, now), transaction);
         if (now < Interlocked.Read(ref _nextChangePrune)) return;
         Interlocked.Exchange(ref _nextChangePrune, now + (long)ChangePruneInterval.TotalMilliseconds);
         await connection.ExecuteAsync(MailboxStoreSql.DeleteOldChanges, new { cutoff = now - (long)ChangeRetention.TotalMilliseconds }, transaction);

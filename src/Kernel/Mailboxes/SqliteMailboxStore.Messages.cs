@@ -191,7 +191,7 @@ public sealed partial class SqliteMailboxStore
         var size = body.Length + (prefix?.Length ?? 0);
         row.Messages++;
         row.Size += size;
-        await connection.ExecuteAsync(MailboxStoreSql.InsertMessage,
+        await connection.ExecutePreparedAsync(MailboxStoreSql.InsertMessage,
             new { id = row.Id, uid, flags = (int)flags, keywords, internalDate, size, modseq, bodyId = body.Id, prefix = prefix is { Length: > 0 } ? prefix : null }, transaction);
         return (uint)uid;
     }

@@ -171,8 +171,9 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
 
     private async Task<Access> AccessAsync(Principal principal, string mailbox, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        return await AccessAsync(connection, principal, mailbox, cancellationToken);
+        // A lent connection: the name, alias and row look-ups of every APPEND/SELECT/STATUS stay prepared on it.
+        await using var lease = await _database.RentAsync(cancellationToken);
+        return await AccessAsync(lease.Connection, principal, mailbox, cancellationToken);
     }
 
     // §5.6 [Decision]: each administrator access to another account's mailbox is logged at level Major, which maps to
@@ -284,13 +285,13 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     // ---------------------------------------------------------------- row access (the statements themselves: MailboxStoreSql)
 
     private static async Task<MailboxRow?> LoadRowAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
-        await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxByName,
+        await connection.QuerySingleOrDefaultPreparedAsync<MailboxRow>(MailboxStoreSql.SelectMailboxByName,
             new { account = owner.ToString(), name }, transaction);
 
     /// <summary>The row again inside a write transaction; gone or renamed meanwhile → no such mailbox.</summary>
     private static async Task<MailboxRow> ReloadAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row)
     {
-        var now = await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
+        var now = await connection.QuerySingleOrDefaultPreparedAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id = row.Id }, transaction);
         if (now is null || now.Name != row.Name || now.Account != row.Account) throw MailboxException.NonExistent();
         return now;
     }
@@ -298,7 +299,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// <summary>The row of an open view inside a write transaction: found by id (a rename keeps the view working); gone → no such mailbox.</summary>
     private static async Task<MailboxRow> ReloadByIdAsync(SqliteConnection connection, SqliteTransaction? transaction, long id, AccountAddress owner, long uidValidity)
     {
-        var now = await connection.QuerySingleOrDefaultAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id }, transaction);
+        var now = await connection.QuerySingleOrDefaultPreparedAsync<MailboxRow>(MailboxStoreSql.SelectMailboxById, new { id }, transaction);
         if (now is null || !now.IsSelectable || now.UidValidity != uidValidity || now.Account != owner.ToString()) throw MailboxException.NonExistent();
         return now;
     }
@@ -307,7 +308,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
         (await connection.QueryAsync<MailboxRow>(MailboxStoreSql.SelectMailboxesOfAccount, new { account = owner.ToString() }, transaction)).AsList();
 
     private static async Task<List<AclEntry>> LoadAclAsync(SqliteConnection connection, SqliteTransaction? transaction, long mailboxId) =>
-        (await connection.QueryAsync<(string Identifier, long Rights)>(MailboxStoreSql.SelectAcl,
+        (await connection.QueryPreparedAsync<(string Identifier, long Rights)>(MailboxStoreSql.SelectAcl,
             new { mailboxId }, transaction)).Select(e => new AclEntry(e.Identifier, (MailboxRights)e.Rights)).ToList();
 
     private static async Task<Dictionary<long, List<AclEntry>>> LoadAccountAclsAsync(SqliteConnection connection, AccountAddress owner)
@@ -323,7 +324,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     private static async Task<List<MailboxAlias>> LoadAliasesAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress account) =>
-        (await connection.QueryAsync<(string Alias, string Target)>(MailboxStoreSql.SelectAliases,
+        (await connection.QueryPreparedAsync<(string Alias, string Target)>(MailboxStoreSql.SelectAliases,
             new { account = account.ToString() }, transaction)).Select(a => new MailboxAlias(a.Alias, a.Target)).ToList();
 
     private static async Task<bool> HasChildrenAsync(SqliteConnection connection, SqliteTransaction? transaction, AccountAddress owner, string name) =>
@@ -366,7 +367,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     private static async Task SaveCountersAsync(SqliteConnection connection, SqliteTransaction transaction, MailboxRow row) =>
-        await connection.ExecuteAsync(MailboxStoreSql.UpdateMailboxCounters, row, transaction);
+        await connection.ExecutePreparedAsync(MailboxStoreSql.UpdateMailboxCounters, row, transaction);
 
     /// <summary>Releases one body reference per id; files whose last reference went are deleted after commit.</summary>
     private static async Task ReleaseBodiesAsync(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<string> bodyIds, Effects effects)
@@ -408,7 +409,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     }
 
     private static async Task<long> UsedBytesAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner) =>
-        await connection.ExecuteScalarAsync<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
+        await connection.ExecuteScalarPreparedAsync<long?>(MailboxStoreSql.UsedBytes, new { account = owner.ToString() }, transaction) ?? 0;
 
     /// <summary>
     /// Inside a write transaction: the owner's mailbox quota (null = unlimited) and the bytes their mailboxes hold, in
@@ -417,7 +418,7 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     /// </summary>
     private static async Task<(long? Limit, long Used)> QuotaAndUsageAsync(SqliteConnection connection, SqliteTransaction transaction, AccountAddress owner)
     {
-        var (text, used) = await connection.QuerySingleAsync<(string?, long)>(MailboxStoreSql.QuotaAndUsage,
+        var (text, used) = await connection.QuerySinglePreparedAsync<(string?, long)>(MailboxStoreSql.QuotaAndUsage,
             new { key = SettingKeys.MailboxQuotaBytes, scope = (int)SettingScopeKind.Account, domain = owner.Domain, account = owner.Name, owner = owner.ToString() },
             transaction);
         return (ParseQuota(text), used);

@@ -45,13 +45,13 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit).</summary>
     public void Insert(IReadOnlyList<NewMessage> messages)
     {
-        using var c = database.Open();
+        // A lent connection: these four statements stay prepared on it from one batch to the next (PreparedCommands).
+        using var lease = database.Rent();
+        var c = lease.Connection;
         using var tx = c.BeginTransaction();
-        using var insertMessage = c.CreateCommand();
-        insertMessage.Transaction = tx;
-        insertMessage.CommandText =
+        var insertMessage = c.Prepared(
             "INSERT INTO queue_messages (id, sender, envelope_id, ret, source, body_id, body_size, created, actions, routed) " +
-            "VALUES ($id, $sender, $envid, $ret, $source, $body, $size, $created, $actions, 0)";
+            "VALUES ($id, $sender, $envid, $ret, $source, $body, $size, $created, $actions, 0)", tx);
         var mId = insertMessage.Parameters.Add("$id", SqliteType.Text);
         var mSender = insertMessage.Parameters.Add("$sender", SqliteType.Text);
         var mEnvid = insertMessage.Parameters.Add("$envid", SqliteType.Text);
@@ -61,10 +61,8 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var mSize = insertMessage.Parameters.Add("$size", SqliteType.Integer);
         var mCreated = insertMessage.Parameters.Add("$created", SqliteType.Integer);
         var mActions = insertMessage.Parameters.Add("$actions", SqliteType.Text);
-        using var insertRecipient = c.CreateCommand();
-        insertRecipient.Transaction = tx;
-        insertRecipient.CommandText =
-            "INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, last_error) VALUES ($m, $idx, $address, $orcpt, $notify, $state, $error)";
+        var insertRecipient = c.Prepared(
+            "INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, last_error) VALUES ($m, $idx, $address, $orcpt, $notify, $state, $error)", tx);
         var rMessage = insertRecipient.Parameters.Add("$m", SqliteType.Text);
         var rIdx = insertRecipient.Parameters.Add("$idx", SqliteType.Integer);
         var rAddress = insertRecipient.Parameters.Add("$address", SqliteType.Text);
@@ -72,20 +70,14 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var rNotify = insertRecipient.Parameters.Add("$notify", SqliteType.Integer);
         var rState = insertRecipient.Parameters.Add("$state", SqliteType.Integer);
         var rError = insertRecipient.Parameters.Add("$error", SqliteType.Text);
-        using var addRef = c.CreateCommand();
-        addRef.Transaction = tx;
-        addRef.CommandText = "INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1";
+        var addRef = c.Prepared("INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1", tx);
         var bId = addRef.Parameters.Add("$id", SqliteType.Text);
         var bSize = addRef.Parameters.Add("$size", SqliteType.Integer);
-        using var addData = c.CreateCommand();
-        addData.Transaction = tx;
-        addData.CommandText = BodyStore.InsertDataSql;
+        var addData = c.Prepared(BodyStore.InsertDataSql, tx);
         var dId = addData.Parameters.Add("@id", SqliteType.Text);
         var dData = addData.Parameters.Add("@data", SqliteType.Blob);
-        using var addKey = c.CreateCommand();
-        addKey.Transaction = tx;
         // OR IGNORE: a repeated key must never fail the group commit of the other messages in the batch; the caller checks first.
-        addKey.CommandText = "INSERT OR IGNORE INTO generated_keys (key, message_id, created) VALUES ($key, $m, $created)";
+        var addKey = c.Prepared("INSERT OR IGNORE INTO generated_keys (key, message_id, created) VALUES ($key, $m, $created)", tx);
         var kKey = addKey.Parameters.Add("$key", SqliteType.Text);
         var kMessage = addKey.Parameters.Add("$m", SqliteType.Text);
         var kCreated = addKey.Parameters.Add("$created", SqliteType.Integer);

@@ -191,13 +191,19 @@ public sealed class BodyStore
     {
         if (body.IsInline && body.Data is null)
         {
-            if (await connection.ExecuteAsync(AddExistingReferenceSql, new { id = body.Id, count }, transaction) == 0)
+            if (await ExecuteAsync(connection, transaction, AddExistingReferenceSql, new { id = body.Id, count }) == 0)
                 throw new StoredBodyException($"message body {body.Id} is missing from the database");
             return;
         }
-        await connection.ExecuteAsync(AddReferenceSql, new { id = body.Id, size = body.Length, count }, transaction);
-        if (body.Data is { } data) await connection.ExecuteAsync(InsertDataSql, new { id = body.Id, data }, transaction);
+        await ExecuteAsync(connection, transaction, AddReferenceSql, new { id = body.Id, size = body.Length, count });
+        if (body.Data is { } data) await ExecuteAsync(connection, transaction, InsertDataSql, new { id = body.Id, data });
     }
+
+    // Prepared once on a SQLite connection (every APPEND and delivery runs these).
+    private static Task<int> ExecuteAsync(IDbConnection connection, IDbTransaction transaction, string sql, object param) =>
+        connection is SqliteConnection sqlite
+            ? sqlite.ExecutePreparedAsync(sql, param, (SqliteTransaction)transaction)
+            : connection.ExecuteAsync(sql, param, transaction);
 
     private const string AddReferenceSql =
         "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count";

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Dapper;
@@ -10,9 +11,22 @@ namespace Kernel.Storage;
 /// Several processes (a running server and the CLI) share it; busy_timeout makes writers wait instead of failing.
 /// Schema migrations are the numbered <c>Storage/Migrations/NNN_name.sql</c> files, applied once each, in order.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
+
+    /// <summary>
+    /// Open connections lent by <see cref="RentAsync"/> and given back, each with the commands it prepared
+    /// (<see cref="PreparedCommands"/>). Microsoft.Data.Sqlite's own pool keeps the native handle but finalizes every
+    /// statement at each close, so a pooled open parses every statement again; these stay open and keep them.
+    /// </summary>
+    private readonly ConcurrentBag<SqliteConnection> _idle = [];
+
+    private int _idleCount;
+    private volatile bool _disposed;
+
+    /// <summary>At most this many lent connections wait open (one per concurrent hot caller: writers, routing, IMAP sessions); more are closed.</summary>
+    private const int MaxIdle = 8;
 
     public SqliteDatabase(string dataDirectory)
     {
@@ -62,7 +76,7 @@ public sealed class SqliteDatabase
         using var pragma = connection.CreateCommand();
         pragma.CommandText = Pragmas;
         pragma.ExecuteNonQuery();
-        if (connection.Handle is { } handle) Configured.AddOrUpdate(handle, ConfiguredMark);
+        Configure(connection);
         return connection;
     }
 
@@ -74,8 +88,87 @@ public sealed class SqliteDatabase
         await using var pragma = connection.CreateCommand();
         pragma.CommandText = Pragmas;
         await pragma.ExecuteNonQueryAsync(cancellationToken);
-        if (connection.Handle is { } handle) Configured.AddOrUpdate(handle, ConfiguredMark);
+        Configure(connection);
         return connection;
+    }
+
+    /// <summary>
+    /// A connection kept open between callers, with the statements it already prepared: for the hot paths (the write
+    /// batches, routing and mailbox look-ups). Give it back by disposing the lease; one caller uses it at a time.
+    /// </summary>
+    public async ValueTask<RentedConnection> RentAsync(CancellationToken cancellationToken = default)
+    {
+        // As an open would: a cancelled caller gets no connection (a prepared statement itself runs to the end, as SQLite's do).
+        cancellationToken.ThrowIfCancellationRequested();
+        return new RentedConnection(this, TakeIdle() ?? await OpenAsync(cancellationToken));
+    }
+
+    /// <summary>As <see cref="RentAsync"/>, for a synchronous caller (the queue's submission writer).</summary>
+    public RentedConnection Rent() => new(this, TakeIdle() ?? Open());
+
+    private SqliteConnection? TakeIdle()
+    {
+        if (!_idle.TryTake(out var connection)) return null;
+        Interlocked.Decrement(ref _idleCount);
+        return connection;
+    }
+
+    /// <summary>Takes a lent connection back: kept when it is clean (no transaction left open), otherwise closed.</summary>
+    internal void Return(SqliteConnection connection)
+    {
+        // Not in autocommit mode: a transaction the caller did not end (it should have been rolled back by its
+        // disposal); such a connection is not handed to the next caller.
+        var clean = connection.State == System.Data.ConnectionState.Open && connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) != 0;
+        if (clean && !_disposed)
+        {
+            if (Interlocked.Increment(ref _idleCount) <= MaxIdle)
+            {
+                _idle.Add(connection);
+                if (_disposed) CloseIdle(); // disposed meanwhile: this one came after the sweep
+                return;
+            }
+            Interlocked.Decrement(ref _idleCount);
+        }
+        Close(connection);
+    }
+
+    /// <summary>
+    /// Closes the idle lent connections (shutdown); a connection still lent is closed when it comes back, and a caller
+    /// that still rents one (a late writer during shutdown) gets a fresh connection, closed after its use.
+    /// </summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        CloseIdle();
+    }
+
+    /// <summary>Closes the idle lent connections (shutdown, or a test that needs every handle opened anew).</summary>
+    internal void CloseIdle()
+    {
+        while (TakeIdle() is { } connection) Close(connection);
+    }
+
+    private static void Close(SqliteConnection connection)
+    {
+        PreparedCommands.Forget(connection);
+        connection.Dispose();
+    }
+
+    /// <summary>
+    /// Test hook: called with (database path, statement text) for every statement a connection of this process starts,
+    /// once set before the connection's native handle is opened (sqlite3_trace) — counts statements per message.
+    /// </summary>
+    internal static Action<string, string>? StatementTrace { get; set; }
+
+    private void Configure(SqliteConnection connection)
+    {
+        if (connection.Handle is not { } handle) return;
+        Configured.AddOrUpdate(handle, ConfiguredMark);
+        if (StatementTrace is { } trace)
+        {
+            var path = DatabasePath;
+            SQLitePCL.raw.sqlite3_trace(handle, (_, sql) => trace(path, sql), null);
+        }
     }
 
     /// <summary>Switches to WAL and applies every migration not yet applied, each in its own transaction.</summary>
