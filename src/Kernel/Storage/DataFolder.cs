@@ -13,6 +13,13 @@ public sealed class DataFolder
 {
     public const string DatabaseFileName = "kernel.db";
 
+    /// <summary>
+    /// Written beside the database once it holds a store (<see cref="MarkStore"/>): the sign of earlier use that does not
+    /// depend on files the database refers to. Small bodies live inside the database (BodyStore), so a folder whose
+    /// mail was all small shows no body file once its database is gone — the marker still says a store was here.
+    /// </summary>
+    public const string StoreMarkerFileName = "kernel.store";
+
     /// <summary>Sub-folders whose files are data the database refers to (or a plugin's own state).</summary>
     private static readonly string[] DataSubfolders = ["bodies", "files", "plugins"];
 
@@ -121,9 +128,26 @@ public sealed class DataFolder
         }
     }
 
-    /// <summary>What shows the folder was used before: a file under bodies/, files/ or plugins/, or a non-empty write-ahead log.</summary>
+    /// <summary>
+    /// Marks <paramref name="folder"/> as holding a store (once; fsynced with its name): from then on a missing or
+    /// empty database there is refused, never replaced by a fresh store.
+    /// </summary>
+    public static void MarkStore(string folder)
+    {
+        var marker = System.IO.Path.Combine(folder, StoreMarkerFileName);
+        if (File.Exists(marker)) return;
+        using (var file = new FileStream(marker, FileMode.Create, FileAccess.Write, FileShare.Read))
+        {
+            file.Write("This folder holds a Kernel store; its database is kernel.db. Restore it from a backup if it is lost.\n"u8);
+            file.Flush(flushToDisk: true);
+        }
+        DirectorySync.Flush(folder);
+    }
+
+    /// <summary>What shows the folder was used before: the store marker, a file under bodies/, files/ or plugins/, or a non-empty write-ahead log.</summary>
     private static string? SignOfUse(string folder)
     {
+        if (File.Exists(System.IO.Path.Combine(folder, StoreMarkerFileName))) return StoreMarkerFileName;
         var wal = System.IO.Path.Combine(folder, DatabaseFileName + "-wal");
         if (File.Exists(wal) && new FileInfo(wal).Length > 0) return $"{DatabaseFileName}-wal";
         foreach (var name in DataSubfolders)

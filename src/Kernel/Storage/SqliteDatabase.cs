@@ -195,6 +195,9 @@ public sealed class SqliteDatabase : IDisposable
                 new { number, name, applied = DateTimeOffset.UtcNow.ToString("O") }, tx);
             tx.Commit();
         }
+        // After the schema is durable: a marker without a store would only make the folder refuse to start (fixable),
+        // a store without a marker could later be replaced by an empty one (DataFolder.SignOfUse).
+        DataFolder.MarkStore(DataDirectory);
     }
 
     private static IEnumerable<(long Number, string Name, string Sql)> LoadMigrations()

@@ -42,6 +42,26 @@ public abstract class DataFolderFaultContract<TProvider> where TProvider : IData
     [Theory]
     [InlineData(DatabaseFault.Missing)]
     [InlineData(DatabaseFault.Empty)]
+    public async Task AStoreWhoseMailWasAllInsideTheDatabaseIsRefusedToo(DatabaseFault fault)
+    {
+        // Small bodies live inside the database (the default): no body file shows the folder was used, the store
+        // marker does — serve and the first set-up step refuse instead of starting an empty store in its place.
+        using var data = new TempDataFolder();
+        using var plugins = new TempDataFolder();
+        CliAssert.Ok(await RunAsync(data.Path, plugins.Path, null, inlineBodies: true, "domain", "add", "test.dom"));
+        CliAssert.Ok(await RunAsync(data.Path, plugins.Path, null, inlineBodies: true, "account", "add", "alice@test.dom", "--password", "pw"));
+        CliAssert.Ok(await RunAsync(data.Path, plugins.Path, Message, inlineBodies: true, "submit", "--from", "bob@test.dom", "alice@test.dom"));
+        Assert.Empty(Bodies(data.Path));
+        Provider.Damage(data.Path, fault);
+
+        CliAssert.FailsWithOneLine(await RunAsync(data.Path, plugins.Path, null, inlineBodies: true, "serve"), Provider.DatabaseName, "restore");
+        CliAssert.FailsWithOneLine(await RunAsync(data.Path, plugins.Path, null, inlineBodies: true, "domain", "add", "other.dom"), Provider.DatabaseName);
+        if (fault == DatabaseFault.Missing) Assert.False(File.Exists(Path.Combine(data.Path, Provider.DatabaseName)), "a fresh database was created over a lost store");
+    }
+
+    [Theory]
+    [InlineData(DatabaseFault.Missing)]
+    [InlineData(DatabaseFault.Empty)]
     [InlineData(DatabaseFault.Garbage)]
     [InlineData(DatabaseFault.GarbagePages)]
     public async Task CliCommandsRefuseADamagedStoreWithOneLine(DatabaseFault fault)
@@ -125,7 +145,10 @@ public abstract class DataFolderFaultContract<TProvider> where TProvider : IData
     // Every body a file (InlineBodyLimit=0): the contract is about body files surviving a damaged database. A small body
     // kept inside the database (the default) lives and dies with it, like the rows that reference it.
     private Task<CliResult> RunAsync(string data, string plugins, string? input, params string[] args) =>
-        KernelCli.RunAsync(data, input, [.. args, $"--Kernel:PluginsDirectory={plugins}", "--Kernel:Storage:InlineBodyLimit=0", .. Provider.Arguments], TimeSpan.FromSeconds(60));
+        RunAsync(data, plugins, input, inlineBodies: false, args);
+
+    private Task<CliResult> RunAsync(string data, string plugins, string? input, bool inlineBodies, params string[] args) =>
+        KernelCli.RunAsync(data, input, [.. args, $"--Kernel:PluginsDirectory={plugins}", .. (inlineBodies ? [] : new[] { "--Kernel:Storage:InlineBodyLimit=0" }), .. Provider.Arguments], TimeSpan.FromSeconds(60));
 
     /// <summary>Every body file with its content hash.</summary>
     private static IReadOnlyDictionary<string, string> Bodies(string data)

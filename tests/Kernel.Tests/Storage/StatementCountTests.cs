@@ -95,7 +95,8 @@ public sealed class StatementCountTests(ITestOutputHelper output) : IAsyncLifeti
         // message: counted are the statements and transactions that touch this message or its recipient's domain.
         var own = OwnStatements(statements, queueId!, "company.dom");
         output.WriteLine($"of which the message's own: {own}");
-        Assert.InRange(own, 1, 31);
+        // 31 measured before small bodies moved into the database; the body's bytes (body_data, 015) are one more.
+        Assert.InRange(own, 1, 32);
     }
 
     /// <summary>Statements that name one of <paramref name="markers"/>, a transaction counting whole when any of its statements does.</summary>
