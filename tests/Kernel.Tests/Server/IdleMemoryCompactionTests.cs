@@ -12,8 +12,8 @@ public sealed class IdleMemoryCompactionTests
 {
     private const long MiB = 1 << 20;
 
-    // 500 ms ticks, 2 s quiet = 4 quiet ticks, a burst of 16 MiB, idle below 128 KiB per tick
-    private static readonly IdleMemoryCompactionOptions Options = new();
+    // 500 ms ticks, 2 s quiet = 4 quiet ticks, a burst of 16 MiB (the default is 4), idle below 128 KiB per tick
+    private static readonly IdleMemoryCompactionOptions Options = new() { MinAllocated = 16 * MiB };
 
     [Fact]
     public void Compacts_once_after_a_burst_and_four_quiet_ticks()
