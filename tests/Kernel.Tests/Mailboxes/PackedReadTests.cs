@@ -64,16 +64,6 @@ public sealed class PackedReadTests : IDisposable
         Assert.Empty(await view.SearchAsync(new MessageQuery { FlagsSet = MessageFlags.Deleted }));
     }
 
-    [Fact]
-    public void A_packed_value_out_of_uid_order_is_sorted_and_a_malformed_one_is_refused()
-    {
-        var summaries = SqliteMailboxStore.ParsePackedSummaries("5 1 0 10 3 a b\n2 0 1000 20 4"u8, null);
-        Assert.Equal([2u, 5u], summaries.Select(m => m.Uid));
-        Assert.Equal(["a", "b"], summaries[1].Keywords);
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1000), summaries[0].InternalDate);
-        Assert.Throws<InvalidDataException>(() => SqliteMailboxStore.ParsePackedSummaries("x 1 0 10 3"u8, null));
-    }
-
     [Theory]
     [InlineData("Subject: Quarterly\r\n Report\r\n", true)] // across a fold, another case
     [InlineData("Subject: quarterly  report\r\n", false)]
