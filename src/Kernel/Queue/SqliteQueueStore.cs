@@ -70,9 +70,10 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var rNotify = insertRecipient.Parameters.Add("$notify", SqliteType.Integer);
         var rState = insertRecipient.Parameters.Add("$state", SqliteType.Integer);
         var rError = insertRecipient.Parameters.Add("$error", SqliteType.Text);
-        var addRef = c.Prepared("INSERT INTO bodies (id, size, refs) VALUES ($id, $size, 1) ON CONFLICT(id) DO UPDATE SET refs = refs + 1", tx);
-        var bId = addRef.Parameters.Add("$id", SqliteType.Text);
-        var bSize = addRef.Parameters.Add("$size", SqliteType.Integer);
+        var addRef = c.Prepared(BodyStore.AddReferenceSql, tx);
+        var bId = addRef.Parameters.Add("@id", SqliteType.Text);
+        var bSize = addRef.Parameters.Add("@size", SqliteType.Integer);
+        addRef.Parameters.Add("@count", SqliteType.Integer).Value = 1;
         var addData = c.Prepared(BodyStore.InsertDataSql, tx);
         var dId = addData.Parameters.Add("@id", SqliteType.Text);
         var dData = addData.Parameters.Add("@data", SqliteType.Blob);

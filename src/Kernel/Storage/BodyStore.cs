@@ -205,7 +205,8 @@ public sealed class BodyStore
             ? sqlite.ExecutePreparedAsync(sql, param, (SqliteTransaction)transaction)
             : connection.ExecuteAsync(sql, param, transaction);
 
-    private const string AddReferenceSql =
+    /// <summary>A body's reference row, inserted on first use and counted up after (the queue's batch insert binds it too).</summary>
+    internal const string AddReferenceSql =
         "INSERT INTO bodies (id, size, refs) VALUES (@id, @size, @count) ON CONFLICT(id) DO UPDATE SET refs = refs + @count";
     private const string AddExistingReferenceSql = "UPDATE bodies SET refs = refs + @count WHERE id = @id";
 
