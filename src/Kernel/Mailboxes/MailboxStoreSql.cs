@@ -212,11 +212,8 @@ internal static class MailboxStoreSql
 
     public const string DeleteMessagesOfMailbox = "DELETE FROM mailbox_messages WHERE mailbox_id = @mailboxId";
 
-    /// <summary>STATUS: how many messages lack the flag <c>@seen</c>, and the lowest such UID.</summary>
-    public const string CountUnseen = "SELECT COUNT(*), MIN(uid) FROM mailbox_messages WHERE mailbox_id = @id AND (flags & @seen) = 0";
-
-    /// <summary>STATUS: the distinct keyword lists in use (space separated; the caller splits them).</summary>
-    public const string SelectKeywordLists = "SELECT DISTINCT keywords FROM mailbox_messages WHERE mailbox_id = @id AND keywords <> ''";
+    /// <summary>SELECT/STATUS: a mailbox's snapshot (<see cref="MailboxSnapshot"/>) in one pass over its messages.</summary>
+    public const string SelectSnapshot = "SELECT uid, flags, keywords FROM mailbox_messages WHERE mailbox_id = @mailboxId ORDER BY uid";
 
     // --- Expunge tombstones (RFC 7162 QRESYNC) ---
 

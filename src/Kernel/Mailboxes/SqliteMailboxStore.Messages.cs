@@ -19,14 +19,12 @@ public sealed partial class SqliteMailboxStore
         return await StatusAsync(connection, access.Target!.Display, access.Row!, access.Rights.Rights);
     }
 
-    private static async Task<MailboxStatus> StatusAsync(SqliteConnection connection, string display, MailboxRow row, MailboxRights rights)
+    /// <summary>STATUS of a resolved mailbox, from its snapshot (SqliteMailboxStore.Snapshots.cs).</summary>
+    private async Task<MailboxStatus> StatusAsync(SqliteConnection connection, string display, MailboxRow row, MailboxRights rights)
     {
-        var (unseen, firstUnseen) = await connection.QuerySingleAsync<(long, long?)>(
-            MailboxStoreSql.CountUnseen, new { id = row.Id, seen = (int)MessageFlags.Seen });
-        var keywords = (await connection.QueryAsync<string>(MailboxStoreSql.SelectKeywordLists, new { id = row.Id }))
-            .SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        return new MailboxStatus(display, (uint)row.UidValidity, (uint)row.UidNext, (ulong)row.HighestModseq, (int)row.Messages,
-            (int)unseen, firstUnseen is null ? null : (uint)firstUnseen.Value, row.Size, rights, keywords);
+        var (snapshot, now) = await SnapshotAsync(connection, row);
+        return new MailboxStatus(display, (uint)now.UidValidity, (uint)now.UidNext, (ulong)now.HighestModseq, (int)now.Messages,
+            snapshot.Unseen, snapshot.FirstUnseen, now.Size, rights, snapshot.Keywords);
     }
 
     public async Task<IReadOnlyList<MessageSummary>> FetchAsync(Principal principal, string mailbox, UidSet uids, ulong? changedSince = null, CancellationToken cancellationToken = default)

@@ -236,11 +236,15 @@ public sealed partial class SqliteMailboxStore
         return structure;
     }
 
+    private static readonly MessageQuery EveryMessage = new();
+
     internal async Task<IReadOnlyList<uint>> ViewSearchAsync(MailboxView view, MessageQuery query, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         await using (connection)
         {
+            // Every message (what SELECT asks for its sequence map): the mailbox's snapshot.
+            if (query == EveryMessage) return (await SnapshotAsync(connection, row)).Snapshot.Uids;
             var parameters = new DynamicParameters();
             parameters.Add("mailboxId", row.Id);
             var ranges = UidRanges(parameters, query.Uids);
