@@ -2,7 +2,6 @@ using System.Text;
 using Kernel.Abstractions;
 using Kernel.Storage;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Kernel.Mailboxes;
 
@@ -32,31 +31,25 @@ public sealed partial class SqliteMailboxStore
 
     private static MailboxSnapshot ReadSnapshot(SqliteConnection connection, MailboxRow row)
     {
-        var db = connection.Handle!;
-        var rc = raw.sqlite3_prepare_v2(db, MailboxStoreSql.SelectSnapshot, out sqlite3_stmt statement);
-        if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-        using (statement)
+        using var rows = new SqliteRows(connection, MailboxStoreSql.SelectSnapshot);
+        rows.Bind("@mailboxId", row.Id);
+        var uids = new UidRuns.Builder();
+        var unseen = 0;
+        uint? firstUnseen = null;
+        HashSet<string>? keywordLists = null;
+        while (rows.Step())
         {
-            Bind(statement, "@mailboxId", row.Id);
-            var uids = new UidRuns.Builder();
-            var unseen = 0;
-            uint? firstUnseen = null;
-            HashSet<string>? keywordLists = null;
-            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            var uid = (uint)rows.Int64(0);
+            uids.Add(uid);
+            if (((MessageFlags)rows.Int64(1) & MessageFlags.Seen) == 0)
             {
-                var uid = (uint)raw.sqlite3_column_int64(statement, 0);
-                uids.Add(uid);
-                if (((MessageFlags)raw.sqlite3_column_int64(statement, 1) & MessageFlags.Seen) == 0)
-                {
-                    unseen++;
-                    firstUnseen ??= uid;
-                }
-                var keywordBytes = raw.sqlite3_column_blob(statement, 2);
-                if (keywordBytes.Length > 0) (keywordLists ??= new(StringComparer.Ordinal)).Add(Encoding.UTF8.GetString(keywordBytes));
+                unseen++;
+                firstUnseen ??= uid;
             }
-            if (rc != raw.SQLITE_DONE) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-            var keywords = keywordLists is null ? [] : keywordLists.SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            return new MailboxSnapshot(row, uids.Build(), unseen, firstUnseen, keywords);
+            var keywordBytes = rows.Bytes(2);
+            if (keywordBytes.Length > 0) (keywordLists ??= new(StringComparer.Ordinal)).Add(Encoding.UTF8.GetString(keywordBytes));
         }
+        var keywords = keywordLists is null ? [] : keywordLists.SelectMany(k => k.Split(' ')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return new MailboxSnapshot(row, uids.Build(), unseen, firstUnseen, keywords);
     }
 }

@@ -2,15 +2,15 @@ using System.Buffers.Text;
 using System.Text;
 using Dapper;
 using Kernel.Abstractions;
+using Kernel.Storage;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Kernel.Mailboxes;
 
 // Summaries and UID lists for the view (IMailboxView.FetchAsync, SearchAsync; issue 11, FETCH 1:* FLAGS latency). A
 // Microsoft.Data.Sqlite reader loop makes about a dozen native calls per message (a type check before each value, the
 // statement's SafeHandle and SQLite's connection mutex each time): on a 10,000-message mailbox that was most of the
-// command's CPU. Summaries are stepped through SQLite's C API directly (integers read as integers); UID lists are
+// command's CPU. Summaries are stepped through SQLite's C API directly (SqliteRows: integers read as integers); UID lists are
 // packed by SQLite into one text value and parsed from bytes.
 public sealed partial class SqliteMailboxStore
 {
@@ -23,45 +23,32 @@ public sealed partial class SqliteMailboxStore
     private static List<MessageSummary> RawSummaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince)
     {
         var ranges = uids.Ranges.Count > 32 ? (int?)null : uids.Ranges.Count;
-        var db = connection.Handle!;
-        var rc = raw.sqlite3_prepare_v2(db, MailboxStoreSql.SelectSummaries(ranges, (long?)changedSince), out sqlite3_stmt statement);
-        if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-        using (statement)
+        using var rows = new SqliteRows(connection, MailboxStoreSql.SelectSummaries(ranges, (long?)changedSince));
+        rows.Bind("@mailboxId", mailboxId);
+        for (var i = 0; i < (ranges ?? 0); i++)
         {
-            Bind(statement, "@mailboxId", mailboxId);
-            for (var i = 0; i < (ranges ?? 0); i++)
-            {
-                Bind(statement, $"@f{i}", uids.Ranges[i].First);
-                Bind(statement, $"@l{i}", uids.Ranges[i].Last);
-            }
-            var found = new List<MessageSummary>();
-            Dictionary<string, string[]>? keywordLists = null;
-            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
-            {
-                var uid = (uint)raw.sqlite3_column_int64(statement, 0);
-                if (ranges is null && !uids.Contains(uid)) continue;
-                IReadOnlyList<string> keywords = [];
-                var keywordBytes = raw.sqlite3_column_blob(statement, 2);
-                if (keywordBytes.Length > 0)
-                {
-                    var text = Encoding.UTF8.GetString(keywordBytes);
-                    keywordLists ??= new Dictionary<string, string[]>(StringComparer.Ordinal);
-                    if (!keywordLists.TryGetValue(text, out var list)) keywordLists[text] = list = text.Split(' ');
-                    keywords = list;
-                }
-                found.Add(new MessageSummary(uid, (MessageFlags)raw.sqlite3_column_int64(statement, 1), keywords,
-                    DateTimeOffset.FromUnixTimeMilliseconds(raw.sqlite3_column_int64(statement, 3)), raw.sqlite3_column_int64(statement, 4),
-                    (ulong)raw.sqlite3_column_int64(statement, 5)));
-            }
-            if (rc != raw.SQLITE_DONE) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-            return found;
+            rows.Bind($"@f{i}", uids.Ranges[i].First);
+            rows.Bind($"@l{i}", uids.Ranges[i].Last);
         }
-    }
-
-    private static void Bind(sqlite3_stmt statement, string name, long value)
-    {
-        var index = raw.sqlite3_bind_parameter_index(statement, name);
-        if (index > 0) raw.sqlite3_bind_int64(statement, index, value);
+        var found = new List<MessageSummary>();
+        Dictionary<string, string[]>? keywordLists = null;
+        while (rows.Step())
+        {
+            var uid = (uint)rows.Int64(0);
+            if (ranges is null && !uids.Contains(uid)) continue;
+            IReadOnlyList<string> keywords = [];
+            var keywordBytes = rows.Bytes(2);
+            if (keywordBytes.Length > 0)
+            {
+                var text = Encoding.UTF8.GetString(keywordBytes);
+                keywordLists ??= new Dictionary<string, string[]>(StringComparer.Ordinal);
+                if (!keywordLists.TryGetValue(text, out var list)) keywordLists[text] = list = text.Split(' ');
+                keywords = list;
+            }
+            found.Add(new MessageSummary(uid, (MessageFlags)rows.Int64(1), keywords,
+                DateTimeOffset.FromUnixTimeMilliseconds(rows.Int64(3)), rows.Int64(4), (ulong)rows.Int64(5)));
+        }
+        return found;
     }
 
     /// <summary>
