@@ -130,7 +130,7 @@ internal sealed partial class ImapSession
             _out.Raw(")\r\n"u8);
             // Bounded output buffering: flush once 64 KiB are waiting (bodies: a few per send instead of one send
             // each), and at least every 256 messages.
-            if (++count % 256 == 0 || !_out.Output.CanGetUnflushedBytes || _out.Output.UnflushedBytes >= FlushThreshold) await _out.FlushAsync(ct);
+            if (++count % 256 == 0 || _out.Unflushed is not < FlushThreshold) await _out.FlushAsync(ct);
         }
         return true;
     }

@@ -38,8 +38,9 @@ internal sealed partial class ImapSession(IConnection connection, ImapServices s
             await _out.FlushAsync(ct);
             while (_state != SessionState.Logout)
             {
-                if (!await ReadAndRunAsync(ct)) break;
-                await _out.FlushAsync(ct);
+                var goOn = await ReadAndRunAsync(ct);
+                await _out.FlushAsync(ct); // also the last words (LOGOUT's BYE, a BYE at a limit) before the close
+                if (!goOn) break;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -55,6 +55,39 @@ public sealed class CommandReaderTests
     }
 
     [Fact]
+    public async Task Response_writer_keeps_the_order_of_small_writes_large_writes_and_direct_pipe_use_across_blocks()
+    {
+        // Small writes gather in a block of the pipe's memory; a large write, or a caller that takes the pipe itself
+        // (a literal streamed into it), must find everything before it already handed over, in order.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var w = new ResponseWriter(() => pipe.Writer);
+        var expected = new StringBuilder();
+        for (var i = 0; i < 3000; i++)
+        {
+            var flags = new string('x', i % 37); // strings and numbers of every length meet the block's end
+            w.Raw("* ").Number(i).Raw(" FETCH (UID "u8).Number((ulong)i + 7).Raw(" FLAGS (" + flags).Raw(")\r\n"u8);
+            expected.Append($"* {i} FETCH (UID {i + 7} FLAGS ({flags})\r\n");
+            if (i % 700 == 0)
+            {
+                var large = new string((char)('a' + i % 26), 20_000);
+                w.Raw(large).Raw(Encoding.ASCII.GetBytes(large));
+                expected.Append(large).Append(large);
+            }
+            if (i % 900 == 0)
+            {
+                w.Output.Write("direct"u8);
+                expected.Append("direct");
+            }
+            if (i % 1000 == 0) Assert.Equal(Encoding.ASCII.GetByteCount(expected.ToString()), w.Unflushed);
+        }
+        await w.FlushAsync(default);
+        Assert.Equal(0, w.Unflushed);
+        await pipe.Writer.CompleteAsync();
+        var result = await pipe.Reader.ReadAsync();
+        Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(result.Buffer.ToArray()));
+    }
+
+    [Fact]
     public async Task Response_writer_quotes_or_uses_literals()
     {
         var pipe = new Pipe();

@@ -81,11 +81,12 @@ public sealed class Utf8MailboxNameTests
     [InlineData("Küche & Café", false, "\"K&APw-che &- Caf&AOk-\"")]
     [InlineData("Grüße", false, "Gr&APwA3w-e")]
     [InlineData("a&b", false, "a&-b")]
-    public void Names_are_written_in_the_session_mode(string name, bool utf8, string wire)
+    public async Task Names_are_written_in_the_session_mode(string name, bool utf8, string wire)
     {
         var pipe = new Pipe();
         var writer = new ResponseWriter(() => pipe.Writer) { Utf8Names = utf8 };
         writer.Mailbox(name);
+        await writer.FlushAsync(default);
         pipe.Writer.Complete();
         Assert.True(pipe.Reader.TryRead(out var result));
         Assert.Equal(wire, Encoding.UTF8.GetString(result.Buffer.ToArray()));
