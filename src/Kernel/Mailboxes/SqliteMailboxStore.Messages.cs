@@ -33,30 +33,7 @@ public sealed partial class SqliteMailboxStore
         var access = await AccessAsync(connection, principal, mailbox, cancellationToken);
         Require(access, MailboxRights.Read);
         RequireSelectable(access);
-        return await SummariesAsync(connection, access.Row!.Id, uids, changedSince);
-    }
-
-    /// <summary>
-    /// Summaries straight from one reader loop over typed columns — no row object, body id or prefix per message
-    /// (FETCH 1:* FLAGS of a 10,000-message mailbox reads 10,000 rows; issue 11); a message without keywords shares
-    /// the empty list. Many UID ranges are filtered here, a few in SQL (as <see cref="LoadMessagesAsync"/>).
-    /// </summary>
-    private static async Task<List<MessageSummary>> SummariesAsync(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince)
-    {
-        var parameters = new DynamicParameters();
-        parameters.Add("mailboxId", mailboxId);
-        var ranges = UidRanges(parameters, uids);
-        var found = new List<MessageSummary>();
-        await using var reader = await connection.ExecuteReaderAsync(MailboxStoreSql.SelectSummaries(ranges, (long?)changedSince), parameters);
-        while (reader.Read())
-        {
-            var uid = (uint)reader.GetInt64(0);
-            if (ranges is null && !uids.Contains(uid)) continue;
-            var keywords = reader.GetString(2);
-            found.Add(new MessageSummary(uid, (MessageFlags)reader.GetInt64(1), keywords.Length == 0 ? [] : keywords.Split(' '),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetInt64(4), (ulong)reader.GetInt64(5)));
-        }
-        return found;
+        return ReadSummaries(connection, access.Row!.Id, uids, changedSince);
     }
 
     public async Task<MessageBody?> OpenMessageAsync(Principal principal, string mailbox, uint uid, CancellationToken cancellationToken = default)

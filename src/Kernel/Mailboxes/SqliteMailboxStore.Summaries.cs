@@ -15,12 +15,13 @@ namespace Kernel.Mailboxes;
 public sealed partial class SqliteMailboxStore
 {
     /// <summary>
-    /// What <see cref="SummariesAsync"/> gives, stepped straight through SQLite's C API: per message one step and six
-    /// column reads of integers (keywords only when there are some), no text round trip. Packing the rows into one
-    /// text value (the earlier way) spent most of the command's SQLite time turning integers into text and back.
-    /// Keyword lists equal between messages share one array (interned per read).
+    /// Message summaries in UID order (FETCH's flags, size, dates, modseq) for the view and the name-based call alike,
+    /// stepped straight through SQLite's C API (<see cref="SqliteRows"/>): per message one step and six column reads
+    /// of integers (keywords only when there are some), no text round trip. Packing the rows into one text value (the
+    /// earlier way) spent most of the command's SQLite time turning integers into text and back. Keyword lists equal
+    /// between messages share one array (interned per read).
     /// </summary>
-    private static List<MessageSummary> RawSummaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince)
+    private static List<MessageSummary> ReadSummaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince)
     {
         var ranges = uids.Ranges.Count > 32 ? (int?)null : uids.Ranges.Count;
         using var rows = new SqliteRows(connection, MailboxStoreSql.SelectSummaries(ranges, (long?)changedSince));

@@ -70,7 +70,7 @@ public sealed partial class SqliteMailboxStore
     internal async Task<IReadOnlyList<MessageSummary>> ViewFetchAsync(MailboxView view, UidSet uids, ulong? changedSince, CancellationToken cancellationToken)
     {
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
-        await using (connection) return RawSummaries(connection, row.Id, uids, changedSince);
+        await using (connection) return ReadSummaries(connection, row.Id, uids, changedSince);
     }
 
     internal async Task<IReadOnlyList<uint>> ViewVanishedAsync(MailboxView view, ulong sinceModSeq, UidSet? uids, CancellationToken cancellationToken)
