@@ -42,8 +42,13 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         return file.Length == message.BodySize ? null : $"message body file {body.FilePath} is truncated ({file.Length} of {message.BodySize} bytes)";
     }
 
-    /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit).</summary>
-    public void Insert(IReadOnlyList<NewMessage> messages)
+    /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit), in this process's write turn.</summary>
+    public async Task InsertAsync(IReadOnlyList<NewMessage> messages)
+    {
+        using (await database.EnterWriteAsync()) Insert(messages);
+    }
+
+    private void Insert(IReadOnlyList<NewMessage> messages)
     {
         // A lent connection: these four statements stay prepared on it from one batch to the next (PreparedCommands).
         using var lease = database.Rent();
@@ -129,6 +134,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     public async Task<IReadOnlyList<QueuedMessage>> ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit)
     {
         await using var c = await database.OpenAsync();
+        using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var messages = (await c.QueryAsync<MessageRow>(
             $"UPDATE queue_messages SET lease_owner = @owner, lease_until = @leaseUntil WHERE seq IN " +
@@ -157,6 +163,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt)
     {
         await using var c = await database.OpenAsync();
+        using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var ids = retryAt.Keys.ToList();
         var owned = (await c.QueryAsync<string>("SELECT id FROM queue_messages WHERE id IN @ids AND lease_owner = @owner AND routed = 0", new { ids, owner }, tx))
@@ -318,6 +325,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var found = new HashSet<string>(StringComparer.Ordinal);
         List<string> dead;
         await using (var c = await database.OpenAsync())
+        using (await database.EnterWriteAsync())
         using (var tx = c.BeginTransaction())
         {
             foreach (var (messageId, updates) in batch)
