@@ -128,12 +128,14 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     /// <summary>The keys of the copies an original made are only needed while the original may be routed again.</summary>
     private static Task ForgetGeneratedKeysAsync(SqliteConnection c, SqliteTransaction tx, string originalId) =>
         // Keys start with "{originalId}/": a range on the primary key ('0' is the character after '/').
-        c.ExecuteAsync("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
+        c.ExecutePreparedAsync("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
 
     /// <summary>Claims up to <paramref name="limit"/> messages not yet routed whose lease is free or expired.</summary>
     public async Task<IReadOnlyList<QueuedMessage>> ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit)
     {
-        await using var c = await database.OpenAsync();
+        // A lent connection: the statements below stay prepared on it between batches (PreparedCommands).
+        await using var lease = await database.RentAsync();
+        var c = lease.Connection;
         using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var messages = (await c.QueryAsync<MessageRow>(
@@ -162,7 +164,9 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     public async Task<(IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies)> CompleteRoutingAsync(
         string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt)
     {
-        await using var c = await database.OpenAsync();
+        // A lent connection: the statements below stay prepared on it between batches (PreparedCommands).
+        await using var lease = await database.RentAsync();
+        var c = lease.Connection;
         using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var ids = retryAt.Keys.ToList();
@@ -173,7 +177,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         foreach (var id in owned)
         {
             var retry = retryAt[id];
-            await c.ExecuteAsync(retry is null
+            await c.ExecutePreparedAsync(retry is null
                 ? "UPDATE queue_messages SET routed = 1, lease_owner = NULL, lease_until = NULL, actions = NULL WHERE id = @id"
                 : "UPDATE queue_messages SET lease_owner = NULL, lease_until = @retry, actions = NULL WHERE id = @id", new { id, retry }, tx);
         }
@@ -212,7 +216,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         {
             if (u.Idx is { } idx)
             {
-                changed += await c.ExecuteAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
+                changed += await c.ExecutePreparedAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
                           "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince, " +
                           "plugin_failures = @PluginFailures WHERE message_id = @MessageId AND idx = @idx",
                     new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince,
@@ -240,7 +244,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var dead = new List<string>();
         foreach (var (id, bodyId) in finished)
         {
-            await c.ExecuteAsync("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
+            await c.ExecutePreparedAsync("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
             await ForgetGeneratedKeysAsync(c, tx, id);
             if (await BodyStore.ReleaseReferenceAsync(c, tx, bodyId)) dead.Add(bodyId);
         }
@@ -324,10 +328,11 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         List<string> dead;
-        await using (var c = await database.OpenAsync())
+        await using (var lease = await database.RentAsync())
         using (await database.EnterWriteAsync())
-        using (var tx = c.BeginTransaction())
+        using (var tx = lease.Connection.BeginTransaction())
         {
+            var c = lease.Connection;
             foreach (var (messageId, updates) in batch)
             {
                 if (await ApplyUpdatesAsync(c, tx, updates) > 0) found.Add(messageId);
