@@ -99,7 +99,7 @@ internal static class GracefulClose
     /// about a quarter of the kernel's CPU under the one-message-per-connection SMTP bench (bench/Smtp/RESULTS.md,
     /// 2026-12-03 23:13Z), exception unwinding and stack-trace work for the normal end of a session.
     /// </summary>
-    private sealed class QuietReceiver : SocketAsyncEventArgs
+    internal sealed class QuietReceiver : SocketAsyncEventArgs
     {
         private TaskCompletionSource<int>? _done;
 
