@@ -116,6 +116,8 @@ public sealed partial class SqliteMailboxStore
             // A lent connection kept open between batches: the statements of the writes stay prepared on it (PreparedCommands).
             await using var lease = await _database.RentAsync(CancellationToken.None);
             var connection = lease.Connection;
+            // This process's write turn (SqliteDatabase.EnterWriteAsync): no sleeping in SQLite's busy handler behind the queue's writers.
+            using var turn = await _database.EnterWriteAsync();
             // deferred: false is BEGIN IMMEDIATE: the write lock up front, so two writers never deadlock upgrading a read lock.
             using var transaction = connection.BeginTransaction(deferred: false);
             // A lone write needs no savepoint: if it throws, the whole transaction is rolled back, as before.

@@ -170,7 +170,7 @@ public sealed partial class SqliteMessageQueue : IMessageQueue, IAsyncDisposable
                 // The bodies' names (renamed into place before their submissions were handed over) are made durable
                 // before the rows that reference them: one fsync per folder for the batch instead of one per body.
                 Store.Bodies.SyncPublishedFolders();
-                Store.Insert(batch.Select(b => b.Message).ToList());
+                await Store.InsertAsync(batch.Select(b => b.Message).ToList());
             }
             catch (Exception e)
             {

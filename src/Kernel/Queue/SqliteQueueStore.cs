@@ -42,8 +42,13 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         return file.Length == message.BodySize ? null : $"message body file {body.FilePath} is truncated ({file.Length} of {message.BodySize} bytes)";
     }
 
-    /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit).</summary>
-    public void Insert(IReadOnlyList<NewMessage> messages)
+    /// <summary>Inserts a batch of messages in one transaction: one WAL fsync for all of them (group commit), in this process's write turn.</summary>
+    public async Task InsertAsync(IReadOnlyList<NewMessage> messages)
+    {
+        using (await database.EnterWriteAsync()) Insert(messages);
+    }
+
+    private void Insert(IReadOnlyList<NewMessage> messages)
     {
         // A lent connection: these four statements stay prepared on it from one batch to the next (PreparedCommands).
         using var lease = database.Rent();
@@ -123,12 +128,15 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     /// <summary>The keys of the copies an original made are only needed while the original may be routed again.</summary>
     private static Task ForgetGeneratedKeysAsync(SqliteConnection c, SqliteTransaction tx, string originalId) =>
         // Keys start with "{originalId}/": a range on the primary key ('0' is the character after '/').
-        c.ExecuteAsync("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
+        c.ExecutePreparedAsync("DELETE FROM generated_keys WHERE key >= @from AND key < @to", new { from = originalId + "/", to = originalId + "0" }, tx);
 
     /// <summary>Claims up to <paramref name="limit"/> messages not yet routed whose lease is free or expired.</summary>
     public async Task<IReadOnlyList<QueuedMessage>> ClaimUnroutedAsync(string owner, long now, long leaseUntil, int limit)
     {
-        await using var c = await database.OpenAsync();
+        // A lent connection: the statements below stay prepared on it between batches (PreparedCommands).
+        await using var lease = await database.RentAsync();
+        var c = lease.Connection;
+        using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var messages = (await c.QueryAsync<MessageRow>(
             $"UPDATE queue_messages SET lease_owner = @owner, lease_until = @leaseUntil WHERE seq IN " +
@@ -156,7 +164,10 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     public async Task<(IReadOnlySet<string> Lost, IReadOnlyList<string> DeadBodies)> CompleteRoutingAsync(
         string owner, IReadOnlyList<RecipientUpdate> updates, IReadOnlyDictionary<string, long?> retryAt)
     {
-        await using var c = await database.OpenAsync();
+        // A lent connection: the statements below stay prepared on it between batches (PreparedCommands).
+        await using var lease = await database.RentAsync();
+        var c = lease.Connection;
+        using var turn = await database.EnterWriteAsync();
         using var tx = c.BeginTransaction();
         var ids = retryAt.Keys.ToList();
         var owned = (await c.QueryAsync<string>("SELECT id FROM queue_messages WHERE id IN @ids AND lease_owner = @owner AND routed = 0", new { ids, owner }, tx))
@@ -166,7 +177,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         foreach (var id in owned)
         {
             var retry = retryAt[id];
-            await c.ExecuteAsync(retry is null
+            await c.ExecutePreparedAsync(retry is null
                 ? "UPDATE queue_messages SET routed = 1, lease_owner = NULL, lease_until = NULL, actions = NULL WHERE id = @id"
                 : "UPDATE queue_messages SET lease_owner = NULL, lease_until = @retry, actions = NULL WHERE id = @id", new { id, retry }, tx);
         }
@@ -205,7 +216,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         {
             if (u.Idx is { } idx)
             {
-                changed += await c.ExecuteAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
+                changed += await c.ExecutePreparedAsync("UPDATE queue_recipients SET state = @State, queue = @Queue, target = @Target, attempts = @Attempts, next_attempt = @NextAttempt, " +
                           "last_error = @LastError, status = @Status, remote_mta = @RemoteMta, dsn = @Dsn, delay_sent = @DelaySent, failing_since = @FailingSince, " +
                           "plugin_failures = @PluginFailures WHERE message_id = @MessageId AND idx = @idx",
                     new { State = (int)u.State, u.Queue, u.Target, u.Attempts, u.NextAttempt, u.LastError, u.Status, u.RemoteMta, Dsn = (int)u.Dsn, u.DelaySent, u.FailingSince,
@@ -233,7 +244,7 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
         var dead = new List<string>();
         foreach (var (id, bodyId) in finished)
         {
-            await c.ExecuteAsync("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
+            await c.ExecutePreparedAsync("DELETE FROM queue_messages WHERE id = @id", new { id }, tx);
             await ForgetGeneratedKeysAsync(c, tx, id);
             if (await BodyStore.ReleaseReferenceAsync(c, tx, bodyId)) dead.Add(bodyId);
         }
@@ -317,9 +328,11 @@ internal sealed class SqliteQueueStore(SqliteDatabase database, BodyStore bodies
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         List<string> dead;
-        await using (var c = await database.OpenAsync())
-        using (var tx = c.BeginTransaction())
+        await using (var lease = await database.RentAsync())
+        using (await database.EnterWriteAsync())
+        using (var tx = lease.Connection.BeginTransaction())
         {
+            var c = lease.Connection;
             foreach (var (messageId, updates) in batch)
             {
                 if (await ApplyUpdatesAsync(c, tx, updates) > 0) found.Add(messageId);

@@ -216,6 +216,13 @@ public sealed class BodyStore
     /// <summary>Drops one reference in the caller's transaction; true when it was the last (call <see cref="DeleteFile"/> after commit).</summary>
     public static async Task<bool> ReleaseReferenceAsync(IDbConnection connection, IDbTransaction transaction, string id)
     {
+        if (connection is SqliteConnection sqlite && transaction is SqliteTransaction tx)
+        {
+            // The two statements stay prepared on a lent connection (PreparedCommands): the queue's routing completion runs them per message.
+            if (await sqlite.ExecuteScalarPreparedAsync<long?>(DropReferenceSql, new { id }, tx) is > 0) return false;
+            await sqlite.ExecutePreparedAsync(DeleteUnreferencedSql, new { id }, tx);
+            return true;
+        }
         var refs = await connection.ExecuteScalarAsync<long?>(DropReferenceSql, new { id }, transaction);
         if (refs is > 0) return false;
         await connection.ExecuteAsync(DeleteUnreferencedSql, new { id }, transaction);

@@ -43,6 +43,29 @@ public sealed class SqliteDatabase : IDisposable
         }.ToString();
     }
 
+    /// <summary>
+    /// The write gate of this process: the hot write transactions (the queue's submission and outcome group commits,
+    /// the routing stage's claim and completion, the mailbox group commit) take it before BEGIN IMMEDIATE, so they
+    /// queue here and start the moment the previous one commits. Without it they met in SQLite's busy handler, which
+    /// sleeps 1, 2, 5, 10, 15, 20, 25 ms between tries (a blocked thread-pool thread each time): under 20 SMTP sessions
+    /// ~0.2 sleeps per message, 1–27 ms each, in front of the batch's commit and so of every 250 waiting for it
+    /// (bench/Smtp/RESULTS.md, 2026-12-03 23:00Z). Other processes (the CLI) still meet busy_timeout, as before.
+    /// </summary>
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>Waits for this process's turn to write (see <see cref="_writeGate"/>); dispose the turn after the commit or rollback.</summary>
+    public async ValueTask<WriteTurn> EnterWriteAsync()
+    {
+        await _writeGate.WaitAsync();
+        return new WriteTurn(_writeGate);
+    }
+
+    /// <summary>One holder of the write gate; disposing it lets the next writer in.</summary>
+    public readonly struct WriteTurn(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
     public string DataDirectory { get; }
 
     public string DatabasePath { get; }
