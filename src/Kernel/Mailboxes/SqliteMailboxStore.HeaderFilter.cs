@@ -1,33 +1,29 @@
-using System.Buffers.Text;
 using System.Text;
 using Dapper;
 using Kernel.Abstractions;
-using Microsoft.Data.Sqlite;
+using Kernel.Storage;
 
 namespace Kernel.Mailboxes;
 
 // The header filter behind IMAP SEARCH HEADER/FROM/SUBJECT… (IMailboxView.FindInHeadersAsync; issue 11). Doing the
-// match in SQL (instr/lower/replace over every block) cost more than it saved, and a row per block costs a dozen
-// native calls and an array each; so SQLite packs the blocks of the whole UID set into one value (with their UIDs and
-// lengths beside it) and the match runs here over the bytes.
+// match in SQL (instr/lower/replace over every block) cost more than it saved, and packing every block into one value
+// copied them all twice; so the rows are stepped through SQLite's C API (SqliteRows) and each cached block is matched
+// where SQLite holds it, without a copy.
 public sealed partial class SqliteMailboxStore
 {
     /// <summary>
-    /// Three values for <c>@mailboxId</c>'s messages in UID order: the UIDs (space separated, <c>-</c> after one whose
-    /// block is not cached or too long), the lengths of the cached blocks, and those blocks one after the other — each
-    /// a row's prefix (Return-Path) in front of its body's block. NULLs when no message is there.
+    /// <c>@mailboxId</c>'s messages in UID order: the UID, the row's prefix (Return-Path), and its body's cached header
+    /// block (NULL when not cached or too long).
     /// </summary>
-    private static string SelectPackedHeaders(int? uidRanges) =>
-        "SELECT CAST(group_concat(uid || CASE WHEN block IS NULL THEN '-' ELSE '' END, ' ') AS BLOB), " +
-        "CAST(group_concat(length(CAST(block AS BLOB)), ' ') AS BLOB), CAST(group_concat(block, '') AS BLOB) FROM (" +
-        "SELECT m.uid AS uid, CASE WHEN m.prefix IS NULL THEN h.header ELSE CAST(m.prefix || h.header AS BLOB) END AS block " +
-        "FROM mailbox_messages m LEFT JOIN message_headers h ON h.body_id = m.body_id WHERE m.mailbox_id = @mailboxId" +
-        MailboxStoreSql.UidCondition(uidRanges) + " ORDER BY m.uid)";
+    private static string SelectHeaderBlocks(int? uidRanges) =>
+        "SELECT m.uid, m.prefix, h.header FROM mailbox_messages m LEFT JOIN message_headers h ON h.body_id = m.body_id " +
+        "WHERE m.mailbox_id = @mailboxId" + MailboxStoreSql.UidCondition(uidRanges) + " ORDER BY m.uid";
 
     /// <summary>
     /// <see cref="IMailboxView.FindInHeadersAsync"/>: one rights check, one mailbox reload and one query; a message is
     /// left out only when its cached block cannot hold the text (<see cref="HeaderBlockMayHold"/>). Text that is empty,
-    /// not ASCII, or holds CR or LF keeps every message.
+    /// not ASCII, or holds CR or LF keeps every message. The prefix and the header are matched apart: a field's value
+    /// lies within one of them (the prefix is whole fields).
     /// </summary>
     internal async Task<IReadOnlyList<uint>> ViewFindInHeadersAsync(MailboxView view, UidSet uids, string text, CancellationToken cancellationToken)
     {
@@ -44,35 +40,23 @@ public sealed partial class SqliteMailboxStore
                 return await PackedUidsAsync(connection, all, parameters, filter, cancellationToken);
             }
             var needle = Encoding.ASCII.GetBytes(text.ToLowerInvariant());
-            await using var reader = await connection.ExecuteReaderAsync(SelectPackedHeaders(ranges), parameters);
-            if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0)) return [];
-            return MatchPackedHeaders(PackedValue(reader, 0), PackedValue(reader, 1), PackedValue(reader, 2), needle, filter);
-        }
-    }
-
-    /// <summary>The UIDs of <see cref="SelectPackedHeaders"/>'s values whose block may hold <paramref name="needle"/> (lower case ASCII).</summary>
-    internal static List<uint> MatchPackedHeaders(ReadOnlySpan<byte> uids, ReadOnlySpan<byte> lengths, ReadOnlySpan<byte> blocks, ReadOnlySpan<byte> needle, UidSet? filter)
-    {
-        var found = new List<uint>();
-        var ordered = true;
-        while (uids.Length > 0)
-        {
-            if (!Utf8Parser.TryParse(uids, out uint uid, out var consumed)) throw new InvalidDataException("packed header UIDs are malformed");
-            var cached = consumed >= uids.Length || uids[consumed] != '-';
-            uids = uids[Math.Min(uids.Length, consumed + (cached ? 1 : 2))..];
-            var keep = true;
-            if (cached)
+            using var rows = new SqliteRows(connection, SelectHeaderBlocks(ranges));
+            rows.Bind("@mailboxId", row.Id);
+            for (var i = 0; i < (ranges ?? 0); i++)
             {
-                var length = (int)Field(ref lengths);
-                keep = HeaderBlockMayHold(blocks[..length], needle);
-                blocks = blocks[length..];
+                rows.Bind($"@f{i}", uids.Ranges[i].First);
+                rows.Bind($"@l{i}", uids.Ranges[i].Last);
             }
-            if (!keep || (filter is not null && !filter.Contains(uid))) continue;
-            if (found.Count > 0 && uid < found[^1]) ordered = false;
-            found.Add(uid);
+            var found = new List<uint>();
+            while (rows.Step())
+            {
+                var uid = (uint)rows.Int64(0);
+                if (filter is not null && !filter.Contains(uid)) continue;
+                var header = rows.Bytes(2);
+                if (header.Length == 0 || HeaderBlockMayHold(rows.Bytes(1), needle) || HeaderBlockMayHold(header, needle)) found.Add(uid);
+            }
+            return found;
         }
-        if (!ordered) found.Sort();
-        return found;
     }
 
     /// <summary>
