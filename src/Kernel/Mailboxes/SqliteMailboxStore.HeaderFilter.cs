@@ -30,23 +30,20 @@ public sealed partial class SqliteMailboxStore
         var (connection, row) = await ViewReadAsync(view, cancellationToken);
         await using (connection)
         {
-            var parameters = new DynamicParameters();
-            parameters.Add("mailboxId", row.Id);
-            var ranges = UidRanges(parameters, uids);
+            var ranges = SqlUidRanges(uids);
             var filter = ranges is null ? uids : null;
             if (text.Length == 0 || !Ascii.IsValid(text) || text.AsSpan().IndexOfAny('\r', '\n') >= 0)
             {
+                var parameters = new DynamicParameters();
+                parameters.Add("mailboxId", row.Id);
+                UidRanges(parameters, uids);
                 var all = "SELECT uid FROM mailbox_messages WHERE mailbox_id = @mailboxId" + MailboxStoreSql.UidCondition(ranges) + " ORDER BY uid";
                 return await PackedUidsAsync(connection, all, parameters, filter, cancellationToken);
             }
             var needle = Encoding.ASCII.GetBytes(text.ToLowerInvariant());
             using var rows = new SqliteRows(connection, SelectHeaderBlocks(ranges));
             rows.Bind("@mailboxId", row.Id);
-            for (var i = 0; i < (ranges ?? 0); i++)
-            {
-                rows.Bind($"@f{i}", uids.Ranges[i].First);
-                rows.Bind($"@l{i}", uids.Ranges[i].Last);
-            }
+            BindUidRanges(rows, uids, ranges);
             var found = new List<uint>();
             while (rows.Step())
             {

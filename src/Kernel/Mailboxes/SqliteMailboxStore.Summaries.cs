@@ -23,14 +23,10 @@ public sealed partial class SqliteMailboxStore
     /// </summary>
     private static List<MessageSummary> ReadSummaries(SqliteConnection connection, long mailboxId, UidSet uids, ulong? changedSince)
     {
-        var ranges = uids.Ranges.Count > 32 ? (int?)null : uids.Ranges.Count;
+        var ranges = SqlUidRanges(uids);
         using var rows = new SqliteRows(connection, MailboxStoreSql.SelectSummaries(ranges, (long?)changedSince));
         rows.Bind("@mailboxId", mailboxId);
-        for (var i = 0; i < (ranges ?? 0); i++)
-        {
-            rows.Bind($"@f{i}", uids.Ranges[i].First);
-            rows.Bind($"@l{i}", uids.Ranges[i].Last);
-        }
+        BindUidRanges(rows, uids, ranges);
         var found = new List<MessageSummary>();
         Dictionary<string, string[]>? keywordLists = null;
         while (rows.Step())

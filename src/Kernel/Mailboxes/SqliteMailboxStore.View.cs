@@ -1,6 +1,7 @@
 using Dapper;
 using Kernel.Abstractions;
 using Kernel.Mailboxes.Structure;
+using Kernel.Storage;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
@@ -124,16 +125,32 @@ public sealed partial class SqliteMailboxStore
     /// <summary>How many bytes of inline bodies one batched read holds at most (the IMAP plugin asks 1,000 messages at a time).</summary>
     private const long BatchInlineBytes = 8 * 1024 * 1024;
 
-    /// <summary>Binds up to 32 UID ranges as <c>@f{i}</c>/<c>@l{i}</c>; more (a long sequence set) → null, and the caller filters.</summary>
+    /// <summary>
+    /// How many UID ranges go into the SQL (<see cref="MailboxStoreSql.UidCondition"/>): up to 32; more (a long sequence
+    /// set) → null, and the caller filters the rows instead of building a huge statement.
+    /// </summary>
+    private static int? SqlUidRanges(UidSet? uids) => uids is null || uids.Ranges.Count > 32 ? null : uids.Ranges.Count;
+
+    /// <summary>Binds the UID ranges that go into the SQL as <c>@f{i}</c>/<c>@l{i}</c>; their count, or null (see <see cref="SqlUidRanges"/>).</summary>
     private static int? UidRanges(DynamicParameters parameters, UidSet? uids)
     {
-        if (uids is null || uids.Ranges.Count > 32) return null;
-        for (var i = 0; i < uids.Ranges.Count; i++)
+        var ranges = SqlUidRanges(uids);
+        for (var i = 0; i < (ranges ?? 0); i++)
         {
-            parameters.Add($"f{i}", (long)uids.Ranges[i].First);
+            parameters.Add($"f{i}", (long)uids!.Ranges[i].First);
             parameters.Add($"l{i}", (long)uids.Ranges[i].Last);
         }
-        return uids.Ranges.Count;
+        return ranges;
+    }
+
+    /// <summary>As <see cref="UidRanges(DynamicParameters, UidSet?)"/>, on a statement stepped through <see cref="SqliteRows"/> (prepared with <paramref name="ranges"/> = <see cref="SqlUidRanges"/>).</summary>
+    private static void BindUidRanges(SqliteRows rows, UidSet uids, int? ranges)
+    {
+        for (var i = 0; i < (ranges ?? 0); i++)
+        {
+            rows.Bind($"@f{i}", uids.Ranges[i].First);
+            rows.Bind($"@l{i}", uids.Ranges[i].Last);
+        }
     }
 
     internal async Task<MessageBody?> ViewOpenMessageAsync(MailboxView view, uint uid, CancellationToken cancellationToken)

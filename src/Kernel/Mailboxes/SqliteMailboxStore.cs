@@ -392,19 +392,10 @@ public sealed partial class SqliteMailboxStore : IMailboxStore, IAccountLifecycl
     {
         var parameters = new DynamicParameters();
         parameters.Add("mailboxId", mailboxId);
-        // A few ranges become SQL; many (a long sequence set) are filtered here instead of building a huge statement.
-        var inSql = uids.Ranges.Count <= 32;
-        if (inSql)
-        {
-            for (var i = 0; i < uids.Ranges.Count; i++)
-            {
-                parameters.Add($"f{i}", (long)uids.Ranges[i].First);
-                parameters.Add($"l{i}", (long)uids.Ranges[i].Last);
-            }
-        }
-        var sql = MailboxStoreSql.SelectMessages(inSql ? uids.Ranges.Count : null, changedSince, deletedOnly);
+        var ranges = UidRanges(parameters, uids);
+        var sql = MailboxStoreSql.SelectMessages(ranges, changedSince, deletedOnly);
         var rows = (await connection.QueryAsync<MessageRow>(sql, parameters, transaction)).AsList();
-        if (uids.Ranges.Count > 32) rows.RemoveAll(m => !uids.Contains((uint)m.Uid));
+        if (ranges is null) rows.RemoveAll(m => !uids.Contains((uint)m.Uid));
         return rows;
     }
 
